@@ -1,0 +1,1 @@
+"""Liveshop: open-source live commerce."""

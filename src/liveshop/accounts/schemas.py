@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+SelfServiceRole = Literal["buyer", "creator", "seller"]
+AnyRole = Literal["buyer", "creator", "seller", "moderator", "admin"]
+MarketCode = Literal["UK", "DE", "FR", "IT", "ES", "US", "ID"]
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr
+    password: str = Field(min_length=8, max_length=200)
+    display_name: str = Field(min_length=1, max_length=80)
+    market: MarketCode = "UK"
+    roles: list[SelfServiceRole] = Field(default_factory=lambda: ["buyer"], max_length=3)
+    city: str | None = Field(default=None, max_length=80)
+    timezone: str | None = Field(default=None, max_length=64)
+
+
+class LoginRequest(BaseModel):
+    email: EmailStr
+    password: str = Field(min_length=1, max_length=200)
+
+
+class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    handle: str
+    display_name: str
+    roles: list[str]
+
+
+class UserPrivate(UserPublic):
+    email: str
+    market_code: str
+    city: str | None
+    timezone: str | None
+    banned: bool = False
+
+
+class TokenCreate(BaseModel):
+    name: str = Field(default="api", min_length=1, max_length=80)
+
+
+class TokenPublic(BaseModel):
+    token: str
+    token_type: Literal["bearer"] = "bearer"
+    user: UserPrivate
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: str | None = Field(default=None, min_length=1, max_length=80)
+    market: MarketCode | None = None
+    city: str | None = Field(default=None, max_length=80)
+    timezone: str | None = Field(default=None, max_length=64)
+
+
+class AdminUserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    roles: list[AnyRole] | None = Field(default=None, max_length=5)
+    banned: bool | None = None
+
+
+class FollowCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    target_kind: Literal["creator", "shop"]
+    target_id: int = Field(ge=1, le=2**31 - 1)
+
+
+class FollowPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    target_kind: str
+    target_id: int
+    created_at: datetime
+
+
+class NotificationPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    title: str
+    body: str
+    url: str | None
+    created_at: datetime
+    read_at: datetime | None
+
+
+class NotificationEvent(BaseModel):
+    """Pushed on `user:{id}` when a notification is stored."""
+
+    type: Literal["notification"] = "notification"
+    notification: NotificationPublic

@@ -1,0 +1,13 @@
+"""The router registry: every domain's `api.router`, mounted under /api/v1."""
+
+from fastapi import APIRouter
+
+from liveshop.accounts.api import router as accounts
+from liveshop.catalog.api import router as catalog
+from liveshop.markets.api import router as markets
+from liveshop.orders.api import router as orders
+from liveshop.payments.api import router as payments
+
+api_router = APIRouter(prefix="/api/v1")
+for router in (accounts, markets, catalog, orders, payments):
+    api_router.include_router(router)

@@ -1,0 +1,92 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from asgi_correlation_id import CorrelationIdMiddleware
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from liveshop import errors, logs
+from liveshop.api import api_router
+from liveshop.broker import create_broker
+from liveshop.db import create_database
+from liveshop.middleware import BodyLimit, Metrics
+from liveshop.orders.tasks import run_sweeper
+from liveshop.payments.sandbox import SandboxProvider
+from liveshop.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None, *, run_background: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = create_database(settings.database_url, pool_size=settings.db_pool_size)
+        broker = create_broker(settings.redis_url)
+        await broker.start()
+        app.state.db, app.state.broker = db, broker
+        tasks = []
+        if run_background:
+            tasks.append(asyncio.create_task(run_sweeper(db, broker, settings.sweep_interval_seconds)))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await broker.close()
+            await db.dispose()
+
+    if settings.env != "test":
+        logs.configure(json_logs=settings.log_json, level=settings.log_level)
+    app = FastAPI(
+        title="Liveshop",
+        version="0.1.0",
+        description="Live shopping: shows, products, orders and payments.",
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.provider = SandboxProvider()
+    errors.install(app)
+    app.include_router(api_router)
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz(request: Request) -> JSONResponse:
+        """Liveness plus a round trip to the database (and Redis when configured)."""
+        checks: dict[str, str] = {}
+        try:
+            async with request.app.state.db.read.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"error: {type(exc).__name__}"
+        redis = getattr(request.app.state.broker, "redis", None)
+        if redis is not None:
+            try:
+                await redis.ping()
+                checks["redis"] = "ok"
+            except Exception as exc:
+                checks["redis"] = f"error: {type(exc).__name__}"
+        healthy = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ok" if healthy else "degraded", **checks},
+                            status_code=200 if healthy else 503)  # fmt: skip
+
+    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    async def metrics() -> PlainTextResponse:
+        return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
+
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(Metrics)
+    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    return app

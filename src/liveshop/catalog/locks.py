@@ -1,0 +1,58 @@
+"""Stock reservation: the only code that moves `variants.held` and `variants.stock`.
+
+Each change is one conditional UPDATE, so two buyers can never both take the last unit,
+whatever the database or the number of processes. Callers that touch several variants
+do so in ascending id order to avoid deadlocks on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from liveshop.catalog.models import Variant
+
+
+def _rowcount(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def reserve(session: AsyncSession, *, variant_id: int, quantity: int) -> bool:
+    """Hold `quantity` units if that many are free; False when they are not."""
+    result = await session.execute(
+        update(Variant)
+        .where(Variant.id == variant_id, Variant.stock - Variant.held >= quantity)
+        .values(held=Variant.held + quantity)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result) == 1
+
+
+async def release(session: AsyncSession, *, variant_id: int, quantity: int) -> None:
+    """Give held units back (an expired or cancelled hold)."""
+    await session.execute(
+        update(Variant)
+        .where(Variant.id == variant_id, Variant.held >= quantity)
+        .values(held=Variant.held - quantity)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def commit_sale(session: AsyncSession, *, variant_id: int, quantity: int) -> None:
+    """A paid hold: the units leave both `held` and `stock`."""
+    await session.execute(
+        update(Variant)
+        .where(Variant.id == variant_id, Variant.held >= quantity)
+        .values(held=Variant.held - quantity, stock=Variant.stock - quantity)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def restock(session: AsyncSession, *, variant_id: int, quantity: int) -> None:
+    """Returned units go back on the shelf."""
+    await session.execute(
+        update(Variant)
+        .where(Variant.id == variant_id)
+        .values(stock=Variant.stock + quantity)
+        .execution_options(synchronize_session=False)
+    )

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from liveshop.db import Base, utcnow
+
+
+class Verification(StrEnum):
+    pending = "pending"
+    verified = "verified"
+    rejected = "rejected"
+
+
+class ProductStatus(StrEnum):
+    draft = "draft"
+    active = "active"
+    archived = "archived"
+
+
+class Shop(Base):
+    __tablename__ = "shops"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(String(2000), default="")
+    market_code: Mapped[str] = mapped_column(ForeignKey("markets.code"))
+    verification: Mapped[str] = mapped_column(String(10), default=Verification.pending.value)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ShopMember(Base):
+    """Who sells for a shop: its owner and staff."""
+
+    __tablename__ = "shop_members"
+    __table_args__ = (UniqueConstraint("shop_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(10), default="owner")
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (Index("ix_products_shop_status", "shop_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(String(5000), default="")
+    status: Mapped[str] = mapped_column(String(10), default=ProductStatus.draft.value)
+    options: Mapped[list[str]] = mapped_column(JSON, default=list)
+    images: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    variants: Mapped[list[Variant]] = relationship(
+        back_populates="product", order_by="Variant.id", cascade="all, delete-orphan"
+    )
+
+
+class Variant(Base):
+    """A buyable SKU. `held` counts units reserved by unpaid holds; stock is never oversold."""
+
+    __tablename__ = "variants"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "sku"),
+        CheckConstraint("stock >= 0", name="stock_nonnegative"),
+        CheckConstraint("held >= 0 AND held <= stock", name="held_within_stock"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
+    sku: Mapped[str] = mapped_column(String(64))
+    option_values: Mapped[list[str]] = mapped_column(JSON, default=list)
+    weight_grams: Mapped[int] = mapped_column(default=0)
+    stock: Mapped[int] = mapped_column(default=0)
+    held: Mapped[int] = mapped_column(default=0)
+
+    product: Mapped[Product] = relationship(back_populates="variants")
+    prices: Mapped[list[VariantPrice]] = relationship(
+        back_populates="variant", order_by="VariantPrice.market_code", cascade="all, delete-orphan"
+    )
+
+    @property
+    def available(self) -> int:
+        return self.stock - self.held
+
+
+class VariantPrice(Base):
+    __tablename__ = "variant_prices"
+    __table_args__ = (
+        UniqueConstraint("variant_id", "market_code"),
+        CheckConstraint("amount >= 0", name="amount_nonnegative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    variant_id: Mapped[int] = mapped_column(ForeignKey("variants.id", ondelete="CASCADE"))
+    market_code: Mapped[str] = mapped_column(ForeignKey("markets.code"))
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[int]
+    compare_at: Mapped[int | None]
+
+    variant: Mapped[Variant] = relationship(back_populates="prices")

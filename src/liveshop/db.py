@@ -1,0 +1,125 @@
+"""Engines, the declarative base and SQLite tuning.
+
+SQLite allows one writer at a time. Rather than let concurrent writers fail with
+"database is locked", writes go through a dedicated one-connection engine that starts
+transactions with BEGIN IMMEDIATE, so they queue in the pool instead of racing.
+Reads use a separate pool and, thanks to WAL, never wait for the writer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import NullPool
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on both SQLite (which drops tzinfo) and PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Database:
+    """The engines of one process: `write` serializes on SQLite, equals `read` elsewhere."""
+
+    url: str
+    read: AsyncEngine
+    write: AsyncEngine
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    async def dispose(self) -> None:
+        await self.read.dispose()
+        if self.write is not self.read:
+            await self.write.dispose()
+
+
+def _tune_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let us issue BEGIN ourselves: pysqlite's implicit transactions defer the write lock.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    path = make_url(url).database
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def create_database(url: str, *, pool_size: int = 10) -> Database:
+    if url.startswith("sqlite"):
+        _ensure_sqlite_dir(url)
+        write = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=120)
+        read = create_async_engine(url, pool_size=pool_size, max_overflow=pool_size)
+        _tune_sqlite(write, immediate=True)
+        _tune_sqlite(read, immediate=False)
+        return Database(url=url, read=read, write=write)
+    engine = create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size * 2, pool_timeout=60, pool_pre_ping=True
+    )
+    return Database(url=url, read=engine, write=engine)
+
+
+def create_oneoff_engine(url: str) -> AsyncEngine:
+    """An engine for CLI jobs and tests that should not keep connections around."""
+    engine = create_async_engine(url, poolclass=NullPool)
+    if url.startswith("sqlite"):
+        _ensure_sqlite_dir(url)
+        _tune_sqlite(engine, immediate=True)
+    return engine
+
+
+def sessionmaker_for(engine: AsyncEngine) -> async_sessionmaker[Any]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)

@@ -1,0 +1,110 @@
+"""Idempotency-Key handling shared by every retryable write.
+
+The record is inserted *before* the work, in the same transaction. A concurrent request
+with the same key blocks on the unique index (PostgreSQL) or queues behind the single
+writer (SQLite); when the first commits, the second finds the stored response and replays
+it, so the work happens exactly once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from fastapi import Header
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from liveshop.db import Base, utcnow
+from liveshop.errors import Problem
+from liveshop.uow import UnitOfWork
+
+Outcome = tuple[int, Any]
+
+
+class IdempotencyRecord(Base):
+    """The first response to a (user, Idempotency-Key); replays get it back verbatim."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    scope: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int]
+    response: Mapped[Any] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+def idempotency_key(
+    key: str | None = Header(
+        default=None,
+        alias="Idempotency-Key",
+        min_length=8,
+        max_length=200,
+        description="Unique per logical operation; a retry with the same key replays the result.",
+    ),
+) -> str | None:
+    return key
+
+
+def require_key(key: str | None) -> str:
+    if not key:
+        raise Problem(400, "idempotency_key_required", "This request needs an Idempotency-Key header.")
+    return key
+
+
+def _hash(body: Any) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _replay(record: IdempotencyRecord, scope: str, digest: str) -> Outcome:
+    if record.scope != scope or record.request_hash != digest:
+        raise Problem(
+            422,
+            "idempotency_key_reused",
+            "This Idempotency-Key was already used for a different request.",
+        )
+    return record.status_code, record.response
+
+
+async def run_once(
+    uow: UnitOfWork,
+    *,
+    user_id: int,
+    key: str,
+    scope: str,
+    body: Any,
+    work: Callable[[], Awaitable[Outcome]],
+) -> Outcome:
+    """Run `work` once per (user, key) and commit; replays return the first outcome."""
+    session = uow.session
+    digest = _hash(body)
+    stmt = select(IdempotencyRecord).where(
+        IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
+    )
+    existing = (await session.execute(stmt)).scalar_one_or_none()
+    if existing is not None:
+        return _replay(existing, scope, digest)
+
+    record = IdempotencyRecord(
+        user_id=user_id, key=key, scope=scope, request_hash=digest, status_code=0, response=None
+    )
+    session.add(record)
+    try:
+        await session.flush()
+    except IntegrityError:
+        await uow.rollback()
+        winner = (await session.execute(stmt)).scalar_one()
+        return _replay(winner, scope, digest)
+
+    status, response = await work()
+    record.status_code, record.response = status, response
+    await uow.commit()
+    return status, response

@@ -1,0 +1,31 @@
+"""JSON log lines carrying the request id (from asgi-correlation-id)."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from asgi_correlation_id import CorrelationIdFilter
+from pythonjsonlogger.json import JsonFormatter
+
+
+def configure(*, json_logs: bool, level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(CorrelationIdFilter(uuid_length=32, default_value="-"))
+    if json_logs:
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s",
+                rename_fields={"correlation_id": "request_id", "levelname": "level"},
+            )
+        )
+    else:
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s: %(message)s")
+        )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True

@@ -1,0 +1,34 @@
+"""Money is an integer count of minor units plus an ISO 4217 code; Babel formats it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from babel.numbers import format_currency, get_currency_precision
+from pydantic import BaseModel
+
+# Rupiah prices are whole numbers in practice (CLDR cash digits 0), though ISO lists 2.
+_EXPONENT_OVERRIDES = {"IDR": 0}
+_PATTERN_OVERRIDES = {"IDR": "¤\xa0#,##0"}
+
+
+def exponent(currency: str) -> int:
+    return _EXPONENT_OVERRIDES.get(currency, get_currency_precision(currency))
+
+
+def format_money(amount: int, currency: str, locale: str) -> str:
+    value = Decimal(amount).scaleb(-exponent(currency))
+    pattern = _PATTERN_OVERRIDES.get(currency)
+    if pattern:
+        return format_currency(value, currency, format=pattern, locale=locale, currency_digits=False)
+    return format_currency(value, currency, locale=locale)
+
+
+class MoneyPublic(BaseModel):
+    amount: int
+    currency: str
+    formatted: str
+
+    @classmethod
+    def of(cls, amount: int, currency: str, locale: str) -> MoneyPublic:
+        return cls(amount=amount, currency=currency, formatted=format_money(amount, currency, locale))

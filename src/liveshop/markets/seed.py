@@ -1,0 +1,26 @@
+"""The markets Liveshop ships with; the first migration inserts them."""
+
+from typing import Any
+
+MARKETS: list[dict[str, Any]] = [
+    # code, name, currency, locale, timezone, tax name, rate (basis points), inclusive, returns
+    dict(code="UK", name="United Kingdom", currency="GBP", locale="en_GB", timezone="Europe/London",
+         tax_name="VAT", tax_rate_bp=2000, prices_include_tax=True, return_window_days=14),
+    dict(code="DE", name="Deutschland", currency="EUR", locale="de_DE", timezone="Europe/Berlin",
+         tax_name="MwSt", tax_rate_bp=1900, prices_include_tax=True, return_window_days=14),
+    dict(code="FR", name="France", currency="EUR", locale="fr_FR", timezone="Europe/Paris",
+         tax_name="TVA", tax_rate_bp=2000, prices_include_tax=True, return_window_days=14),
+    dict(code="IT", name="Italia", currency="EUR", locale="it_IT", timezone="Europe/Rome",
+         tax_name="IVA", tax_rate_bp=2200, prices_include_tax=True, return_window_days=14),
+    dict(code="ES", name="España", currency="EUR", locale="es_ES", timezone="Europe/Madrid",
+         tax_name="IVA", tax_rate_bp=2100, prices_include_tax=True, return_window_days=14),
+    dict(code="US", name="United States", currency="USD", locale="en_US",
+         timezone="America/New_York", tax_name="Sales tax", tax_rate_bp=0,
+         prices_include_tax=False, return_window_days=30),
+    dict(code="ID", name="Indonesia", currency="IDR", locale="id_ID", timezone="Asia/Jakarta",
+         tax_name="PPN", tax_rate_bp=1100, prices_include_tax=True, return_window_days=7),
+]  # fmt: skip
+
+CURRENCIES = frozenset(m["currency"] for m in MARKETS)
+
+LOCALES = {m["code"]: m["locale"] for m in MARKETS}

@@ -1,0 +1,41 @@
+"""Markets: lookup, the shopping switch."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from liveshop.accounts.models import Role, User
+from liveshop.errors import Problem, forbidden, not_found
+from liveshop.markets.models import Market
+
+
+async def get(*, session: AsyncSession, code: str) -> Market:
+    market = await session.get(Market, code.upper())
+    if market is None:
+        raise not_found("market", code)
+    return market
+
+
+async def list_(*, session: AsyncSession) -> list[Market]:
+    return list((await session.execute(select(Market).order_by(Market.code))).scalars())
+
+
+async def check_open(*, session: AsyncSession, code: str) -> Market:
+    """The market a purchase happens in must exist and be switched on."""
+    market = await get(session=session, code=code)
+    if not market.enabled:
+        raise Problem(
+            409, "market_disabled", f"Shopping in {market.name} is switched off for now.",
+            market=market.code,
+        )  # fmt: skip
+    return market
+
+
+async def set_enabled(*, session: AsyncSession, actor: User, code: str, enabled: bool) -> Market:
+    if not actor.has_role(Role.admin):
+        raise forbidden("Only admins can switch markets on or off.")
+    market = await get(session=session, code=code)
+    market.enabled = enabled
+    await session.flush()
+    return market

@@ -1,0 +1,85 @@
+"""What happens to an order after it is placed: payment, shipping, delivery, cancellation."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from liveshop.accounts.models import User
+from liveshop.catalog import locks as stock
+from liveshop.db import utcnow
+from liveshop.errors import Problem
+from liveshop.orders.models import Hold, HoldStatus, Order, OrderStatus
+from liveshop.orders.schemas import ShipIn
+from liveshop.orders.service import record
+
+S = OrderStatus
+REFUNDABLE = frozenset({S.paid, S.shipped, S.delivered, S.completed, S.partially_refunded})
+
+
+def _require(order: Order, *allowed: OrderStatus, action: str) -> None:
+    if order.status not in allowed:
+        raise Problem(
+            409, "invalid_transition", f"Cannot {action} an order that is {order.status}.",
+            status=order.status,
+        )  # fmt: skip
+
+
+async def _take_holds(session: AsyncSession, order: Order, to: HoldStatus) -> list[Hold]:
+    """Flip the order's active holds; the conditional update makes a second flipper a no-op."""
+    holds = list(
+        (await session.execute(
+            select(Hold).where(Hold.order_id == order.id, Hold.status == HoldStatus.active.value)
+            .order_by(Hold.variant_id)
+        )).scalars()
+    )  # fmt: skip
+    taken = []
+    for hold in holds:
+        result = await session.execute(
+            update(Hold)
+            .where(Hold.id == hold.id, Hold.status == HoldStatus.active.value)
+            .values(status=to.value)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) == 1:
+            taken.append(hold)
+    return taken
+
+
+async def mark_paid(session: AsyncSession, order: Order, *, actor: User | None, payment_id: int) -> None:
+    """Caller holds the order row lock (`get(..., for_update=True)`)."""
+    _require(order, S.pending_payment, action="pay")
+    for hold in await _take_holds(session, order, HoldStatus.converted):
+        await stock.commit_sale(session, variant_id=hold.variant_id, quantity=hold.quantity)
+    order.paid_at = utcnow()
+    order.hold_expires_at = None
+    record(session, order, "paid", actor=actor, to_status=S.paid.value, payment_id=payment_id)
+
+
+async def cancel(session: AsyncSession, order: Order, *, actor: User | None, reason: str) -> None:
+    """Cancel an unpaid order and give its held units back."""
+    _require(order, S.pending_payment, action="cancel")
+    for hold in await _take_holds(session, order, HoldStatus.released):
+        await stock.release(session, variant_id=hold.variant_id, quantity=hold.quantity)
+    order.hold_expires_at = None
+    record(session, order, "cancelled", actor=actor, to_status=S.cancelled.value, reason=reason)
+
+
+async def ship(session: AsyncSession, order: Order, *, actor: User, data: ShipIn) -> None:
+    _require(order, S.paid, action="ship")
+    order.carrier, order.tracking_number = data.carrier, data.tracking_number
+    record(
+        session, order, "shipped", actor=actor, to_status=S.shipped.value,
+        carrier=data.carrier, tracking_number=data.tracking_number,
+    )  # fmt: skip
+
+
+async def deliver(session: AsyncSession, order: Order, *, actor: User) -> None:
+    _require(order, S.shipped, action="mark delivered")
+    order.delivered_at = utcnow()
+    record(session, order, "delivered", actor=actor, to_status=S.delivered.value)
+
+
+async def complete(session: AsyncSession, order: Order, *, actor: User | None) -> None:
+    _require(order, S.delivered, action="complete")
+    record(session, order, "completed", actor=actor, to_status=S.completed.value)

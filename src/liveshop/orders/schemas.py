@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from liveshop.accounts.schemas import MarketCode
+from liveshop.markets.money import MoneyPublic
+from liveshop.markets.seed import LOCALES
+from liveshop.orders.models import Order, OrderEvent, OrderLine, ReturnRequest
+
+Id = Field(ge=1, le=2**31 - 1)
+MAX_QTY = 99
+
+
+class CartItemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    variant_id: int = Id
+    quantity: int = Field(ge=1, le=MAX_QTY)
+
+
+class CartItemPublic(BaseModel):
+    variant_id: int
+    product_id: int
+    title: str
+    sku: str
+    quantity: int
+    unit_price: MoneyPublic | None
+    available: int
+
+
+class CartPublic(BaseModel):
+    market: str
+    items: list[CartItemPublic]
+    subtotal: MoneyPublic
+
+
+class Address(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=120)
+    line1: str = Field(min_length=1, max_length=200)
+    line2: str | None = Field(default=None, max_length=200)
+    city: str = Field(min_length=1, max_length=100)
+    postcode: str = Field(min_length=1, max_length=20)
+    region: str | None = Field(default=None, max_length=60, description="US state code, etc.")
+    country: MarketCode
+
+
+class CheckoutIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    market: MarketCode
+    address: Address
+
+
+class BuyNowIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    market: MarketCode
+    variant_id: int = Id
+    quantity: int = Field(default=1, ge=1, le=MAX_QTY)
+    address: Address
+
+
+class ShipIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    carrier: str = Field(min_length=1, max_length=60)
+    tracking_number: str = Field(min_length=1, max_length=80)
+
+
+class ReturnLineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    line_id: int = Id
+    quantity: int = Field(ge=1, le=MAX_QTY)
+
+
+class ReturnCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=1000)
+    lines: list[ReturnLineIn] | None = Field(default=None, min_length=1, max_length=100)
+
+
+class ReturnDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class OrderLinePublic(BaseModel):
+    id: int
+    variant_id: int
+    product_id: int
+    title: str
+    sku: str
+    quantity: int
+    refunded_quantity: int
+    tax_rate_bp: int
+    unit_price: MoneyPublic
+    net: MoneyPublic
+    tax: MoneyPublic
+    gross: MoneyPublic
+
+
+class OrderPublic(BaseModel):
+    id: int
+    status: str
+    buyer_id: int
+    shop_id: int
+    market: str
+    currency: str
+    lines: list[OrderLinePublic]
+    subtotal_net: MoneyPublic
+    tax_total: MoneyPublic
+    shipping_total: MoneyPublic
+    total: MoneyPublic
+    refunded_total: MoneyPublic
+    address: dict[str, Any]
+    carrier: str | None
+    tracking_number: str | None
+    source: dict[str, Any]
+    hold_expires_at: datetime | None
+    created_at: datetime
+    paid_at: datetime | None
+    delivered_at: datetime | None
+
+
+class OrderEventPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    from_status: str | None
+    to_status: str | None
+    actor_id: int | None
+    data: dict[str, Any]
+    created_at: datetime
+
+
+class ReturnPublic(BaseModel):
+    id: int
+    order_id: int
+    status: str
+    reason: str
+    lines: list[dict[str, int]]
+    amount: MoneyPublic
+    decision_note: str | None
+    created_at: datetime
+    decided_at: datetime | None
+
+
+def _money(order: Order, amount: int) -> MoneyPublic:
+    return MoneyPublic.of(amount, order.currency, LOCALES[order.market_code])
+
+
+def line_public(order: Order, line: OrderLine) -> OrderLinePublic:
+    m = lambda a: _money(order, a)  # noqa: E731 - a local shorthand keeps the mapping readable
+    return OrderLinePublic(
+        id=line.id, variant_id=line.variant_id, product_id=line.product_id, title=line.title,
+        sku=line.sku, quantity=line.quantity, refunded_quantity=line.refunded_quantity,
+        tax_rate_bp=line.tax_rate_bp, unit_price=m(line.unit_price), net=m(line.net),
+        tax=m(line.tax), gross=m(line.gross),
+    )  # fmt: skip
+
+
+def order_public(order: Order) -> OrderPublic:
+    m = lambda a: _money(order, a)  # noqa: E731
+    return OrderPublic(
+        id=order.id, status=order.status, buyer_id=order.buyer_id, shop_id=order.shop_id,
+        market=order.market_code, currency=order.currency,
+        lines=[line_public(order, ln) for ln in order.lines],
+        subtotal_net=m(order.subtotal_net), tax_total=m(order.tax_total),
+        shipping_total=m(order.shipping_total), total=m(order.total),
+        refunded_total=m(order.refunded_total), address=order.address, carrier=order.carrier,
+        tracking_number=order.tracking_number, source=order.source,
+        hold_expires_at=order.hold_expires_at, created_at=order.created_at,
+        paid_at=order.paid_at, delivered_at=order.delivered_at,
+    )  # fmt: skip
+
+
+def return_public(order: Order, ret: ReturnRequest) -> ReturnPublic:
+    return ReturnPublic(
+        id=ret.id, order_id=ret.order_id, status=ret.status, reason=ret.reason, lines=ret.lines,
+        amount=_money(order, ret.amount), decision_note=ret.decision_note,
+        created_at=ret.created_at, decided_at=ret.decided_at,
+    )  # fmt: skip
+
+
+def event_public(event: OrderEvent) -> OrderEventPublic:
+    return OrderEventPublic.model_validate(event)

@@ -1,0 +1,275 @@
+"""Orders: carts, placing orders with stock holds, reading orders, the audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from liveshop.accounts.models import Role, User
+from liveshop.catalog import locks as stock
+from liveshop.catalog import service as catalog
+from liveshop.catalog.models import Product, ProductStatus, Variant, VariantPrice
+from liveshop.db import utcnow
+from liveshop.errors import Problem, forbidden, not_found
+from liveshop.markets import service as markets
+from liveshop.markets.models import Market
+from liveshop.markets.tax import line_tax, rate_for
+from liveshop.orders.models import Cart, CartItem, Hold, Order, OrderEvent, OrderLine, OrderStatus
+from liveshop.orders.schemas import Address, CartItemIn
+
+# --- the audit trail -------------------------------------------------------------------
+
+
+def record(
+    session: AsyncSession, order: Order, kind: str, *, actor: User | None = None,
+    to_status: str | None = None, **data: Any,
+) -> None:  # fmt: skip
+    """Move `order` to `to_status` (if given) and write the audit event for it."""
+    event = OrderEvent(
+        order_id=order.id, kind=kind, from_status=order.status if to_status else None,
+        to_status=to_status, actor_id=actor.id if actor else None, data=data,
+    )  # fmt: skip
+    if to_status:
+        order.status = to_status
+    session.add(event)
+
+
+# --- carts -----------------------------------------------------------------------------
+
+
+async def get_cart(*, session: AsyncSession, buyer: User, market: str) -> Cart:
+    stmt = (
+        select(Cart)
+        .where(Cart.buyer_id == buyer.id, Cart.market_code == market)
+        .options(selectinload(Cart.items))
+        .execution_options(populate_existing=True)
+    )
+    cart = (await session.execute(stmt)).scalar_one_or_none()
+    if cart is None:
+        cart = Cart(buyer_id=buyer.id, market_code=market, items=[])
+        session.add(cart)
+        await session.flush()
+    return cart
+
+
+async def _sellable(session: AsyncSession, variant_id: int, market: str) -> tuple[Variant, VariantPrice]:
+    variant = await catalog.get_variant(session=session, variant_id=variant_id)
+    if variant.product.status != ProductStatus.active:
+        raise Problem(409, "product_unavailable", f"{variant.product.title} is not on sale.")
+    price = next((p for p in variant.prices if p.market_code == market), None)
+    if price is None:
+        raise Problem(
+            409, "not_sold_in_market", f"{variant.product.title} is not sold in market {market}."
+        )
+    return variant, price
+
+
+async def set_cart_item(*, session: AsyncSession, buyer: User, market: str, data: CartItemIn) -> Cart:
+    await markets.get(session=session, code=market)
+    await _sellable(session, data.variant_id, market)
+    cart = await get_cart(session=session, buyer=buyer, market=market)
+    item = next((i for i in cart.items if i.variant_id == data.variant_id), None)
+    if item:
+        item.quantity = data.quantity
+    else:
+        cart.items.append(CartItem(variant_id=data.variant_id, quantity=data.quantity))
+    await session.flush()
+    return cart
+
+
+async def remove_cart_item(*, session: AsyncSession, buyer: User, market: str, variant_id: int) -> Cart:
+    cart = await get_cart(session=session, buyer=buyer, market=market)
+    await session.execute(
+        delete(CartItem).where(CartItem.cart_id == cart.id, CartItem.variant_id == variant_id)
+    )
+    return await get_cart(session=session, buyer=buyer, market=market)
+
+
+# --- placing orders --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Wanted:
+    variant_id: int
+    quantity: int
+
+
+async def place(
+    *, session: AsyncSession, buyer: User, market_code: str, address: Address,
+    items: list[Wanted], hold_minutes: float, source: dict[str, Any] | None = None,
+) -> list[Order]:  # fmt: skip
+    """Reserve stock for every item and create one pending order per shop.
+
+    All-or-nothing: if any variant lacks stock the caller's transaction is rolled back by
+    the raised Problem, releasing the holds taken so far.
+    """
+    if not items:
+        raise Problem(409, "cart_empty", "The cart is empty.")
+    if buyer.banned_at is not None:
+        raise forbidden("Banned accounts cannot buy.")
+    market = await markets.check_open(session=session, code=market_code)
+    if address.country != market.code:
+        raise Problem(
+            422, "address_outside_market",
+            f"Orders in {market.name} ship to addresses in {market.code}.",
+        )  # fmt: skip
+    merged: dict[int, int] = {}
+    for it in items:
+        merged[it.variant_id] = merged.get(it.variant_id, 0) + it.quantity
+    priced: list[tuple[Variant, VariantPrice, int]] = []
+    for variant_id in sorted(merged):  # ascending ids: a fixed lock order
+        variant, price = await _sellable(session, variant_id, market.code)
+        if not await stock.reserve(session, variant_id=variant_id, quantity=merged[variant_id]):
+            raise Problem(
+                409, "out_of_stock", f"Not enough stock left for {variant.product.title}.",
+                variant_id=variant_id,
+            )  # fmt: skip
+        priced.append((variant, price, merged[variant_id]))
+
+    expires = utcnow() + timedelta(minutes=hold_minutes)
+    by_shop: dict[int, list[tuple[Variant, VariantPrice, int]]] = {}
+    for row in priced:
+        by_shop.setdefault(row[0].shop_id, []).append(row)
+    orders = []
+    for shop_id, rows in sorted(by_shop.items()):
+        order = _new_order(buyer, market, address, shop_id, rows, expires, source or {})
+        session.add(order)
+        await session.flush()
+        for variant, _price, qty in rows:
+            session.add(Hold(order_id=order.id, variant_id=variant.id, quantity=qty, expires_at=expires))
+        record(session, order, "placed", actor=buyer, to_status=OrderStatus.pending_payment.value)
+        orders.append(order)
+    await session.flush()
+    return orders
+
+
+def _new_order(
+    buyer: User, market: Market, address: Address, shop_id: int,
+    rows: list[tuple[Variant, VariantPrice, int]], expires: Any, source: dict[str, Any],
+) -> Order:  # fmt: skip
+    rate = rate_for(market_code=market.code, market_rate_bp=market.tax_rate_bp, region=address.region)
+    lines = []
+    for variant, price, qty in rows:
+        t = line_tax(unit_price=price.amount, quantity=qty, rate_bp=rate, inclusive=market.prices_include_tax)
+        title = variant.product.title
+        if variant.option_values:
+            title += " — " + " / ".join(variant.option_values)
+        lines.append(
+            OrderLine(
+                variant_id=variant.id, product_id=variant.product_id, title=title, sku=variant.sku,
+                quantity=qty, unit_price=price.amount, tax_rate_bp=rate, net=t.net, tax=t.tax,
+                gross=t.gross,
+            )
+        )  # fmt: skip
+    net, tax, gross = (sum(getattr(ln, f) for ln in lines) for f in ("net", "tax", "gross"))
+    return Order(
+        buyer_id=buyer.id, shop_id=shop_id, market_code=market.code, currency=market.currency,
+        status=OrderStatus.pending_payment.value, subtotal_net=net, tax_total=tax,
+        shipping_total=0, total=gross, address=address.model_dump(), source=source,
+        hold_expires_at=expires, lines=lines,
+    )  # fmt: skip
+
+
+async def checkout(
+    *, session: AsyncSession, buyer: User, market_code: str, address: Address, hold_minutes: float
+) -> list[Order]:
+    cart = await get_cart(session=session, buyer=buyer, market=market_code)
+    items = [Wanted(i.variant_id, i.quantity) for i in cart.items]
+    orders = await place(
+        session=session, buyer=buyer, market_code=market_code, address=address, items=items,
+        hold_minutes=hold_minutes, source={"channel": "cart"},
+    )  # fmt: skip
+    await session.execute(delete(CartItem).where(CartItem.cart_id == cart.id))
+    return orders
+
+
+# --- reading ---------------------------------------------------------------------------
+
+_LOAD = (selectinload(Order.lines),)
+
+
+async def load(*, session: AsyncSession, order_id: int, for_update: bool = False) -> Order:
+    stmt = select(Order).where(Order.id == order_id).options(*_LOAD)
+    if for_update:
+        stmt = stmt.with_for_update(of=Order)
+    order = (await session.execute(stmt.execution_options(populate_existing=True))).scalar_one_or_none()
+    if order is None:
+        raise not_found("order", order_id)
+    return order
+
+
+async def is_seller_of(session: AsyncSession, user: User, order: Order) -> bool:
+    return user.has_role(Role.admin) or await catalog.is_member(
+        session=session, user=user, shop_id=order.shop_id
+    )
+
+
+async def get(*, session: AsyncSession, viewer: User, order_id: int, for_update: bool = False) -> Order:
+    """The buyer, the shop's sellers and admins see an order; to anyone else it does not exist."""
+    order = await load(session=session, order_id=order_id, for_update=for_update)
+    if order.buyer_id != viewer.id and not await is_seller_of(session, viewer, order):
+        raise not_found("order", order_id)
+    return order
+
+
+async def get_as_seller(*, session: AsyncSession, actor: User, order_id: int) -> Order:
+    order = await get(session=session, viewer=actor, order_id=order_id, for_update=True)
+    if not await is_seller_of(session, actor, order):
+        raise forbidden("Only the shop's sellers can do that.")
+    return order
+
+
+async def get_as_buyer(*, session: AsyncSession, actor: User, order_id: int) -> Order:
+    order = await get(session=session, viewer=actor, order_id=order_id, for_update=True)
+    if order.buyer_id != actor.id:
+        raise forbidden("Only the buyer can do that.")
+    return order
+
+
+async def list_for_buyer(
+    *, session: AsyncSession, buyer: User, limit: int, offset: int
+) -> tuple[list[Order], int]:
+    cond = Order.buyer_id == buyer.id
+    total = (await session.execute(select(func.count()).where(cond))).scalar_one()
+    rows = await session.execute(
+        select(Order).where(cond).options(*_LOAD).order_by(Order.id.desc()).limit(limit).offset(offset)
+    )
+    return list(rows.scalars()), total
+
+
+async def list_for_shop(
+    *, session: AsyncSession, actor: User, shop_id: int, status: str | None, limit: int, offset: int
+) -> tuple[list[Order], int]:
+    await catalog.check_member(session=session, user=actor, shop_id=shop_id)
+    cond = [Order.shop_id == shop_id]
+    if status:
+        cond.append(Order.status == status)
+    total = (await session.execute(select(func.count()).where(*cond))).scalar_one()
+    rows = await session.execute(
+        select(Order).where(*cond).options(*_LOAD).order_by(Order.id.desc()).limit(limit).offset(offset)
+    )
+    return list(rows.scalars()), total
+
+
+async def events(*, session: AsyncSession, viewer: User, order_id: int) -> list[OrderEvent]:
+    await get(session=session, viewer=viewer, order_id=order_id)
+    rows = await session.execute(
+        select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
+    )
+    return list(rows.scalars())
+
+
+async def cart_lines(
+    session: AsyncSession, cart: Cart
+) -> list[tuple[CartItem, Variant, Product, VariantPrice | None]]:
+    out = []
+    for item in cart.items:
+        variant = await catalog.get_variant(session=session, variant_id=item.variant_id)
+        price = next((p for p in variant.prices if p.market_code == cart.market_code), None)
+        out.append((item, variant, variant.product, price))
+    return out

@@ -1,0 +1,48 @@
+"""One Settings class for the whole process, read from `LIVESHOP_*` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-insecure-secret-key-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LIVESHOP_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    secret_key: str = DEV_SECRET
+    database_url: str = "sqlite+aiosqlite:///./var/liveshop.db"
+    redis_url: str | None = None
+    base_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    hold_minutes: float = Field(default=10, gt=0, le=24 * 60)
+    sweep_interval_seconds: float = Field(default=2.0, gt=0)
+    max_body_bytes: int = Field(default=1_048_576, gt=0)
+    db_pool_size: int = Field(default=10, ge=1)
+    log_json: bool = True
+    log_level: str = "INFO"
+    var_dir: Path = Path("./var")
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        # A forgotten secret in production would let anyone forge sessions and CSRF tokens.
+        if self.env == "production" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
+            raise ValueError("LIVESHOP_SECRET_KEY must be set to 32+ random characters in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
