@@ -6,10 +6,11 @@ import json
 import time
 
 from prometheus_client import Counter, Histogram
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from liveshop.errors import PROBLEM, problem_body
+
+API_PREFIX = "/api/v1"
 
 REQUESTS = Counter("liveshop_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram(
@@ -69,12 +70,14 @@ class BodyLimit:
 
 
 def _route_of(scope: Scope) -> str:
-    app = scope.get("app")
-    for route in getattr(getattr(app, "router", None), "routes", ()):
-        match, _ = route.matches(scope)
-        if match == Match.FULL:
-            return str(getattr(route, "path", "?"))
-    return "unmatched"
+    """The matched route's template, so ids do not explode label cardinality."""
+    path = getattr(scope.get("route"), "path", None)
+    if not path:
+        return "unmatched"
+    # Routes included under the API prefix report their path without it.
+    if scope["path"].startswith(API_PREFIX) and not path.startswith(API_PREFIX):
+        return API_PREFIX + path
+    return str(path)
 
 
 class Metrics:

@@ -7,7 +7,8 @@ import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -252,7 +253,7 @@ async def list_notifications(
 
 
 async def mark_read(*, session: AsyncSession, user: User, ids: list[int] | None) -> int:
-    stmt = update(Notification).where(
+    stmt = sql_update(Notification).where(
         Notification.user_id == user.id, Notification.read_at.is_(None)
     )
     if ids is not None:

@@ -21,7 +21,7 @@ def _require(order: Order, *allowed: OrderStatus, action: str) -> None:
     if order.status not in allowed:
         raise Problem(
             409, "invalid_transition", f"Cannot {action} an order that is {order.status}.",
-            status=order.status,
+            order_status=order.status,
         )  # fmt: skip
 
 

@@ -1,0 +1,144 @@
+"""Test harness: every test gets a clean, migrated database and, in distributed mode, Redis.
+
+Modes (set by ./dev test):
+- embedded (default): SQLite file per test + the in-process broker;
+- distributed: PostgreSQL (LIVESHOP_TEST_POSTGRES_URL) + Redis (LIVESHOP_TEST_REDIS_URL).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("LIVESHOP_ENV", "test")
+os.environ.setdefault("LIVESHOP_LOG_JSON", "false")
+
+import asyncio
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from liveshop.app import create_app
+from liveshop.db import Base, create_oneoff_engine
+from liveshop.markets.seed import MARKETS
+from liveshop.migrate import upgrade
+from liveshop.settings import Settings
+
+pytest_plugins = ["tests.factories"]
+
+MODE = os.environ.get("LIVESHOP_TEST_MODE", "embedded")
+PG_URL = os.environ.get("LIVESHOP_TEST_POSTGRES_URL")
+REDIS_URL = os.environ.get("LIVESHOP_TEST_REDIS_URL")
+if MODE == "distributed" and not (PG_URL and REDIS_URL):
+    raise RuntimeError("distributed mode needs LIVESHOP_TEST_POSTGRES_URL and LIVESHOP_TEST_REDIS_URL")
+
+
+def pytest_report_header() -> str:
+    if MODE == "distributed":
+        return f"liveshop mode: distributed (PostgreSQL {make_url(PG_URL or '').host}, Redis)"
+    return "liveshop mode: embedded (SQLite, in-process broker)"
+
+
+def _pg_admin_url(url: str) -> str:
+    return make_url(url).set(database="postgres").render_as_string(hide_password=False)
+
+
+async def _pg_recreate(url: str) -> None:
+    admin = create_oneoff_engine(_pg_admin_url(url))
+    name = make_url(url).database
+    async with admin.connect() as conn:
+        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def db_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Migrate once per session: a SQLite file to copy, or the PostgreSQL test database."""
+    if MODE == "distributed":
+        assert PG_URL
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        url = make_url(PG_URL).set(database=f"liveshop_test_{worker}").render_as_string(hide_password=False)
+        asyncio.run(_pg_recreate(url))
+        upgrade(url)
+        return url
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    upgrade(url)
+    return url
+
+
+async def _pg_reset(url: str) -> None:
+    tables = [t.name for t in Base.metadata.sorted_tables if t.name != "markets"]
+    engine = create_oneoff_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        for m in MARKETS:
+            await conn.execute(
+                text("UPDATE markets SET enabled = true WHERE code = :c"), {"c": m["code"]}
+            )
+    await engine.dispose()
+
+
+async def _redis_flush(url: str) -> None:
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(url)
+    await client.flushdb()
+    await client.aclose()
+
+
+@pytest.fixture
+async def database_url(db_template: str, tmp_path: Path) -> str:
+    if MODE == "distributed":
+        await _pg_reset(db_template)
+        assert REDIS_URL
+        await _redis_flush(REDIS_URL)
+        return db_template
+    src = Path(make_url(db_template).database or "")
+    dst = tmp_path / f"test-{uuid.uuid4().hex[:8]}.db"
+    shutil.copyfile(src, dst)
+    return f"sqlite+aiosqlite:///{dst}"
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        env="test", database_url=database_url, redis_url=REDIS_URL if MODE == "distributed" else None,
+        secret_key="test-secret-key-0123456789abcdef0123456789", log_json=False,
+        sweep_interval_seconds=0.2, max_body_bytes=64 * 1024,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def make_app() -> Iterator[Any]:
+    """Build an app with a running lifespan: `async with make_app(settings) as app:`."""
+    import contextlib
+
+    @contextlib.asynccontextmanager
+    async def _make(settings: Settings, **kwargs: Any) -> AsyncIterator[Any]:
+        app = create_app(settings, **kwargs)
+        async with app.router.lifespan_context(app):
+            yield app
+
+    yield _make
+
+
+@pytest.fixture
+async def app(settings: Settings, make_app: Any) -> AsyncIterator[Any]:
+    async with make_app(settings, run_background=False) as application:
+        yield application
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        yield c

@@ -1,0 +1,136 @@
+"""Helpers that act through the public API, as a client would."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+
+from liveshop.markets.seed import MARKETS
+
+CURRENCY = {m["code"]: m["currency"] for m in MARKETS}
+CITY = {"UK": "Leeds", "DE": "Berlin", "FR": "Lyon", "IT": "Milano", "ES": "Madrid", "US": "Austin", "ID": "Jakarta"}
+_seq = itertools.count(1)
+
+
+@dataclass
+class Actor:
+    id: int
+    email: str
+    token: str
+    market: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def address(market: str, region: str | None = None) -> dict[str, Any]:
+    return {"name": "Test Buyer", "line1": "1 High Street", "city": CITY[market], "postcode": "LS1 1AA",
+            "region": region, "country": market}  # fmt: skip
+
+
+class Api:
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.c = client
+
+    async def user(self, *roles: str, market: str = "UK", email: str | None = None) -> Actor:
+        email = email or f"user{next(_seq)}-{uuid.uuid4().hex[:6]}@example.com"
+        self_roles = [r for r in roles if r in ("buyer", "creator", "seller")] or ["buyer"]
+        r = await self.c.post(
+            "/api/v1/auth/signup",
+            json={"email": email, "password": "correct horse battery", "display_name": email.split("@")[0],
+                  "market": market, "roles": self_roles},
+        )  # fmt: skip
+        assert r.status_code == 201, r.text
+        body = r.json()
+        self.c.cookies.clear()  # tests authenticate with bearer tokens unless they test cookies
+        actor = Actor(body["user"]["id"], email, body["token"], market,
+                      {"Authorization": f"Bearer {body['token']}"})  # fmt: skip
+        extra = [r for r in roles if r in ("moderator", "admin")]
+        if extra:
+            await self.grant(actor, *extra)
+        return actor
+
+    async def grant(self, actor: Actor, *roles: str) -> None:
+        """Roles only an admin can give; the test harness uses the service directly for the first admin."""
+        from liveshop.accounts.models import User
+
+        app = self.c._transport.app  # type: ignore[attr-defined]
+        from liveshop.uow import UnitOfWork
+
+        async with UnitOfWork(db=app.state.db, broker=app.state.broker) as uow:
+            user = await uow.session.get(User, actor.id)
+            assert user is not None
+            user.roles = sorted({*user.roles, *roles})
+            await uow.commit()
+
+    async def shop(self, owner: Actor, market: str = "UK", name: str | None = None) -> dict[str, Any]:
+        r = await self.c.post("/api/v1/shops", headers=owner.headers,
+                              json={"name": name or f"Shop {next(_seq)}", "market": market})  # fmt: skip
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    async def product(
+        self, owner: Actor, shop_id: int, *, stock: int = 10, prices: dict[str, int] | None = None,
+        status: str = "active", title: str | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        prices = prices or {"UK": 1000}
+        body = {
+            "title": title or f"Product {next(_seq)}", "status": status,
+            "variants": [{"sku": f"SKU-{uuid.uuid4().hex[:10]}", "stock": stock,
+                          "prices": [{"market": m, "currency": CURRENCY[m], "amount": a}
+                                     for m, a in prices.items()]}],
+        }  # fmt: skip
+        r = await self.c.post(f"/api/v1/shops/{shop_id}/products", headers=owner.headers, json=body)
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    async def buy(
+        self, buyer: Actor, variant_id: int, *, market: str | None = None, quantity: int = 1,
+        key: str | None = None, region: str | None = None,
+    ) -> httpx.Response:  # fmt: skip
+        market = market or buyer.market
+        headers = dict(buyer.headers)
+        if key:
+            headers["Idempotency-Key"] = key
+        return await self.c.post(
+            "/api/v1/orders/buy-now", headers=headers,
+            json={"market": market, "variant_id": variant_id, "quantity": quantity,
+                  "address": address(market, region)},
+        )  # fmt: skip
+
+    async def order(self, buyer: Actor, variant_id: int, **kw: Any) -> dict[str, Any]:
+        r = await self.buy(buyer, variant_id, **kw)
+        assert r.status_code == 201, r.text
+        order: dict[str, Any] = r.json()[0]
+        return order
+
+    async def pay(self, buyer: Actor, order_id: int, *, card: str = "4242424242424242",
+                  key: str | None = None) -> httpx.Response:  # fmt: skip
+        headers = {**buyer.headers, "Idempotency-Key": key or f"pay-{uuid.uuid4().hex}"}
+        return await self.c.post(f"/api/v1/orders/{order_id}/payments", headers=headers,
+                                 json={"card_number": card})  # fmt: skip
+
+    async def paid_order(self, buyer: Actor, variant_id: int, **kw: Any) -> dict[str, Any]:
+        order = await self.order(buyer, variant_id, **kw)
+        r = await self.pay(buyer, order["id"])
+        assert r.status_code == 201, r.text
+        return order
+
+    async def variant(self, variant_id: int, viewer: Actor | None = None) -> dict[str, Any]:
+        """Read a variant's live stock through the product endpoint."""
+        from liveshop.catalog.models import Variant
+
+        app = self.c._transport.app  # type: ignore[attr-defined]
+        async with app.state.db.read.connect() as conn:
+            from sqlalchemy import select
+
+            row = (await conn.execute(select(Variant.stock, Variant.held).where(Variant.id == variant_id))).one()
+        return {"stock": row.stock, "held": row.held, "available": row.stock - row.held}
+
+
+@pytest.fixture
+def api(client: httpx.AsyncClient) -> Api:
+    return Api(client)

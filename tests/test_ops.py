@@ -1,0 +1,55 @@
+"""Health, metrics, problem+json basics, request ids, body limits, migrations."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from liveshop.migrate import check
+
+
+async def test_healthz_reports_database(client: httpx.AsyncClient, settings) -> None:
+    r = await client.get("/healthz")
+    assert r.status_code == 200
+    assert r.json()["database"] == "ok"
+    if settings.redis_url:
+        assert r.json()["redis"] == "ok"
+
+
+async def test_metrics_count_requests(client: httpx.AsyncClient) -> None:
+    await client.get("/api/v1/markets")
+    r = await client.get("/metrics")
+    assert r.status_code == 200
+    assert 'liveshop_http_requests_total{method="GET",route="/api/v1/markets",status="200"}' in r.text
+
+
+async def test_request_id_is_echoed(client: httpx.AsyncClient) -> None:
+    r = await client.get("/healthz", headers={"X-Request-ID": "a" * 32})
+    assert r.headers["x-request-id"] == "a" * 32
+    r = await client.get("/healthz")
+    assert len(r.headers["x-request-id"]) == 32
+
+
+async def test_unknown_route_is_problem_json(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/v1/nope")
+    assert r.status_code == 404
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["code"] == "not_found"
+
+
+async def test_oversized_body_is_refused(client: httpx.AsyncClient) -> None:
+    r = await client.post("/api/v1/auth/login", content=b"{" + b" " * 70_000 + b"}",
+                          headers={"content-type": "application/json"})  # fmt: skip
+    assert r.status_code == 413
+    assert r.json()["code"] == "body_too_large"
+
+
+async def test_openapi_lists_the_api(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/api/v1/openapi.json")).json()
+    assert "/api/v1/orders/{order_id}/payments" in spec["paths"]
+
+
+async def test_migrations_match_models(database_url: str) -> None:
+    """`alembic check`: the models have no change that lacks a migration."""
+    await asyncio.to_thread(check, database_url)
