@@ -4,10 +4,11 @@ from fastapi import APIRouter
 
 from liveshop.accounts.api import router as accounts
 from liveshop.catalog.api import router as catalog
+from liveshop.live.api import router as live
 from liveshop.markets.api import router as markets
 from liveshop.orders.api import router as orders
 from liveshop.payments.api import router as payments
 
 api_router = APIRouter(prefix="/api/v1")
-for router in (accounts, markets, catalog, orders, payments):
+for router in (accounts, markets, catalog, orders, payments, live):
     api_router.include_router(router)

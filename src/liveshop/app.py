@@ -20,6 +20,7 @@ from liveshop.middleware import BodyLimit, Metrics
 from liveshop.orders.tasks import run_sweeper
 from liveshop.payments.sandbox import SandboxProvider
 from liveshop.settings import Settings, get_settings
+from liveshop.web.api import router as web_router
 
 
 def create_app(settings: Settings | None = None, *, run_background: bool = True) -> FastAPI:
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
     app.state.provider = SandboxProvider()
     errors.install(app)
     app.include_router(api_router)
+    app.include_router(web_router)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz(request: Request) -> JSONResponse:

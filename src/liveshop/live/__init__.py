@@ -1,0 +1,1 @@
+"""Live domain: shows, stream keys."""

@@ -1,0 +1,70 @@
+"""Shows: scheduling and reading. Going live arrives with the media hooks."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from liveshop.accounts.models import Role, User
+from liveshop.catalog import service as catalog
+from liveshop.catalog.models import Product
+from liveshop.errors import Problem, forbidden, not_found
+from liveshop.live.models import Show, ShowProduct, ShowStatus
+from liveshop.live.schemas import ShowCreate
+
+
+def new_stream_key() -> str:
+    """Long and random: the key alone authorizes publishing video."""
+    return "sk_" + secrets.token_urlsafe(32)
+
+
+async def create(*, session: AsyncSession, host: User, data: ShowCreate) -> Show:
+    if not (host.has_role(Role.creator) or host.has_role(Role.seller)):
+        raise forbidden("Only creators and sellers can host shows.")
+    if data.shop_id is not None:
+        await catalog.check_member(session=session, user=host, shop_id=data.shop_id)
+    allowed_shops = set(await catalog.shop_ids_of(session=session, user=host))
+    show = Show(
+        host_id=host.id, shop_id=data.shop_id, title=data.title, cover_url=data.cover_url,
+        starts_at=data.starts_at, markets=list(data.markets), stream_key=new_stream_key(),
+    )  # fmt: skip
+    session.add(show)
+    await session.flush()
+    for position, product_id in enumerate(dict.fromkeys(data.product_ids)):
+        product = await session.get(Product, product_id)
+        if product is None:
+            raise not_found("product", product_id)
+        if product.shop_id not in allowed_shops and not host.has_role(Role.creator):
+            raise Problem(403, "product_not_allowed", f"Product {product_id} is not yours to sell.")
+        session.add(ShowProduct(show_id=show.id, product_id=product_id, position=position))
+    await session.flush()
+    return show
+
+
+async def get(*, session: AsyncSession, show_id: int) -> Show:
+    show = await session.get(Show, show_id)
+    if show is None:
+        raise not_found("show", show_id)
+    return show
+
+
+async def product_ids(*, session: AsyncSession, show_id: int) -> list[int]:
+    stmt = select(ShowProduct.product_id).where(ShowProduct.show_id == show_id).order_by(ShowProduct.position)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def list_(*, session: AsyncSession, statuses: list[str], limit: int, offset: int) -> list[Show]:
+    stmt = select(Show).where(Show.status.in_(statuses)).order_by(Show.starts_at, Show.id)
+    return list((await session.execute(stmt.limit(limit).offset(offset))).scalars())
+
+
+async def get_for_host(*, session: AsyncSession, host: User, show_id: int) -> Show:
+    show = await get(session=session, show_id=show_id)
+    if show.host_id != host.id and not host.has_role(Role.admin):
+        raise forbidden("Only the host can see the stream key.")
+    return show
+
+
+ACTIVE = [ShowStatus.live.value, ShowStatus.scheduled.value]
