@@ -36,7 +36,9 @@ MODE = os.environ.get("LIVESHOP_TEST_MODE", "embedded")
 PG_URL = os.environ.get("LIVESHOP_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("LIVESHOP_TEST_REDIS_URL")
 if MODE == "distributed" and not (PG_URL and REDIS_URL):
-    raise RuntimeError("distributed mode needs LIVESHOP_TEST_POSTGRES_URL and LIVESHOP_TEST_REDIS_URL")
+    raise RuntimeError(
+        "distributed mode needs LIVESHOP_TEST_POSTGRES_URL and LIVESHOP_TEST_REDIS_URL"
+    )
 
 
 def pytest_report_header() -> str:
@@ -65,7 +67,11 @@ def db_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     if MODE == "distributed":
         assert PG_URL
         worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-        url = make_url(PG_URL).set(database=f"liveshop_test_{worker}").render_as_string(hide_password=False)
+        url = (
+            make_url(PG_URL)
+            .set(database=f"liveshop_test_{worker}")
+            .render_as_string(hide_password=False)
+        )
         asyncio.run(_pg_recreate(url))
         upgrade(url)
         return url
@@ -111,10 +117,14 @@ async def database_url(db_template: str, tmp_path: Path) -> str:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(
-        env="test", database_url=database_url, redis_url=REDIS_URL if MODE == "distributed" else None,
-        secret_key="test-secret-key-0123456789abcdef0123456789", log_json=False,
-        sweep_interval_seconds=0.2, max_body_bytes=64 * 1024,
-    )  # fmt: skip
+        env="test",
+        database_url=database_url,
+        redis_url=REDIS_URL if MODE == "distributed" else None,
+        secret_key="test-secret-key-0123456789abcdef0123456789",
+        log_json=False,
+        sweep_interval_seconds=0.2,
+        max_body_bytes=64 * 1024,
+    )
 
 
 @pytest.fixture
@@ -128,7 +138,7 @@ def make_app() -> Iterator[Any]:
         async with app.router.lifespan_context(app):
             yield app
 
-    yield _make
+    return _make
 
 
 @pytest.fixture

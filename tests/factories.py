@@ -13,7 +13,15 @@ import pytest
 from liveshop.markets.seed import MARKETS
 
 CURRENCY = {m["code"]: m["currency"] for m in MARKETS}
-CITY = {"UK": "Leeds", "DE": "Berlin", "FR": "Lyon", "IT": "Milano", "ES": "Madrid", "US": "Austin", "ID": "Jakarta"}
+CITY = {
+    "UK": "Leeds",
+    "DE": "Berlin",
+    "FR": "Lyon",
+    "IT": "Milano",
+    "ES": "Madrid",
+    "US": "Austin",
+    "ID": "Jakarta",
+}
 _seq = itertools.count(1)
 
 
@@ -27,8 +35,14 @@ class Actor:
 
 
 def address(market: str, region: str | None = None) -> dict[str, Any]:
-    return {"name": "Test Buyer", "line1": "1 High Street", "city": CITY[market], "postcode": "LS1 1AA",
-            "region": region, "country": market}  # fmt: skip
+    return {
+        "name": "Test Buyer",
+        "line1": "1 High Street",
+        "city": CITY[market],
+        "postcode": "LS1 1AA",
+        "region": region,
+        "country": market,
+    }
 
 
 class Api:
@@ -40,21 +54,31 @@ class Api:
         self_roles = [r for r in roles if r in ("buyer", "creator", "seller")] or ["buyer"]
         r = await self.c.post(
             "/api/v1/auth/signup",
-            json={"email": email, "password": "correct horse battery", "display_name": email.split("@")[0],
-                  "market": market, "roles": self_roles},
-        )  # fmt: skip
+            json={
+                "email": email,
+                "password": "correct horse battery",
+                "display_name": email.split("@")[0],
+                "market": market,
+                "roles": self_roles,
+            },
+        )
         assert r.status_code == 201, r.text
         body = r.json()
         self.c.cookies.clear()  # tests authenticate with bearer tokens unless they test cookies
-        actor = Actor(body["user"]["id"], email, body["token"], market,
-                      {"Authorization": f"Bearer {body['token']}"})  # fmt: skip
+        actor = Actor(
+            body["user"]["id"],
+            email,
+            body["token"],
+            market,
+            {"Authorization": f"Bearer {body['token']}"},
+        )
         extra = [r for r in roles if r in ("moderator", "admin")]
         if extra:
             await self.grant(actor, *extra)
         return actor
 
     async def grant(self, actor: Actor, *roles: str) -> None:
-        """Roles only an admin can give; the test harness uses the service directly for the first admin."""
+        """Give roles only an admin could give, straight in the database (no admin exists yet)."""
         from liveshop.accounts.models import User
 
         app = self.c._transport.app  # type: ignore[attr-defined]
@@ -66,40 +90,70 @@ class Api:
             user.roles = sorted({*user.roles, *roles})
             await uow.commit()
 
-    async def shop(self, owner: Actor, market: str = "UK", name: str | None = None) -> dict[str, Any]:
-        r = await self.c.post("/api/v1/shops", headers=owner.headers,
-                              json={"name": name or f"Shop {next(_seq)}", "market": market})  # fmt: skip
+    async def shop(
+        self, owner: Actor, market: str = "UK", name: str | None = None
+    ) -> dict[str, Any]:
+        r = await self.c.post(
+            "/api/v1/shops",
+            headers=owner.headers,
+            json={"name": name or f"Shop {next(_seq)}", "market": market},
+        )
         assert r.status_code == 201, r.text
         return r.json()
 
     async def product(
-        self, owner: Actor, shop_id: int, *, stock: int = 10, prices: dict[str, int] | None = None,
-        status: str = "active", title: str | None = None,
-    ) -> dict[str, Any]:  # fmt: skip
+        self,
+        owner: Actor,
+        shop_id: int,
+        *,
+        stock: int = 10,
+        prices: dict[str, int] | None = None,
+        status: str = "active",
+        title: str | None = None,
+    ) -> dict[str, Any]:
         prices = prices or {"UK": 1000}
         body = {
-            "title": title or f"Product {next(_seq)}", "status": status,
-            "variants": [{"sku": f"SKU-{uuid.uuid4().hex[:10]}", "stock": stock,
-                          "prices": [{"market": m, "currency": CURRENCY[m], "amount": a}
-                                     for m, a in prices.items()]}],
-        }  # fmt: skip
+            "title": title or f"Product {next(_seq)}",
+            "status": status,
+            "variants": [
+                {
+                    "sku": f"SKU-{uuid.uuid4().hex[:10]}",
+                    "stock": stock,
+                    "prices": [
+                        {"market": m, "currency": CURRENCY[m], "amount": a}
+                        for m, a in prices.items()
+                    ],
+                }
+            ],
+        }
         r = await self.c.post(f"/api/v1/shops/{shop_id}/products", headers=owner.headers, json=body)
         assert r.status_code == 201, r.text
         return r.json()
 
     async def buy(
-        self, buyer: Actor, variant_id: int, *, market: str | None = None, quantity: int = 1,
-        key: str | None = None, region: str | None = None,
-    ) -> httpx.Response:  # fmt: skip
+        self,
+        buyer: Actor,
+        variant_id: int,
+        *,
+        market: str | None = None,
+        quantity: int = 1,
+        key: str | None = None,
+        region: str | None = None,
+    ) -> httpx.Response:
         market = market or buyer.market
         headers = dict(buyer.headers)
         if key:
             headers["Idempotency-Key"] = key
         return await self.c.post(
-            "/api/v1/orders/buy-now", headers=headers,
-            json={"market": market, "variant_id": variant_id, "quantity": quantity,
-                  "address": address(market, region)},
-        )  # fmt: skip
+            "/api/v1/orders/buy-now",
+            headers=headers,
+            json={
+                "market": market,
+                "variant_id": variant_id,
+                "quantity": quantity,
+                "address": address(market, region),
+            },
+        )
 
     async def order(self, buyer: Actor, variant_id: int, **kw: Any) -> dict[str, Any]:
         r = await self.buy(buyer, variant_id, **kw)
@@ -107,11 +161,13 @@ class Api:
         order: dict[str, Any] = r.json()[0]
         return order
 
-    async def pay(self, buyer: Actor, order_id: int, *, card: str = "4242424242424242",
-                  key: str | None = None) -> httpx.Response:  # fmt: skip
+    async def pay(
+        self, buyer: Actor, order_id: int, *, card: str = "4242424242424242", key: str | None = None
+    ) -> httpx.Response:
         headers = {**buyer.headers, "Idempotency-Key": key or f"pay-{uuid.uuid4().hex}"}
-        return await self.c.post(f"/api/v1/orders/{order_id}/payments", headers=headers,
-                                 json={"card_number": card})  # fmt: skip
+        return await self.c.post(
+            f"/api/v1/orders/{order_id}/payments", headers=headers, json={"card_number": card}
+        )
 
     async def paid_order(self, buyer: Actor, variant_id: int, **kw: Any) -> dict[str, Any]:
         order = await self.order(buyer, variant_id, **kw)
@@ -127,7 +183,11 @@ class Api:
         async with app.state.db.read.connect() as conn:
             from sqlalchemy import select
 
-            row = (await conn.execute(select(Variant.stock, Variant.held).where(Variant.id == variant_id))).one()
+            row = (
+                await conn.execute(
+                    select(Variant.stock, Variant.held).where(Variant.id == variant_id)
+                )
+            ).one()
         return {"stock": row.stock, "held": row.held, "available": row.stock - row.held}
 
 

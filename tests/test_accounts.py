@@ -21,17 +21,23 @@ async def test_signup_login_and_wrong_password(client: httpx.AsyncClient) -> Non
     assert r.json()["user"]["email"] == "zoe@example.com"
     assert (await client.post("/api/v1/auth/signup", json=body)).json()["code"] == "email_taken"
 
-    bad = await client.post("/api/v1/auth/login", json={"email": "zoe@example.com", "password": "nope"})
+    bad = await client.post(
+        "/api/v1/auth/login", json={"email": "zoe@example.com", "password": "nope"}
+    )
     assert bad.status_code == 401 and bad.json()["code"] == "invalid_credentials"
-    good = await client.post("/api/v1/auth/login", json={"email": "zoe@example.com", "password": "long enough pw"})
+    good = await client.post(
+        "/api/v1/auth/login", json={"email": "zoe@example.com", "password": "long enough pw"}
+    )
     assert good.status_code == 200
     me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {good.json()['token']}"})
     assert me.json()["display_name"] == "Zoe"
 
 
 async def test_password_is_stored_as_argon2(client: httpx.AsyncClient) -> None:
-    await client.post("/api/v1/auth/signup",
-                      json={"email": "h@example.com", "password": "s3cret-pass", "display_name": "H"})  # fmt: skip
+    await client.post(
+        "/api/v1/auth/signup",
+        json={"email": "h@example.com", "password": "s3cret-pass", "display_name": "H"},
+    )
     app = client._transport.app  # type: ignore[attr-defined]
     async with UnitOfWork(db=app.state.db, broker=app.state.broker, write=False) as uow:
         user = await accounts.get_by_email(session=uow.session, email="h@example.com")
@@ -42,20 +48,27 @@ async def test_password_is_stored_as_argon2(client: httpx.AsyncClient) -> None:
 
 
 async def test_cookie_session_needs_csrf_for_writes(client: httpx.AsyncClient, settings) -> None:  # type: ignore[no-untyped-def]
-    r = await client.post("/api/v1/auth/signup",
-                          json={"email": "c@example.com", "password": "cookie-pass", "display_name": "C"})  # fmt: skip
+    r = await client.post(
+        "/api/v1/auth/signup",
+        json={"email": "c@example.com", "password": "cookie-pass", "display_name": "C"},
+    )
     session_token = r.json()["token"]
     assert client.cookies.get("liveshop_session") == session_token
     assert (await client.get("/api/v1/me")).status_code == 200  # reads need no CSRF token
 
     blocked = await client.patch("/api/v1/me", json={"display_name": "Evil"})
     assert blocked.status_code == 403 and blocked.json()["code"] == "csrf_failed"
-    ok = await client.patch("/api/v1/me", json={"display_name": "Cee"},
-                            headers={"X-CSRF-Token": csrf_token(settings.secret_key, session_token)})  # fmt: skip
+    ok = await client.patch(
+        "/api/v1/me",
+        json={"display_name": "Cee"},
+        headers={"X-CSRF-Token": csrf_token(settings.secret_key, session_token)},
+    )
     assert ok.status_code == 200 and ok.json()["display_name"] == "Cee"
 
-    logout = await client.post("/api/v1/auth/logout",
-                               headers={"X-CSRF-Token": csrf_token(settings.secret_key, session_token)})  # fmt: skip
+    logout = await client.post(
+        "/api/v1/auth/logout",
+        headers={"X-CSRF-Token": csrf_token(settings.secret_key, session_token)},
+    )
     assert logout.status_code == 204
     after = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {session_token}"})
     assert after.status_code == 401
@@ -72,22 +85,40 @@ async def test_api_tokens_work_as_bearer(api: Api, client: httpx.AsyncClient) ->
 
 
 async def test_follow_and_unfollow_creator_and_shop(api: Api, client: httpx.AsyncClient) -> None:
-    creator, seller, fan = await api.user("creator"), await api.user("seller"), await api.user("buyer")
+    creator, seller, fan = (
+        await api.user("creator"),
+        await api.user("seller"),
+        await api.user("buyer"),
+    )
     shop = await api.shop(seller)
     for kind, target in (("creator", creator.id), ("shop", shop["id"])):
-        r = await client.post("/api/v1/me/follows", headers=fan.headers,
-                              json={"target_kind": kind, "target_id": target})  # fmt: skip
+        r = await client.post(
+            "/api/v1/me/follows",
+            headers=fan.headers,
+            json={"target_kind": kind, "target_id": target},
+        )
         assert r.status_code == 201
-    again = await client.post("/api/v1/me/follows", headers=fan.headers,
-                              json={"target_kind": "shop", "target_id": shop["id"]})  # fmt: skip
+    again = await client.post(
+        "/api/v1/me/follows",
+        headers=fan.headers,
+        json={"target_kind": "shop", "target_id": shop["id"]},
+    )
     assert again.status_code == 201
     follows = (await client.get("/api/v1/me/follows", headers=fan.headers)).json()
-    assert {(f["target_kind"], f["target_id"]) for f in follows} == {("creator", creator.id), ("shop", shop["id"])}
+    assert {(f["target_kind"], f["target_id"]) for f in follows} == {
+        ("creator", creator.id),
+        ("shop", shop["id"]),
+    }
 
-    not_creator = await client.post("/api/v1/me/follows", headers=fan.headers,
-                                    json={"target_kind": "creator", "target_id": seller.id})  # fmt: skip
+    not_creator = await client.post(
+        "/api/v1/me/follows",
+        headers=fan.headers,
+        json={"target_kind": "creator", "target_id": seller.id},
+    )
     assert not_creator.status_code == 404
-    assert (await client.delete(f"/api/v1/me/follows/shop/{shop['id']}", headers=fan.headers)).status_code == 204
+    assert (
+        await client.delete(f"/api/v1/me/follows/shop/{shop['id']}", headers=fan.headers)
+    ).status_code == 204
     assert len((await client.get("/api/v1/me/follows", headers=fan.headers)).json()) == 1
 
 
@@ -117,18 +148,28 @@ async def test_notifications_reach_the_inbox_and_the_user_channel_after_commit(
         await accounts.notify(uow=uow, user_ids=[user.id], kind="x", title="rolled back")
     inbox = (await client.get("/api/v1/me/notifications?unread=true", headers=user.headers)).json()
     assert [n["title"] for n in inbox["items"]] == ["Maya is live"]
-    assert (await client.post("/api/v1/me/notifications/read", headers=user.headers)).json() == {"marked": 1}
-    assert (await client.get("/api/v1/me/notifications?unread=true", headers=user.headers)).json()["total"] == 0
+    assert (await client.post("/api/v1/me/notifications/read", headers=user.headers)).json() == {
+        "marked": 1
+    }
+    assert (await client.get("/api/v1/me/notifications?unread=true", headers=user.headers)).json()[
+        "total"
+    ] == 0
 
 
 async def test_admin_sets_roles_and_bans(api: Api, client: httpx.AsyncClient) -> None:
     admin, user = await api.user("admin"), await api.user("buyer")
-    r = await client.patch(f"/api/v1/admin/users/{user.id}", headers=admin.headers, json={"roles": ["moderator"]})
+    r = await client.patch(
+        f"/api/v1/admin/users/{user.id}", headers=admin.headers, json={"roles": ["moderator"]}
+    )
     assert r.status_code == 200 and r.json()["roles"] == ["buyer", "moderator"]
-    r = await client.patch(f"/api/v1/admin/users/{user.id}", headers=admin.headers, json={"banned": True})
+    r = await client.patch(
+        f"/api/v1/admin/users/{user.id}", headers=admin.headers, json={"banned": True}
+    )
     assert r.json()["banned"] is True
     assert (await client.get("/api/v1/me", headers=user.headers)).status_code == 401
-    login = await client.post("/api/v1/auth/login", json={"email": user.email, "password": "correct horse battery"})
+    login = await client.post(
+        "/api/v1/auth/login", json={"email": user.email, "password": "correct horse battery"}
+    )
     assert login.status_code == 403 and login.json()["code"] == "account_banned"
     listed = (await client.get("/api/v1/admin/users", headers=admin.headers)).json()
     assert listed["total"] == 2

@@ -21,7 +21,9 @@ async def test_metrics_count_requests(client: httpx.AsyncClient) -> None:
     await client.get("/api/v1/markets")
     r = await client.get("/metrics")
     assert r.status_code == 200
-    assert 'liveshop_http_requests_total{method="GET",route="/api/v1/markets",status="200"}' in r.text
+    assert (
+        'liveshop_http_requests_total{method="GET",route="/api/v1/markets",status="200"}' in r.text
+    )
 
 
 async def test_request_id_is_echoed(client: httpx.AsyncClient) -> None:
@@ -39,8 +41,11 @@ async def test_unknown_route_is_problem_json(client: httpx.AsyncClient) -> None:
 
 
 async def test_oversized_body_is_refused(client: httpx.AsyncClient) -> None:
-    r = await client.post("/api/v1/auth/login", content=b"{" + b" " * 70_000 + b"}",
-                          headers={"content-type": "application/json"})  # fmt: skip
+    r = await client.post(
+        "/api/v1/auth/login",
+        content=b"{" + b" " * 70_000 + b"}",
+        headers={"content-type": "application/json"},
+    )
     assert r.status_code == 413
     assert r.json()["code"] == "body_too_large"
 

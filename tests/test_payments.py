@@ -15,12 +15,16 @@ from tests.factories import Actor, Api
 async def _charges(client: httpx.AsyncClient) -> int:
     app = client._transport.app  # type: ignore[attr-defined]
     async with app.state.db.read.connect() as conn:
-        return int((await conn.execute(select(func.count()).select_from(SandboxCharge))).scalar_one())
+        return int(
+            (await conn.execute(select(func.count()).select_from(SandboxCharge))).scalar_one()
+        )
 
 
 async def _setup(api: Api, stock: int = 5, price: int = 2500) -> tuple[Actor, Actor, dict]:
     seller = await api.user("seller")
-    product = await api.product(seller, (await api.shop(seller))["id"], stock=stock, prices={"UK": price})
+    product = await api.product(
+        seller, (await api.shop(seller))["id"], stock=stock, prices={"UK": price}
+    )
     buyer = await api.user("buyer")
     order = await api.order(buyer, product["variants"][0]["id"])
     return seller, buyer, order
@@ -30,7 +34,9 @@ async def test_same_payment_submitted_five_times_concurrently_charges_once(
     api: Api, client: httpx.AsyncClient
 ) -> None:
     _, buyer, order = await _setup(api)
-    results = await asyncio.gather(*(api.pay(buyer, order["id"], key="pay-key-00001") for _ in range(5)))
+    results = await asyncio.gather(
+        *(api.pay(buyer, order["id"], key="pay-key-00001") for _ in range(5))
+    )
     assert [r.status_code for r in results] == [201] * 5
     assert len({r.json()["id"] for r in results}) == 1
     assert await _charges(client) == 1
@@ -63,8 +69,12 @@ async def test_declined_cards_leave_the_order_payable(api: Api, client: httpx.As
         assert r.headers["content-type"] == "application/problem+json"
         assert r.json()["code"] == code
     assert (await api.pay(buyer, order["id"])).status_code == 201
-    kinds = [e["kind"] for e in (await client.get(f"/api/v1/orders/{order['id']}/events",
-                                                  headers=buyer.headers)).json()]  # fmt: skip
+    kinds = [
+        e["kind"]
+        for e in (
+            await client.get(f"/api/v1/orders/{order['id']}/events", headers=buyer.headers)
+        ).json()
+    ]
     assert kinds == ["placed", "payment_failed", "payment_failed", "paid"]
 
 
@@ -103,10 +113,13 @@ async def test_partial_then_full_refund(api: Api, client: httpx.AsyncClient) -> 
     assert got["status"] == "partially_refunded"
     assert got["refunded_total"]["amount"] == 1000
 
-    too_much = await client.post(url, headers={**seller.headers, "Idempotency-Key": "refund-big-1"},
-                                 json={"amount": 1501})  # fmt: skip
+    too_much = await client.post(
+        url, headers={**seller.headers, "Idempotency-Key": "refund-big-1"}, json={"amount": 1501}
+    )
     assert too_much.status_code == 422 and too_much.json()["code"] == "refund_too_large"
-    rest = await client.post(url, headers={**seller.headers, "Idempotency-Key": "refund-rest-1"}, json={})
+    rest = await client.post(
+        url, headers={**seller.headers, "Idempotency-Key": "refund-rest-1"}, json={}
+    )
     assert rest.status_code == 201 and rest.json()["amount"] == 1500
     got = (await client.get(f"/api/v1/orders/{order['id']}", headers=buyer.headers)).json()
     assert got["status"] == "refunded" and got["refunded_total"]["amount"] == 2500

@@ -7,14 +7,23 @@ import httpx
 from tests.factories import Api
 
 
-async def test_creator_schedules_a_show_and_only_the_host_sees_the_key(api: Api, client: httpx.AsyncClient) -> None:
+async def test_creator_schedules_a_show_and_only_the_host_sees_the_key(
+    api: Api, client: httpx.AsyncClient
+) -> None:
     seller = await api.user("seller")
     shop = await api.shop(seller)
     product = await api.product(seller, shop["id"])
-    r = await client.post("/api/v1/shows", headers=seller.headers, json={
-        "title": "Sunday drop", "starts_at": "2030-01-01T18:00:00Z", "markets": ["UK"],
-        "product_ids": [product["id"]], "shop_id": shop["id"],
-    })  # fmt: skip
+    r = await client.post(
+        "/api/v1/shows",
+        headers=seller.headers,
+        json={
+            "title": "Sunday drop",
+            "starts_at": "2030-01-01T18:00:00Z",
+            "markets": ["UK"],
+            "product_ids": [product["id"]],
+            "shop_id": shop["id"],
+        },
+    )
     assert r.status_code == 201, r.text
     show = r.json()
     assert show["status"] == "scheduled" and show["product_ids"] == [product["id"]]
@@ -26,7 +35,12 @@ async def test_creator_schedules_a_show_and_only_the_host_sees_the_key(api: Api,
     assert ingest.status_code == 200
     assert ingest.json()["rtmp_url"].startswith("rtmp://") and len(ingest.json()["stream_key"]) > 40
     viewer = await api.user("buyer")
-    assert (await client.get(f"/api/v1/shows/{show['id']}/ingest", headers=viewer.headers)).status_code == 403
-    r = await client.post("/api/v1/shows", headers=viewer.headers,
-                          json={"title": "x", "starts_at": "2030-01-01T18:00:00Z", "markets": ["UK"]})  # fmt: skip
+    assert (
+        await client.get(f"/api/v1/shows/{show['id']}/ingest", headers=viewer.headers)
+    ).status_code == 403
+    r = await client.post(
+        "/api/v1/shows",
+        headers=viewer.headers,
+        json={"title": "x", "starts_at": "2030-01-01T18:00:00Z", "markets": ["UK"]},
+    )
     assert r.status_code == 403

@@ -34,7 +34,9 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
         app.state.db, app.state.broker = db, broker
         tasks = []
         if run_background:
-            tasks.append(asyncio.create_task(run_sweeper(db, broker, settings.sweep_interval_seconds)))
+            tasks.append(
+                asyncio.create_task(run_sweeper(db, broker, settings.sweep_interval_seconds))
+            )
         try:
             yield
         finally:
@@ -81,8 +83,10 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
             except Exception as exc:
                 checks["redis"] = f"error: {type(exc).__name__}"
         healthy = all(v == "ok" for v in checks.values())
-        return JSONResponse({"status": "ok" if healthy else "degraded", **checks},
-                            status_code=200 if healthy else 503)  # fmt: skip
+        return JSONResponse(
+            {"status": "ok" if healthy else "degraded", **checks},
+            status_code=200 if healthy else 503,
+        )
 
     @app.get("/metrics", tags=["ops"], include_in_schema=False)
     async def metrics() -> PlainTextResponse:

@@ -23,9 +23,17 @@ def _serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     uvicorn.run(
-        "liveshop.app:create_app", factory=True, host=host, port=port, workers=workers,
-        loop="uvloop", http="httptools", ws="websockets", log_config=None, access_log=False,
-    )  # fmt: skip
+        "liveshop.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        ws="websockets",
+        log_config=None,
+        access_log=False,
+    )
 
 
 @app.command()
@@ -67,7 +75,9 @@ def user_create(
     email: str,
     name: Annotated[str, typer.Option(help="Display name")],
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
-    role: Annotated[list[str] | None, typer.Option(help="buyer, creator, seller, moderator, admin")] = None,
+    role: Annotated[
+        list[str] | None, typer.Option(help="buyer, creator, seller, moderator, admin")
+    ] = None,
     market: Annotated[str, typer.Option(help="Home market")] = "UK",
 ) -> None:
     """Create a user (use --role admin for an operator)."""
@@ -84,7 +94,7 @@ def user_create(
         db = create_database(get_settings().database_url)
         try:
             async with UnitOfWork(db=db, broker=InProcessBroker()) as uow:
-                data = UserCreate(email=email, password=password, display_name=name, market=market)  # type: ignore[arg-type]
+                data = UserCreate(email=email, password=password, display_name=name, market=market)
                 user = await create(session=uow.session, data=data, extra_roles=roles)
                 await uow.commit()
                 return user.id
@@ -92,20 +102,26 @@ def user_create(
             await db.dispose()
 
     user_id = asyncio.run(run())
-    console.print(f"[green]Created user {user_id} ({email}) with roles {[r.value for r in roles]}.[/green]")
+    console.print(
+        f"[green]Created user {user_id} ({email}) with roles {[r.value for r in roles]}.[/green]"
+    )
 
 
 @app.command()
 def demo(
     port: Annotated[int, typer.Option(help="Port")] = 8000,
-    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the server")] = True,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Start the server")
+    ] = True,
     reset: Annotated[bool, typer.Option(help="Start from an empty demo database")] = True,
 ) -> None:
     """Create a demo database with shops, products, creators, buyers and a show; then serve it."""
     from liveshop.demo import build_demo, print_accounts
 
     settings = get_settings()
-    url = os.environ.get("LIVESHOP_DATABASE_URL") or f"sqlite+aiosqlite:///{settings.var_dir}/demo.db"
+    url = (
+        os.environ.get("LIVESHOP_DATABASE_URL") or f"sqlite+aiosqlite:///{settings.var_dir}/demo.db"
+    )
     os.environ["LIVESHOP_DATABASE_URL"] = url
     get_settings.cache_clear()
     accounts = asyncio.run(build_demo(url, reset=reset, progress_console=console))

@@ -33,51 +33,86 @@ class DemoAccount:
     note: str
 
 
-SHOPS = [
-    ("Leeds Loungewear", "UK", "GBP", "#e76f51", [
-        ("Cloud Knit Hoodie", ["Size"], [["S"], ["M"], ["L"]], 4499),
-        ("Everyday Joggers", ["Size", "Colour"], [["M", "Grey"], ["L", "Grey"], ["M", "Black"]], 3499),
-        ("Cosy Bed Socks (3 pack)", [], [[]], 999),
-        ("Waffle Robe", ["Size"], [["S/M"], ["L/XL"]], 5999),
-        ("Weekend Tee", ["Colour"], [["White"], ["Sage"]], 1999),
-        ("Knitted Beanie", [], [[]], 1499),
-        ("Sherpa Slippers", ["Size"], [["5"], ["6"], ["7"]], 2499),
-        ("Lounge Set", ["Size"], [["S"], ["M"]], 6999),
-        ("Silk Sleep Mask", [], [[]], 1299),
-        ("Fleece Blanket", [], [[]], 2999),
-    ]),
-    ("Berliner Kaffee", "DE", "EUR", "#6d4c41", [
-        ("Espresso Blend 1 kg", ["Grind"], [["Beans"], ["Fine"]], 2490),
-        ("Filter Roast 500 g", [], [[]], 1290),
-        ("Hand Grinder", [], [[]], 8900),
-        ("Pour-over Kit", [], [[]], 4990),
-        ("Milk Frother", [], [[]], 3490),
-        ("Ceramic Cup Set", ["Colour"], [["Weiß"], ["Schwarz"]], 2990),
-        ("Cold Brew Bottle", [], [[]], 1990),
-        ("Decaf Blend 250 g", [], [[]], 890),
-        ("Barista Scale", [], [[]], 3990),
-        ("Gooseneck Kettle", [], [[]], 5990),
-    ]),
-    ("Brooklyn Beauty", "US", "USD", "#8e44ad", [
-        ("Glow Serum 30 ml", [], [[]], 2800),
-        ("Matte Lipstick", ["Shade"], [["Ruby"], ["Nude"], ["Berry"]], 1800),
-        ("Hydrating Mask (5 pack)", [], [[]], 1500),
-        ("Brush Set", [], [[]], 3900),
-        ("SPF 50 Sunscreen", [], [[]], 2200),
-        ("Hair Oil", [], [[]], 2400),
-        ("Nail Polish Trio", ["Set"], [["Pastel"], ["Bold"]], 1600),
-        ("Eye Palette", [], [[]], 3400),
-        ("Jade Roller", [], [[]], 1900),
-        ("Body Butter", [], [[]], 2000),
-    ]),
-]  # fmt: skip
+Catalog = list[tuple[str, list[str], list[list[str]], int]]
+SHOPS: list[tuple[str, str, str, str, Catalog]] = [
+    (
+        "Leeds Loungewear",
+        "UK",
+        "GBP",
+        "#e76f51",
+        [
+            ("Cloud Knit Hoodie", ["Size"], [["S"], ["M"], ["L"]], 4499),
+            (
+                "Everyday Joggers",
+                ["Size", "Colour"],
+                [["M", "Grey"], ["L", "Grey"], ["M", "Black"]],
+                3499,
+            ),
+            ("Cosy Bed Socks (3 pack)", [], [[]], 999),
+            ("Waffle Robe", ["Size"], [["S/M"], ["L/XL"]], 5999),
+            ("Weekend Tee", ["Colour"], [["White"], ["Sage"]], 1999),
+            ("Knitted Beanie", [], [[]], 1499),
+            ("Sherpa Slippers", ["Size"], [["5"], ["6"], ["7"]], 2499),
+            ("Lounge Set", ["Size"], [["S"], ["M"]], 6999),
+            ("Silk Sleep Mask", [], [[]], 1299),
+            ("Fleece Blanket", [], [[]], 2999),
+        ],
+    ),
+    (
+        "Berliner Kaffee",
+        "DE",
+        "EUR",
+        "#6d4c41",
+        [
+            ("Espresso Blend 1 kg", ["Grind"], [["Beans"], ["Fine"]], 2490),
+            ("Filter Roast 500 g", [], [[]], 1290),
+            ("Hand Grinder", [], [[]], 8900),
+            ("Pour-over Kit", [], [[]], 4990),
+            ("Milk Frother", [], [[]], 3490),
+            ("Ceramic Cup Set", ["Colour"], [["Weiß"], ["Schwarz"]], 2990),
+            ("Cold Brew Bottle", [], [[]], 1990),
+            ("Decaf Blend 250 g", [], [[]], 890),
+            ("Barista Scale", [], [[]], 3990),
+            ("Gooseneck Kettle", [], [[]], 5990),
+        ],
+    ),
+    (
+        "Brooklyn Beauty",
+        "US",
+        "USD",
+        "#8e44ad",
+        [
+            ("Glow Serum 30 ml", [], [[]], 2800),
+            ("Matte Lipstick", ["Shade"], [["Ruby"], ["Nude"], ["Berry"]], 1800),
+            ("Hydrating Mask (5 pack)", [], [[]], 1500),
+            ("Brush Set", [], [[]], 3900),
+            ("SPF 50 Sunscreen", [], [[]], 2200),
+            ("Hair Oil", [], [[]], 2400),
+            ("Nail Polish Trio", ["Set"], [["Pastel"], ["Bold"]], 1600),
+            ("Eye Palette", [], [[]], 3400),
+            ("Jade Roller", [], [[]], 1900),
+            ("Body Butter", [], [[]], 2000),
+        ],
+    ),
+]
 
-CREATORS = [("maya@demo.liveshop", "Maya Live", "UK"), ("jonas@demo.liveshop", "Jonas Brews", "DE"),
-            ("tasha@demo.liveshop", "Tasha Glam", "US")]  # fmt: skip
-BUYERS = [("amy@demo.liveshop", "Amy", "UK", "Leeds"), ("ben@demo.liveshop", "Ben", "UK", "Manchester"),
-          ("clara@demo.liveshop", "Clara", "DE", "Berlin"), ("dan@demo.liveshop", "Dan", "US", "Brooklyn"),
-          ("eva@demo.liveshop", "Eva", "FR", "Lyon")]  # fmt: skip
-FX = {"GBP": {"EUR": 1.17, "USD": 1.27}, "EUR": {"GBP": 0.86, "USD": 1.09}, "USD": {"GBP": 0.79, "EUR": 0.92}}
+CREATORS = [
+    ("maya@demo.liveshop", "Maya Live", "UK"),
+    ("jonas@demo.liveshop", "Jonas Brews", "DE"),
+    ("tasha@demo.liveshop", "Tasha Glam", "US"),
+]
+BUYERS = [
+    ("amy@demo.liveshop", "Amy", "UK", "Leeds"),
+    ("ben@demo.liveshop", "Ben", "UK", "Manchester"),
+    ("clara@demo.liveshop", "Clara", "DE", "Berlin"),
+    ("dan@demo.liveshop", "Dan", "US", "Brooklyn"),
+    ("eva@demo.liveshop", "Eva", "FR", "Lyon"),
+]
+FX = {
+    "GBP": {"EUR": 1.17, "USD": 1.27},
+    "EUR": {"GBP": 0.86, "USD": 1.09},
+    "USD": {"GBP": 0.79, "EUR": 0.92},
+}
 MARKET_CURRENCY = {"UK": "GBP", "DE": "EUR", "FR": "EUR", "IT": "EUR", "ES": "EUR", "US": "USD"}
 
 
@@ -90,7 +125,7 @@ def _prices(home: str, currency: str, amount: int) -> list[PriceIn]:
     out = []
     for market, cur in MARKET_CURRENCY.items():
         value = amount if cur == currency else int(amount * FX[currency][cur]) // 100 * 100 + 99
-        out.append(PriceIn(market=market, currency=cur, amount=value))  # type: ignore[arg-type]
+        out.append(PriceIn(market=market, currency=cur, amount=value))
     return out
 
 
@@ -101,7 +136,9 @@ def _reset_sqlite(url: str) -> None:
             Path(path + suffix).unlink(missing_ok=True)
 
 
-async def build_demo(url: str, *, reset: bool, progress_console: Console | None = None) -> list[DemoAccount]:
+async def build_demo(
+    url: str, *, reset: bool, progress_console: Console | None = None
+) -> list[DemoAccount]:
     if reset and url.startswith("sqlite"):
         _reset_sqlite(url)
     await asyncio.to_thread(upgrade, url)  # Alembic runs its own event loop
@@ -115,14 +152,20 @@ async def build_demo(url: str, *, reset: bool, progress_console: Console | None 
             async with UnitOfWork(db=db, broker=InProcessBroker()) as uow:
                 s = uow.session
 
-                async def user(email: str, name: str, market: str, roles: list[Role], city: str | None = None) -> User:
-                    data = UserCreate(email=email, password=PASSWORD, display_name=name, market=market, city=city)  # type: ignore[arg-type]
+                async def user(
+                    email: str, name: str, market: str, roles: list[Role], city: str | None = None
+                ) -> User:
+                    data = UserCreate(
+                        email=email, password=PASSWORD, display_name=name, market=market, city=city
+                    )
                     made = await accounts.create(session=s, data=data, extra_roles=roles)
                     progress.advance(task)
                     return made
 
                 await user("admin@demo.liveshop", "Ops Admin", "UK", [Role.admin, Role.moderator])
-                out.append(DemoAccount("admin@demo.liveshop", "admin", "markets, shop verification, users"))
+                out.append(
+                    DemoAccount("admin@demo.liveshop", "admin", "markets, shop verification, users")
+                )
                 creators = []
                 for email, name, market in CREATORS:
                     creators.append(await user(email, name, market, [Role.creator]))
@@ -130,30 +173,42 @@ async def build_demo(url: str, *, reset: bool, progress_console: Console | None 
                 for email, name, market, city in BUYERS:
                     await user(email, name, market, [], city)
                     out.append(DemoAccount(email, "buyer", f"{market}, {city}"))
-                for (shop_name, market, currency, colour, products), creator in zip(SHOPS, creators, strict=True):
+                for (shop_name, market, currency, colour, products), creator in zip(
+                    SHOPS, creators, strict=True
+                ):
                     owner_email = f"seller.{market.lower()}@demo.liveshop"
                     owner = await user(owner_email, f"{shop_name} team", market, [Role.seller])
                     out.append(DemoAccount(owner_email, "seller", shop_name))
                     shop = await catalog.create_shop(
-                        session=s, owner=owner, data=ShopCreate(name=shop_name, market=market)  # type: ignore[arg-type]
+                        session=s,
+                        owner=owner,
+                        data=ShopCreate(name=shop_name, market=market),
                     )
                     shop.verification = "verified"
                     for n, (title, options, combos, price) in enumerate(products):
                         variants = [
                             VariantIn(
-                                sku=f"{shop.slug[:6].upper()}-{n:02d}-{i}", option_values=combo,
-                                stock=rng.choice([5, 12, 40, 200]), weight_grams=rng.randint(50, 1500),
+                                sku=f"{shop.slug[:6].upper()}-{n:02d}-{i}",
+                                option_values=combo,
+                                stock=rng.choice([5, 12, 40, 200]),
+                                weight_grams=rng.randint(50, 1500),
                                 prices=_prices(market, currency, price),
                             )
                             for i, combo in enumerate(combos)
-                        ]  # fmt: skip
+                        ]
                         await catalog.create_product(
-                            session=s, actor=owner, shop_id=shop.id,
+                            session=s,
+                            actor=owner,
+                            shop_id=shop.id,
                             data=ProductCreate(
-                                title=title, description=f"{title} from {shop_name}.", status="active",
-                                options=options, images=[placeholder(title, colour)], variants=variants,
+                                title=title,
+                                description=f"{title} from {shop_name}.",
+                                status="active",
+                                options=options,
+                                images=[placeholder(title, colour)],
+                                variants=variants,
                             ),
-                        )  # fmt: skip
+                        )
                         progress.advance(task)
                     _ = creator
                 from liveshop import demo_live

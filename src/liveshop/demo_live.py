@@ -24,13 +24,24 @@ async def add_shows(uow: UnitOfWork) -> None:
     s = uow.session
     for n, (email, title, shop_id, market) in enumerate(SHOWS):
         host = (await s.execute(select(User).where(User.email == email))).scalar_one()
-        products = list((await s.execute(
-            select(Product.id).where(Product.shop_id == shop_id).order_by(Product.id).limit(5)
-        )).scalars())  # fmt: skip
+        products = list(
+            (
+                await s.execute(
+                    select(Product.id)
+                    .where(Product.shop_id == shop_id)
+                    .order_by(Product.id)
+                    .limit(5)
+                )
+            ).scalars()
+        )
         await live.create(
-            session=s, host=host,
+            session=s,
+            host=host,
             data=ShowCreate(
-                title=title, starts_at=utcnow() + timedelta(hours=1 + n * 24), markets=[market],  # type: ignore[list-item]
-                product_ids=products, cover_url=f"/img/placeholder.svg?t=LIVE&c=%23e63946",
+                title=title,
+                starts_at=utcnow() + timedelta(hours=1 + n * 24),
+                markets=[market],
+                product_ids=products,
+                cover_url="/img/placeholder.svg?t=LIVE&c=%23e63946",
             ),
-        )  # fmt: skip
+        )

@@ -67,7 +67,11 @@ def _clean_errors(errors: list[Any]) -> list[dict[str, Any]]:
     out = []
     for err in errors:
         out.append(
-            {"loc": [str(p) for p in err.get("loc", ())], "msg": err.get("msg"), "type": err.get("type")}
+            {
+                "loc": [str(p) for p in err.get("loc", ())],
+                "msg": err.get("msg"),
+                "type": err.get("type"),
+            }
         )
     return out
 
@@ -84,9 +88,7 @@ def install(app: FastAPI) -> None:
             return problem_response(400, "malformed_json", "The request body is not valid JSON.")
         first = errors[0] if errors else {"loc": [], "msg": "invalid"}
         where = ".".join(p for p in first["loc"] if p not in ("body",)) or "request"
-        return problem_response(
-            422, "validation_error", f"{where}: {first['msg']}", errors=errors
-        )
+        return problem_response(422, "validation_error", f"{where}: {first['msg']}", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

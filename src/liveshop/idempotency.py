@@ -56,7 +56,9 @@ def idempotency_key(
 
 def require_key(key: str | None) -> str:
     if not key:
-        raise Problem(400, "idempotency_key_required", "This request needs an Idempotency-Key header.")
+        raise Problem(
+            400, "idempotency_key_required", "This request needs an Idempotency-Key header."
+        )
     return key
 
 

@@ -14,9 +14,11 @@ API_PREFIX = "/api/v1"
 
 REQUESTS = Counter("liveshop_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram(
-    "liveshop_http_request_seconds", "HTTP request latency", ["method", "route"],
+    "liveshop_http_request_seconds",
+    "HTTP request latency",
+    ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
-)  # fmt: skip
+)
 
 
 class _TooLarge(Exception):
@@ -27,9 +29,16 @@ async def _send_413(send: Send, limit: int) -> None:
     body = json.dumps(
         problem_body(413, "body_too_large", f"Request bodies are limited to {limit} bytes.")
     ).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", PROBLEM.encode()),
-                            (b"content-length", str(len(body)).encode())]})  # fmt: skip
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", PROBLEM.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -76,7 +85,7 @@ def _route_of(scope: Scope) -> str:
         return "unmatched"
     # Routes included under the API prefix report their path without it.
     if scope["path"].startswith(API_PREFIX) and not path.startswith(API_PREFIX):
-        return API_PREFIX + path
+        return f"{API_PREFIX}{path}"
     return str(path)
 
 

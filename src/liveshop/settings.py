@@ -34,8 +34,12 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         # A forgotten secret in production would let anyone forge sessions and CSRF tokens.
-        if self.env == "production" and (self.secret_key == DEV_SECRET or len(self.secret_key) < 32):
-            raise ValueError("LIVESHOP_SECRET_KEY must be set to 32+ random characters in production")
+        if self.env == "production" and (
+            self.secret_key == DEV_SECRET or len(self.secret_key) < 32
+        ):
+            raise ValueError(
+                "LIVESHOP_SECRET_KEY must be set to 32+ random characters in production"
+            )
         return self
 
     @property

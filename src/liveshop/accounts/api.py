@@ -58,7 +58,9 @@ async def login(data: LoginRequest, uow: Uow, response: Response) -> TokenPublic
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
-async def logout(caller: Annotated[Caller, Depends(current_caller)], uow: Uow, response: Response) -> None:
+async def logout(
+    caller: Annotated[Caller, Depends(current_caller)], uow: Uow, response: Response
+) -> None:
     await service.revoke_token(session=uow.session, token=caller.token)
     await uow.commit()
     response.delete_cookie(SESSION_COOKIE, path="/")
@@ -97,7 +99,9 @@ async def get_user(user_id: int, uow: Uow) -> UserPublic:
 
 @router.get("/admin/users")
 async def admin_list_users(user: CurrentUser, uow: Uow, page: PageDep) -> Paginated[UserPrivate]:
-    rows, total = await service.list_(session=uow.session, actor=user, limit=page.limit, offset=page.offset)
+    rows, total = await service.list_(
+        session=uow.session, actor=user, limit=page.limit, offset=page.offset
+    )
     return Paginated[UserPrivate](**paginated([private(u) for u in rows], total, page))
 
 
@@ -125,7 +129,9 @@ async def follow(data: FollowCreate, user: CurrentUser, uow: Uow) -> FollowPubli
 
 @router.delete("/me/follows/{target_kind}/{target_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def unfollow(target_kind: str, target_id: int, user: CurrentUser, uow: Uow) -> None:
-    await service.unfollow(session=uow.session, user=user, target_kind=target_kind, target_id=target_id)
+    await service.unfollow(
+        session=uow.session, user=user, target_kind=target_kind, target_id=target_id
+    )
     await uow.commit()
 
 

@@ -17,7 +17,7 @@ class UserCreate(BaseModel):
     password: str = Field(min_length=8, max_length=200)
     display_name: str = Field(min_length=1, max_length=80)
     market: MarketCode = "UK"
-    roles: list[SelfServiceRole] = Field(default_factory=lambda: ["buyer"], max_length=3)
+    roles: list[SelfServiceRole] = Field(default=["buyer"], max_length=3)
     city: str | None = Field(default=None, max_length=80)
     timezone: str | None = Field(default=None, max_length=64)
 

@@ -92,9 +92,14 @@ async def create_token(*, session: AsyncSession, user: User, kind: str, name: st
     token = new_token()
     expires = utcnow() + timedelta(days=WEB_SESSION_DAYS) if kind == "web" else None
     session.add(
-        AuthToken(user_id=user.id, token_hash=token_digest(token), kind=kind, name=name,
-                  expires_at=expires)
-    )  # fmt: skip
+        AuthToken(
+            user_id=user.id,
+            token_hash=token_digest(token),
+            kind=kind,
+            name=name,
+            expires_at=expires,
+        )
+    )
     await session.flush()
     return token
 
@@ -151,7 +156,9 @@ async def admin_update(
     return user
 
 
-async def list_(*, session: AsyncSession, actor: User, limit: int, offset: int) -> tuple[list[User], int]:
+async def list_(
+    *, session: AsyncSession, actor: User, limit: int, offset: int
+) -> tuple[list[User], int]:
     if not actor.has_role(Role.admin):
         raise forbidden("Only admins can list users.")
     total = (await session.execute(select(func.count()).select_from(User))).scalar_one()
@@ -203,19 +210,25 @@ async def unfollow(*, session: AsyncSession, user: User, target_kind: str, targe
 
 
 async def list_follows(*, session: AsyncSession, user: User) -> list[Follow]:
-    rows = await session.execute(select(Follow).where(Follow.user_id == user.id).order_by(Follow.id))
+    rows = await session.execute(
+        select(Follow).where(Follow.user_id == user.id).order_by(Follow.id)
+    )
     return list(rows.scalars())
 
 
 async def follower_ids(*, session: AsyncSession, target_kind: str, target_id: int) -> list[int]:
     rows = await session.execute(
-        select(Follow.user_id).where(Follow.target_kind == target_kind, Follow.target_id == target_id)
+        select(Follow.user_id).where(
+            Follow.target_kind == target_kind, Follow.target_id == target_id
+        )
     )
     return list(rows.scalars())
 
 
 async def follower_count(*, session: AsyncSession, target_kind: str, target_id: int) -> int:
-    stmt = select(func.count()).where(Follow.target_kind == target_kind, Follow.target_id == target_id)
+    stmt = select(func.count()).where(
+        Follow.target_kind == target_kind, Follow.target_id == target_id
+    )
     return (await session.execute(stmt)).scalar_one()
 
 
@@ -223,9 +236,14 @@ async def follower_count(*, session: AsyncSession, target_kind: str, target_id: 
 
 
 async def notify(
-    *, uow: UnitOfWork, user_ids: Iterable[int], kind: str, title: str, body: str = "",
+    *,
+    uow: UnitOfWork,
+    user_ids: Iterable[int],
+    kind: str,
+    title: str,
+    body: str = "",
     url: str | None = None,
-) -> list[Notification]:  # fmt: skip
+) -> list[Notification]:
     """Store an inbox entry per user and push it to their open pages after commit."""
     rows = [
         Notification(user_id=uid, kind=kind, title=title, body=body, url=url)
@@ -247,7 +265,11 @@ async def list_notifications(
         cond.append(Notification.read_at.is_(None))
     total = (await session.execute(select(func.count()).where(*cond))).scalar_one()
     rows = await session.execute(
-        select(Notification).where(*cond).order_by(Notification.id.desc()).limit(limit).offset(offset)
+        select(Notification)
+        .where(*cond)
+        .order_by(Notification.id.desc())
+        .limit(limit)
+        .offset(offset)
     )
     return list(rows.scalars()), total
 

@@ -15,7 +15,9 @@ MAX_STOCK = 10_000_000
 
 Sku = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
 OptionText = Annotated[str, StringConstraints(min_length=1, max_length=60, strip_whitespace=True)]
-ImageUrl = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"^(https?://|/)\S+$")]
+ImageUrl = Annotated[
+    str, StringConstraints(min_length=1, max_length=500, pattern=r"^(https?://|/)\S+$")
+]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 ProductStatusIn = Literal["draft", "active", "archived"]
 

@@ -63,7 +63,9 @@ async def shop_ids_of(*, session: AsyncSession, user: User) -> list[int]:
 async def check_member(*, session: AsyncSession, user: User, shop_id: int) -> Shop:
     """The caller must sell for this shop (admins may act on any)."""
     shop = await get_shop(session=session, shop_id=shop_id)
-    if not user.has_role(Role.admin) and not await is_member(session=session, user=user, shop_id=shop_id):
+    if not user.has_role(Role.admin) and not await is_member(
+        session=session, user=user, shop_id=shop_id
+    ):
         raise forbidden("You do not sell for this shop.")
     return shop
 
@@ -84,7 +86,9 @@ async def create_shop(*, session: AsyncSession, owner: User, data: ShopCreate) -
     return shop
 
 
-async def update_shop(*, session: AsyncSession, actor: User, shop_id: int, data: ShopUpdate) -> Shop:
+async def update_shop(
+    *, session: AsyncSession, actor: User, shop_id: int, data: ShopUpdate
+) -> Shop:
     shop = await check_member(session=session, user=actor, shop_id=shop_id)
     for field in data.model_fields_set:
         setattr(shop, field, getattr(data, field))
@@ -92,7 +96,9 @@ async def update_shop(*, session: AsyncSession, actor: User, shop_id: int, data:
     return shop
 
 
-async def verify_shop(*, session: AsyncSession, actor: User, shop_id: int, verification: str) -> Shop:
+async def verify_shop(
+    *, session: AsyncSession, actor: User, shop_id: int, verification: str
+) -> Shop:
     if not actor.has_role(Role.admin):
         raise forbidden("Only admins verify shops.")
     shop = await get_shop(session=session, shop_id=shop_id)
@@ -111,20 +117,25 @@ async def _markets(session: AsyncSession) -> dict[str, Market]:
 def _check_prices(prices: list[PriceIn], markets: dict[str, Market]) -> None:
     for price in prices:
         if price.currency not in CURRENCIES:
-            raise Problem(422, "unknown_currency", f"{price.currency} is not a currency we sell in.")
+            raise Problem(
+                422, "unknown_currency", f"{price.currency} is not a currency we sell in."
+            )
         expected = markets[price.market].currency
         if price.currency != expected:
             raise Problem(
-                422, "currency_mismatch",
+                422,
+                "currency_mismatch",
                 f"Prices in market {price.market} must be in {expected}, not {price.currency}.",
-            )  # fmt: skip
+            )
         if price.compare_at is not None and price.compare_at < price.amount:
             raise Problem(422, "compare_at_below_price", "compare_at must be at least the price.")
 
 
 def _price_rows(prices: list[PriceIn]) -> list[VariantPrice]:
     return [
-        VariantPrice(market_code=p.market, currency=p.currency, amount=p.amount, compare_at=p.compare_at)
+        VariantPrice(
+            market_code=p.market, currency=p.currency, amount=p.amount, compare_at=p.compare_at
+        )
         for p in prices
     ]
 
@@ -140,18 +151,25 @@ async def _check_skus_free(session: AsyncSession, shop_id: int, skus: list[str])
 
 def _new_variant(shop_id: int, data: VariantIn) -> Variant:
     return Variant(
-        shop_id=shop_id, sku=data.sku, option_values=list(data.option_values),
-        weight_grams=data.weight_grams, stock=data.stock, held=0, prices=_price_rows(data.prices),
-    )  # fmt: skip
+        shop_id=shop_id,
+        sku=data.sku,
+        option_values=list(data.option_values),
+        weight_grams=data.weight_grams,
+        stock=data.stock,
+        held=0,
+        prices=_price_rows(data.prices),
+    )
 
 
 def _check_options(options: list[str], variants: list[VariantIn]) -> None:
     for v in variants:
         if len(v.option_values) != len(options):
             raise Problem(
-                422, "option_mismatch",
-                f"Variant {v.sku} has {len(v.option_values)} option values for {len(options)} options.",
-            )  # fmt: skip
+                422,
+                "option_mismatch",
+                f"Variant {v.sku} has {len(v.option_values)} option values "
+                f"for {len(options)} options.",
+            )
     combos = [tuple(v.option_values) for v in variants]
     if len(set(combos)) != len(combos):
         raise Problem(422, "duplicate_variant", "Two variants have the same option values.")
@@ -167,10 +185,14 @@ async def create_product(
         _check_prices(v.prices, markets)
     await _check_skus_free(session, shop_id, [v.sku for v in data.variants])
     product = Product(
-        shop_id=shop_id, title=data.title, description=data.description, status=data.status,
-        options=list(data.options), images=list(data.images),
+        shop_id=shop_id,
+        title=data.title,
+        description=data.description,
+        status=data.status,
+        options=list(data.options),
+        images=list(data.images),
         variants=[_new_variant(shop_id, v) for v in data.variants],
-    )  # fmt: skip
+    )
     session.add(product)
     await session.flush()
     return await get_product(session=session, product_id=product.id, viewer=actor)
@@ -179,10 +201,14 @@ async def create_product(
 async def get_product(*, session: AsyncSession, product_id: int, viewer: User | None) -> Product:
     """Active products are public; drafts and archived ones only to the shop's sellers."""
     stmt = select(Product).where(Product.id == product_id).options(*_PRODUCT_LOAD)
-    product = (await session.execute(stmt.execution_options(populate_existing=True))).scalar_one_or_none()
+    product = (
+        await session.execute(stmt.execution_options(populate_existing=True))
+    ).scalar_one_or_none()
     if product is None:
         raise not_found("product", product_id)
-    if product.status != ProductStatus.active and not await _can_see_unlisted(session, viewer, product):
+    if product.status != ProductStatus.active and not await _can_see_unlisted(
+        session, viewer, product
+    ):
         raise not_found("product", product_id)
     return product
 
@@ -196,10 +222,18 @@ async def _can_see_unlisted(session: AsyncSession, viewer: User | None, product:
 
 
 async def list_products(
-    *, session: AsyncSession, limit: int, offset: int, q: str | None = None,
-    shop_id: int | None = None, market: str | None = None, status: str | None = None,
-    min_price: int | None = None, max_price: int | None = None, seller_view: bool = False,
-) -> tuple[list[Product], int]:  # fmt: skip
+    *,
+    session: AsyncSession,
+    limit: int,
+    offset: int,
+    q: str | None = None,
+    shop_id: int | None = None,
+    market: str | None = None,
+    status: str | None = None,
+    min_price: int | None = None,
+    max_price: int | None = None,
+    seller_view: bool = False,
+) -> tuple[list[Product], int]:
     """Public listing shows active products; `seller_view` (already authorized) shows any status."""
     cond = []
     if not seller_view:
@@ -210,7 +244,9 @@ async def list_products(
         cond.append(Product.shop_id == shop_id)
     if q:
         like = f"%{q.lower()}%"
-        cond.append(or_(func.lower(Product.title).like(like), func.lower(Product.description).like(like)))
+        cond.append(
+            or_(func.lower(Product.title).like(like), func.lower(Product.description).like(like))
+        )
     if market or min_price is not None or max_price is not None:
         priced = select(Variant.product_id).join(VariantPrice)
         if market:
@@ -220,7 +256,9 @@ async def list_products(
         if max_price is not None:
             priced = priced.where(VariantPrice.amount <= max_price)
         cond.append(Product.id.in_(priced))
-    total = (await session.execute(select(func.count()).select_from(Product).where(*cond))).scalar_one()
+    total = (
+        await session.execute(select(func.count()).select_from(Product).where(*cond))
+    ).scalar_one()
     stmt = select(Product).where(*cond).options(*_PRODUCT_LOAD).order_by(Product.id.desc())
     rows = await session.execute(stmt.limit(limit).offset(offset))
     return list(rows.scalars()), total
@@ -239,7 +277,9 @@ async def update_product(
     return await get_product(session=session, product_id=product_id, viewer=actor)
 
 
-async def add_variant(*, session: AsyncSession, actor: User, product_id: int, data: VariantIn) -> Product:
+async def add_variant(
+    *, session: AsyncSession, actor: User, product_id: int, data: VariantIn
+) -> Product:
     product = await get_product(session=session, product_id=product_id, viewer=actor)
     await check_member(session=session, user=actor, shop_id=product.shop_id)
     _check_options(product.options, [data])
@@ -275,9 +315,10 @@ async def update_variant(
         await session.refresh(variant, ["stock", "held"])
         if data.stock < variant.held:
             raise Problem(
-                409, "stock_below_held",
+                409,
+                "stock_below_held",
                 f"{variant.held} units are held by open checkouts; stock cannot go below that.",
-            )  # fmt: skip
+            )
         variant.stock = data.stock
     if data.weight_grams is not None:
         variant.weight_grams = data.weight_grams

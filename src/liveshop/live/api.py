@@ -27,7 +27,9 @@ async def create_show(data: ShowCreate, user: CurrentUser, uow: Uow) -> ShowPubl
 @router.get("/shows")
 async def list_shows(uow: Uow, page: PageDep) -> list[ShowPublic]:
     """Live and upcoming shows, soonest first."""
-    rows = await service.list_(session=uow.session, statuses=service.ACTIVE, limit=page.limit, offset=page.offset)
+    rows = await service.list_(
+        session=uow.session, statuses=service.ACTIVE, limit=page.limit, offset=page.offset
+    )
     return [await _public(uow, s) for s in rows]
 
 

@@ -27,9 +27,14 @@ async def create(*, session: AsyncSession, host: User, data: ShowCreate) -> Show
         await catalog.check_member(session=session, user=host, shop_id=data.shop_id)
     allowed_shops = set(await catalog.shop_ids_of(session=session, user=host))
     show = Show(
-        host_id=host.id, shop_id=data.shop_id, title=data.title, cover_url=data.cover_url,
-        starts_at=data.starts_at, markets=list(data.markets), stream_key=new_stream_key(),
-    )  # fmt: skip
+        host_id=host.id,
+        shop_id=data.shop_id,
+        title=data.title,
+        cover_url=data.cover_url,
+        starts_at=data.starts_at,
+        markets=list(data.markets),
+        stream_key=new_stream_key(),
+    )
     session.add(show)
     await session.flush()
     for position, product_id in enumerate(dict.fromkeys(data.product_ids)):
@@ -51,11 +56,17 @@ async def get(*, session: AsyncSession, show_id: int) -> Show:
 
 
 async def product_ids(*, session: AsyncSession, show_id: int) -> list[int]:
-    stmt = select(ShowProduct.product_id).where(ShowProduct.show_id == show_id).order_by(ShowProduct.position)
+    stmt = (
+        select(ShowProduct.product_id)
+        .where(ShowProduct.show_id == show_id)
+        .order_by(ShowProduct.position)
+    )
     return list((await session.execute(stmt)).scalars())
 
 
-async def list_(*, session: AsyncSession, statuses: list[str], limit: int, offset: int) -> list[Show]:
+async def list_(
+    *, session: AsyncSession, statuses: list[str], limit: int, offset: int
+) -> list[Show]:
     stmt = select(Show).where(Show.status.in_(statuses)).order_by(Show.starts_at, Show.id)
     return list((await session.execute(stmt.limit(limit).offset(offset))).scalars())
 

@@ -21,6 +21,8 @@ async def get_market(code: str, uow: Uow) -> MarketPublic:
 
 @router.patch("/admin/markets/{code}")
 async def update_market(code: str, data: MarketUpdate, user: CurrentUser, uow: Uow) -> MarketPublic:
-    market = await service.set_enabled(session=uow.session, actor=user, code=code, enabled=data.enabled)
+    market = await service.set_enabled(
+        session=uow.session, actor=user, code=code, enabled=data.enabled
+    )
     await uow.commit()
     return MarketPublic.model_validate(market)

@@ -20,7 +20,9 @@ def format_money(amount: int, currency: str, locale: str) -> str:
     value = Decimal(amount).scaleb(-exponent(currency))
     pattern = _PATTERN_OVERRIDES.get(currency)
     if pattern:
-        return format_currency(value, currency, format=pattern, locale=locale, currency_digits=False)
+        return format_currency(
+            value, currency, format=pattern, locale=locale, currency_digits=False
+        )
     return format_currency(value, currency, locale=locale)
 
 
@@ -31,4 +33,6 @@ class MoneyPublic(BaseModel):
 
     @classmethod
     def of(cls, amount: int, currency: str, locale: str) -> MoneyPublic:
-        return cls(amount=amount, currency=currency, formatted=format_money(amount, currency, locale))
+        return cls(
+            amount=amount, currency=currency, formatted=format_money(amount, currency, locale)
+        )

@@ -26,9 +26,11 @@ async def check_open(*, session: AsyncSession, code: str) -> Market:
     market = await get(session=session, code=code)
     if not market.enabled:
         raise Problem(
-            409, "market_disabled", f"Shopping in {market.name} is switched off for now.",
+            409,
+            "market_disabled",
+            f"Shopping in {market.name} is switched off for now.",
             market=market.code,
-        )  # fmt: skip
+        )
     return market
 
 

@@ -10,9 +10,20 @@ from dataclasses import dataclass
 
 # Statewide base rates (basis points); local add-ons are out of scope for the sandbox.
 US_STATE_RATES_BP = {
-    "CA": 725, "NY": 400, "TX": 625, "FL": 600, "WA": 650, "IL": 625, "PA": 600,
-    "MA": 625, "NJ": 663, "OR": 0, "DE": 0, "MT": 0, "NH": 0,
-}  # fmt: skip
+    "CA": 725,
+    "NY": 400,
+    "TX": 625,
+    "FL": 600,
+    "WA": 650,
+    "IL": 625,
+    "PA": 600,
+    "MA": 625,
+    "NJ": 663,
+    "OR": 0,
+    "DE": 0,
+    "MT": 0,
+    "NH": 0,
+}
 
 
 @dataclass(frozen=True)

@@ -49,10 +49,15 @@ async def _cart_public(uow: Uow, cart: object) -> CartPublic:
             currency = price.currency
         items.append(
             CartItemPublic(
-                variant_id=variant.id, product_id=product.id, title=product.title, sku=variant.sku,
-                quantity=item.quantity, unit_price=money, available=variant.available,
+                variant_id=variant.id,
+                product_id=product.id,
+                title=product.title,
+                sku=variant.sku,
+                quantity=item.quantity,
+                unit_price=money,
+                available=variant.available,
             )
-        )  # fmt: skip
+        )
     from liveshop.markets import service as markets
 
     market = await markets.get(session=uow.session, code=cart.market_code)
@@ -72,7 +77,9 @@ async def get_cart(market: MarketCode, user: CurrentUser, uow: Uow) -> CartPubli
 
 
 @router.put("/carts/{market}/items")
-async def set_cart_item(market: MarketCode, data: CartItemIn, user: CurrentUser, uow: Uow) -> CartPublic:
+async def set_cart_item(
+    market: MarketCode, data: CartItemIn, user: CurrentUser, uow: Uow
+) -> CartPublic:
     """Put a variant in the cart with this quantity (idempotent by nature)."""
     cart = await orders.set_cart_item(session=uow.session, buyer=user, market=market, data=data)
     out = await _cart_public(uow, cart)
@@ -81,8 +88,12 @@ async def set_cart_item(market: MarketCode, data: CartItemIn, user: CurrentUser,
 
 
 @router.delete("/carts/{market}/items/{variant_id}")
-async def remove_cart_item(market: MarketCode, variant_id: int, user: CurrentUser, uow: Uow) -> CartPublic:
-    cart = await orders.remove_cart_item(session=uow.session, buyer=user, market=market, variant_id=variant_id)
+async def remove_cart_item(
+    market: MarketCode, variant_id: int, user: CurrentUser, uow: Uow
+) -> CartPublic:
+    cart = await orders.remove_cart_item(
+        session=uow.session, buyer=user, market=market, variant_id=variant_id
+    )
     out = await _cart_public(uow, cart)
     await uow.commit()
     return out
@@ -92,8 +103,9 @@ def _orders_response(status_code: int, body: object) -> JSONResponse:
     return JSONResponse(body, status_code=status_code)
 
 
-async def _place_idempotent(uow: Uow, user: CurrentUser, key: str | None, scope: str, body: object,
-                            work: object) -> JSONResponse:  # fmt: skip
+async def _place_idempotent(
+    uow: Uow, user: CurrentUser, key: str | None, scope: str, body: object, work: object
+) -> JSONResponse:
     async def run() -> tuple[int, object]:
         placed = await work()  # type: ignore[operator]
         return 201, [order_public(o).model_dump(mode="json") for o in placed]
@@ -102,52 +114,76 @@ async def _place_idempotent(uow: Uow, user: CurrentUser, key: str | None, scope:
         status_code, payload = await run()
         await uow.commit()
     else:
-        status_code, payload = await run_once(uow, user_id=user.id, key=key, scope=scope, body=body, work=run)
+        status_code, payload = await run_once(
+            uow, user_id=user.id, key=key, scope=scope, body=body, work=run
+        )
     return _orders_response(status_code, payload)
 
 
 @router.post("/checkout", status_code=status.HTTP_201_CREATED, response_model=list[OrderPublic])
-async def checkout(data: CheckoutIn, user: CurrentUser, uow: Uow, settings: SettingsDep, key: IdemKey) -> JSONResponse:
+async def checkout(
+    data: CheckoutIn, user: CurrentUser, uow: Uow, settings: SettingsDep, key: IdemKey
+) -> JSONResponse:
     """Turn the market's cart into orders (one per shop), holding the stock."""
 
     async def work() -> object:
         return await orders.checkout(
-            session=uow.session, buyer=user, market_code=data.market, address=data.address,
+            session=uow.session,
+            buyer=user,
+            market_code=data.market,
+            address=data.address,
             hold_minutes=settings.hold_minutes,
-        )  # fmt: skip
+        )
 
     return await _place_idempotent(uow, user, key, "checkout", data.model_dump(mode="json"), work)
 
 
-@router.post("/orders/buy-now", status_code=status.HTTP_201_CREATED, response_model=list[OrderPublic])
-async def buy_now(data: BuyNowIn, user: CurrentUser, uow: Uow, settings: SettingsDep, key: IdemKey) -> JSONResponse:
+@router.post(
+    "/orders/buy-now", status_code=status.HTTP_201_CREATED, response_model=list[OrderPublic]
+)
+async def buy_now(
+    data: BuyNowIn, user: CurrentUser, uow: Uow, settings: SettingsDep, key: IdemKey
+) -> JSONResponse:
     """Order one variant straight away, skipping the cart."""
 
     async def work() -> object:
         return await orders.place(
-            session=uow.session, buyer=user, market_code=data.market, address=data.address,
-            items=[orders.Wanted(data.variant_id, data.quantity)], hold_minutes=settings.hold_minutes,
+            session=uow.session,
+            buyer=user,
+            market_code=data.market,
+            address=data.address,
+            items=[orders.Wanted(data.variant_id, data.quantity)],
+            hold_minutes=settings.hold_minutes,
             source={"channel": "buy_now"},
-        )  # fmt: skip
+        )
 
     return await _place_idempotent(uow, user, key, "buy_now", data.model_dump(mode="json"), work)
 
 
 @router.get("/me/orders")
 async def my_orders(user: CurrentUser, uow: Uow, page: PageDep) -> Paginated[OrderPublic]:
-    rows, total = await orders.list_for_buyer(session=uow.session, buyer=user, limit=page.limit, offset=page.offset)
+    rows, total = await orders.list_for_buyer(
+        session=uow.session, buyer=user, limit=page.limit, offset=page.offset
+    )
     return Paginated[OrderPublic](**paginated([order_public(o) for o in rows], total, page))
 
 
 @router.get("/shops/{shop_id}/orders")
 async def shop_orders(
-    shop_id: int, user: CurrentUser, uow: Uow, page: PageDep,
+    shop_id: int,
+    user: CurrentUser,
+    uow: Uow,
+    page: PageDep,
     status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
-) -> Paginated[OrderPublic]:  # fmt: skip
+) -> Paginated[OrderPublic]:
     rows, total = await orders.list_for_shop(
-        session=uow.session, actor=user, shop_id=shop_id, status=status_, limit=page.limit,
+        session=uow.session,
+        actor=user,
+        shop_id=shop_id,
+        status=status_,
+        limit=page.limit,
         offset=page.offset,
-    )  # fmt: skip
+    )
     return Paginated[OrderPublic](**paginated([order_public(o) for o in rows], total, page))
 
 
@@ -158,7 +194,10 @@ async def get_order(order_id: int, user: CurrentUser, uow: Uow) -> OrderPublic:
 
 @router.get("/orders/{order_id}/events")
 async def order_events(order_id: int, user: CurrentUser, uow: Uow) -> list[OrderEventPublic]:
-    return [event_public(e) for e in await orders.events(session=uow.session, viewer=user, order_id=order_id)]
+    return [
+        event_public(e)
+        for e in await orders.events(session=uow.session, viewer=user, order_id=order_id)
+    ]
 
 
 @router.post("/orders/{order_id}/cancel")
@@ -196,7 +235,9 @@ async def complete_order(order_id: int, user: CurrentUser, uow: Uow) -> OrderPub
 
 
 @router.post("/orders/{order_id}/returns", status_code=status.HTTP_201_CREATED)
-async def request_return(order_id: int, data: ReturnCreate, user: CurrentUser, uow: Uow) -> ReturnPublic:
+async def request_return(
+    order_id: int, data: ReturnCreate, user: CurrentUser, uow: Uow
+) -> ReturnPublic:
     ret = await returns.request(session=uow.session, buyer=user, order_id=order_id, data=data)
     order = await orders.load(session=uow.session, order_id=order_id)
     await uow.commit()
@@ -210,17 +251,26 @@ async def list_returns(order_id: int, user: CurrentUser, uow: Uow) -> list[Retur
 
 
 @router.post("/returns/{return_id}/approve")
-async def approve_return(return_id: int, data: ReturnDecision, request: Request, user: CurrentUser, uow: Uow) -> ReturnPublic:
+async def approve_return(
+    return_id: int, data: ReturnDecision, request: Request, user: CurrentUser, uow: Uow
+) -> ReturnPublic:
     ret, order = await returns.approve(
-        session=uow.session, provider=request.app.state.provider, actor=user, return_id=return_id,
+        session=uow.session,
+        provider=request.app.state.provider,
+        actor=user,
+        return_id=return_id,
         note=data.note,
-    )  # fmt: skip
+    )
     await uow.commit()
     return return_public(order, ret)
 
 
 @router.post("/returns/{return_id}/decline")
-async def decline_return(return_id: int, data: ReturnDecision, user: CurrentUser, uow: Uow) -> ReturnPublic:
-    ret, order = await returns.decline(session=uow.session, actor=user, return_id=return_id, note=data.note)
+async def decline_return(
+    return_id: int, data: ReturnDecision, user: CurrentUser, uow: Uow
+) -> ReturnPublic:
+    ret, order = await returns.decline(
+        session=uow.session, actor=user, return_id=return_id, note=data.note
+    )
     await uow.commit()
     return return_public(order, ret)

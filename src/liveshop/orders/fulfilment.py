@@ -20,19 +20,24 @@ REFUNDABLE = frozenset({S.paid, S.shipped, S.delivered, S.completed, S.partially
 def _require(order: Order, *allowed: OrderStatus, action: str) -> None:
     if order.status not in allowed:
         raise Problem(
-            409, "invalid_transition", f"Cannot {action} an order that is {order.status}.",
+            409,
+            "invalid_transition",
+            f"Cannot {action} an order that is {order.status}.",
             order_status=order.status,
-        )  # fmt: skip
+        )
 
 
 async def _take_holds(session: AsyncSession, order: Order, to: HoldStatus) -> list[Hold]:
     """Flip the order's active holds; the conditional update makes a second flipper a no-op."""
     holds = list(
-        (await session.execute(
-            select(Hold).where(Hold.order_id == order.id, Hold.status == HoldStatus.active.value)
-            .order_by(Hold.variant_id)
-        )).scalars()
-    )  # fmt: skip
+        (
+            await session.execute(
+                select(Hold)
+                .where(Hold.order_id == order.id, Hold.status == HoldStatus.active.value)
+                .order_by(Hold.variant_id)
+            )
+        ).scalars()
+    )
     taken = []
     for hold in holds:
         result = await session.execute(
@@ -46,7 +51,9 @@ async def _take_holds(session: AsyncSession, order: Order, to: HoldStatus) -> li
     return taken
 
 
-async def mark_paid(session: AsyncSession, order: Order, *, actor: User | None, payment_id: int) -> None:
+async def mark_paid(
+    session: AsyncSession, order: Order, *, actor: User | None, payment_id: int
+) -> None:
     """Caller holds the order row lock (`get(..., for_update=True)`)."""
     _require(order, S.pending_payment, action="pay")
     for hold in await _take_holds(session, order, HoldStatus.converted):
@@ -69,9 +76,14 @@ async def ship(session: AsyncSession, order: Order, *, actor: User, data: ShipIn
     _require(order, S.paid, action="ship")
     order.carrier, order.tracking_number = data.carrier, data.tracking_number
     record(
-        session, order, "shipped", actor=actor, to_status=S.shipped.value,
-        carrier=data.carrier, tracking_number=data.tracking_number,
-    )  # fmt: skip
+        session,
+        order,
+        "shipped",
+        actor=actor,
+        to_status=S.shipped.value,
+        carrier=data.carrier,
+        tracking_number=data.tracking_number,
+    )
 
 
 async def deliver(session: AsyncSession, order: Order, *, actor: User) -> None:

@@ -18,10 +18,14 @@ from liveshop.orders.schemas import ReturnCreate, ReturnLineIn
 from liveshop.payments import service as payments
 from liveshop.payments.provider import PaymentProvider
 
-RETURNABLE = frozenset({OrderStatus.delivered, OrderStatus.completed, OrderStatus.partially_refunded})
+RETURNABLE = frozenset(
+    {OrderStatus.delivered, OrderStatus.completed, OrderStatus.partially_refunded}
+)
 
 
-async def request(*, session: AsyncSession, buyer: User, order_id: int, data: ReturnCreate) -> ReturnRequest:
+async def request(
+    *, session: AsyncSession, buyer: User, order_id: int, data: ReturnCreate
+) -> ReturnRequest:
     order = await orders.get_as_buyer(session=session, actor=buyer, order_id=order_id)
     if order.status not in RETURNABLE or order.delivered_at is None:
         raise Problem(409, "not_returnable", "Only delivered orders can be returned.")
@@ -29,9 +33,10 @@ async def request(*, session: AsyncSession, buyer: User, order_id: int, data: Re
     deadline = order.delivered_at + timedelta(days=market.return_window_days)
     if utcnow() > deadline:
         raise Problem(
-            409, "return_window_closed",
+            409,
+            "return_window_closed",
             f"Returns in {market.name} close {market.return_window_days} days after delivery.",
-        )  # fmt: skip
+        )
     open_stmt = select(ReturnRequest.id).where(
         ReturnRequest.order_id == order.id, ReturnRequest.status == "requested"
     )
@@ -49,19 +54,25 @@ async def request(*, session: AsyncSession, buyer: User, order_id: int, data: Re
         if line is None:
             raise not_found("order_line", want.line_id)
         if want.quantity > line.quantity - line.refunded_quantity:
-            raise Problem(422, "return_quantity_too_large", f"Line {line.id} has fewer units to return.")
+            raise Problem(
+                422, "return_quantity_too_large", f"Line {line.id} has fewer units to return."
+            )
         amount += line.gross * want.quantity // line.quantity
         lines.append({"line_id": line.id, "quantity": want.quantity})
     if not lines:
         raise Problem(409, "not_returnable", "Everything on this order was already refunded.")
-    ret = ReturnRequest(order_id=order.id, buyer_id=buyer.id, reason=data.reason, lines=lines, amount=amount)
+    ret = ReturnRequest(
+        order_id=order.id, buyer_id=buyer.id, reason=data.reason, lines=lines, amount=amount
+    )
     session.add(ret)
     orders.record(session, order, "return_requested", actor=buyer, amount=amount)
     await session.flush()
     return ret
 
 
-async def _open_return(session: AsyncSession, actor: User, return_id: int) -> tuple[ReturnRequest, Order]:
+async def _open_return(
+    session: AsyncSession, actor: User, return_id: int
+) -> tuple[ReturnRequest, Order]:
     ret = await session.get(ReturnRequest, return_id, with_for_update=True)
     if ret is None:
         raise not_found("return", return_id)
@@ -72,7 +83,12 @@ async def _open_return(session: AsyncSession, actor: User, return_id: int) -> tu
 
 
 async def approve(
-    *, session: AsyncSession, provider: PaymentProvider, actor: User, return_id: int, note: str | None
+    *,
+    session: AsyncSession,
+    provider: PaymentProvider,
+    actor: User,
+    return_id: int,
+    note: str | None,
 ) -> tuple[ReturnRequest, Order]:
     ret, order = await _open_return(session, actor, return_id)
     by_id = {ln.id: ln for ln in order.lines}
@@ -82,9 +98,13 @@ async def approve(
         await stock.restock(session, variant_id=line.variant_id, quantity=item["quantity"])
     amount = min(ret.amount, order.total - order.refunded_total)
     await payments.refund(
-        session=session, provider=provider, actor=actor, order=order, amount=amount,
+        session=session,
+        provider=provider,
+        actor=actor,
+        order=order,
+        amount=amount,
         reason=f"return #{ret.id}",
-    )  # fmt: skip
+    )
     ret.status, ret.decision_note, ret.decided_at = "approved", note, utcnow()
     await session.flush()
     return ret, order
@@ -100,7 +120,9 @@ async def decline(
     return ret, order
 
 
-async def list_for_order(*, session: AsyncSession, viewer: User, order_id: int) -> tuple[Order, list[ReturnRequest]]:
+async def list_for_order(
+    *, session: AsyncSession, viewer: User, order_id: int
+) -> tuple[Order, list[ReturnRequest]]:
     order = await orders.get(session=session, viewer=viewer, order_id=order_id)
     rows = await session.execute(
         select(ReturnRequest).where(ReturnRequest.order_id == order_id).order_by(ReturnRequest.id)

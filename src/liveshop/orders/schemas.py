@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -159,36 +160,61 @@ def _money(order: Order, amount: int) -> MoneyPublic:
 
 
 def line_public(order: Order, line: OrderLine) -> OrderLinePublic:
-    m = lambda a: _money(order, a)  # noqa: E731 - a local shorthand keeps the mapping readable
+    m = partial(_money, order)
     return OrderLinePublic(
-        id=line.id, variant_id=line.variant_id, product_id=line.product_id, title=line.title,
-        sku=line.sku, quantity=line.quantity, refunded_quantity=line.refunded_quantity,
-        tax_rate_bp=line.tax_rate_bp, unit_price=m(line.unit_price), net=m(line.net),
-        tax=m(line.tax), gross=m(line.gross),
-    )  # fmt: skip
+        id=line.id,
+        variant_id=line.variant_id,
+        product_id=line.product_id,
+        title=line.title,
+        sku=line.sku,
+        quantity=line.quantity,
+        refunded_quantity=line.refunded_quantity,
+        tax_rate_bp=line.tax_rate_bp,
+        unit_price=m(line.unit_price),
+        net=m(line.net),
+        tax=m(line.tax),
+        gross=m(line.gross),
+    )
 
 
 def order_public(order: Order) -> OrderPublic:
-    m = lambda a: _money(order, a)  # noqa: E731
+    m = partial(_money, order)
     return OrderPublic(
-        id=order.id, status=order.status, buyer_id=order.buyer_id, shop_id=order.shop_id,
-        market=order.market_code, currency=order.currency,
+        id=order.id,
+        status=order.status,
+        buyer_id=order.buyer_id,
+        shop_id=order.shop_id,
+        market=order.market_code,
+        currency=order.currency,
         lines=[line_public(order, ln) for ln in order.lines],
-        subtotal_net=m(order.subtotal_net), tax_total=m(order.tax_total),
-        shipping_total=m(order.shipping_total), total=m(order.total),
-        refunded_total=m(order.refunded_total), address=order.address, carrier=order.carrier,
-        tracking_number=order.tracking_number, source=order.source,
-        hold_expires_at=order.hold_expires_at, created_at=order.created_at,
-        paid_at=order.paid_at, delivered_at=order.delivered_at,
-    )  # fmt: skip
+        subtotal_net=m(order.subtotal_net),
+        tax_total=m(order.tax_total),
+        shipping_total=m(order.shipping_total),
+        total=m(order.total),
+        refunded_total=m(order.refunded_total),
+        address=order.address,
+        carrier=order.carrier,
+        tracking_number=order.tracking_number,
+        source=order.source,
+        hold_expires_at=order.hold_expires_at,
+        created_at=order.created_at,
+        paid_at=order.paid_at,
+        delivered_at=order.delivered_at,
+    )
 
 
 def return_public(order: Order, ret: ReturnRequest) -> ReturnPublic:
     return ReturnPublic(
-        id=ret.id, order_id=ret.order_id, status=ret.status, reason=ret.reason, lines=ret.lines,
-        amount=_money(order, ret.amount), decision_note=ret.decision_note,
-        created_at=ret.created_at, decided_at=ret.decided_at,
-    )  # fmt: skip
+        id=ret.id,
+        order_id=ret.order_id,
+        status=ret.status,
+        reason=ret.reason,
+        lines=ret.lines,
+        amount=_money(order, ret.amount),
+        decision_note=ret.decision_note,
+        created_at=ret.created_at,
+        decided_at=ret.decided_at,
+    )
 
 
 def event_public(event: OrderEvent) -> OrderEventPublic:

@@ -26,14 +26,23 @@ from liveshop.orders.schemas import Address, CartItemIn
 
 
 def record(
-    session: AsyncSession, order: Order, kind: str, *, actor: User | None = None,
-    to_status: str | None = None, **data: Any,
-) -> None:  # fmt: skip
+    session: AsyncSession,
+    order: Order,
+    kind: str,
+    *,
+    actor: User | None = None,
+    to_status: str | None = None,
+    **data: Any,
+) -> None:
     """Move `order` to `to_status` (if given) and write the audit event for it."""
     event = OrderEvent(
-        order_id=order.id, kind=kind, from_status=order.status if to_status else None,
-        to_status=to_status, actor_id=actor.id if actor else None, data=data,
-    )  # fmt: skip
+        order_id=order.id,
+        kind=kind,
+        from_status=order.status if to_status else None,
+        to_status=to_status,
+        actor_id=actor.id if actor else None,
+        data=data,
+    )
     if to_status:
         order.status = to_status
     session.add(event)
@@ -57,7 +66,9 @@ async def get_cart(*, session: AsyncSession, buyer: User, market: str) -> Cart:
     return cart
 
 
-async def _sellable(session: AsyncSession, variant_id: int, market: str) -> tuple[Variant, VariantPrice]:
+async def _sellable(
+    session: AsyncSession, variant_id: int, market: str
+) -> tuple[Variant, VariantPrice]:
     variant = await catalog.get_variant(session=session, variant_id=variant_id)
     if variant.product.status != ProductStatus.active:
         raise Problem(409, "product_unavailable", f"{variant.product.title} is not on sale.")
@@ -69,7 +80,9 @@ async def _sellable(session: AsyncSession, variant_id: int, market: str) -> tupl
     return variant, price
 
 
-async def set_cart_item(*, session: AsyncSession, buyer: User, market: str, data: CartItemIn) -> Cart:
+async def set_cart_item(
+    *, session: AsyncSession, buyer: User, market: str, data: CartItemIn
+) -> Cart:
     await markets.get(session=session, code=market)
     await _sellable(session, data.variant_id, market)
     cart = await get_cart(session=session, buyer=buyer, market=market)
@@ -82,7 +95,9 @@ async def set_cart_item(*, session: AsyncSession, buyer: User, market: str, data
     return cart
 
 
-async def remove_cart_item(*, session: AsyncSession, buyer: User, market: str, variant_id: int) -> Cart:
+async def remove_cart_item(
+    *, session: AsyncSession, buyer: User, market: str, variant_id: int
+) -> Cart:
     cart = await get_cart(session=session, buyer=buyer, market=market)
     await session.execute(
         delete(CartItem).where(CartItem.cart_id == cart.id, CartItem.variant_id == variant_id)
@@ -100,9 +115,15 @@ class Wanted:
 
 
 async def place(
-    *, session: AsyncSession, buyer: User, market_code: str, address: Address,
-    items: list[Wanted], hold_minutes: float, source: dict[str, Any] | None = None,
-) -> list[Order]:  # fmt: skip
+    *,
+    session: AsyncSession,
+    buyer: User,
+    market_code: str,
+    address: Address,
+    items: list[Wanted],
+    hold_minutes: float,
+    source: dict[str, Any] | None = None,
+) -> list[Order]:
     """Reserve stock for every item and create one pending order per shop.
 
     All-or-nothing: if any variant lacks stock the caller's transaction is rolled back by
@@ -115,9 +136,10 @@ async def place(
     market = await markets.check_open(session=session, code=market_code)
     if address.country != market.code:
         raise Problem(
-            422, "address_outside_market",
+            422,
+            "address_outside_market",
             f"Orders in {market.name} ship to addresses in {market.code}.",
-        )  # fmt: skip
+        )
     merged: dict[int, int] = {}
     for it in items:
         merged[it.variant_id] = merged.get(it.variant_id, 0) + it.quantity
@@ -126,9 +148,11 @@ async def place(
         variant, price = await _sellable(session, variant_id, market.code)
         if not await stock.reserve(session, variant_id=variant_id, quantity=merged[variant_id]):
             raise Problem(
-                409, "out_of_stock", f"Not enough stock left for {variant.product.title}.",
+                409,
+                "out_of_stock",
+                f"Not enough stock left for {variant.product.title}.",
                 variant_id=variant_id,
-            )  # fmt: skip
+            )
         priced.append((variant, price, merged[variant_id]))
 
     expires = utcnow() + timedelta(minutes=hold_minutes)
@@ -141,7 +165,9 @@ async def place(
         session.add(order)
         await session.flush()
         for variant, _price, qty in rows:
-            session.add(Hold(order_id=order.id, variant_id=variant.id, quantity=qty, expires_at=expires))
+            session.add(
+                Hold(order_id=order.id, variant_id=variant.id, quantity=qty, expires_at=expires)
+            )
         record(session, order, "placed", actor=buyer, to_status=OrderStatus.pending_payment.value)
         orders.append(order)
     await session.flush()
@@ -149,30 +175,55 @@ async def place(
 
 
 def _new_order(
-    buyer: User, market: Market, address: Address, shop_id: int,
-    rows: list[tuple[Variant, VariantPrice, int]], expires: Any, source: dict[str, Any],
-) -> Order:  # fmt: skip
-    rate = rate_for(market_code=market.code, market_rate_bp=market.tax_rate_bp, region=address.region)
+    buyer: User,
+    market: Market,
+    address: Address,
+    shop_id: int,
+    rows: list[tuple[Variant, VariantPrice, int]],
+    expires: Any,
+    source: dict[str, Any],
+) -> Order:
+    rate = rate_for(
+        market_code=market.code, market_rate_bp=market.tax_rate_bp, region=address.region
+    )
     lines = []
     for variant, price, qty in rows:
-        t = line_tax(unit_price=price.amount, quantity=qty, rate_bp=rate, inclusive=market.prices_include_tax)
+        t = line_tax(
+            unit_price=price.amount, quantity=qty, rate_bp=rate, inclusive=market.prices_include_tax
+        )
         title = variant.product.title
         if variant.option_values:
             title += " — " + " / ".join(variant.option_values)
         lines.append(
             OrderLine(
-                variant_id=variant.id, product_id=variant.product_id, title=title, sku=variant.sku,
-                quantity=qty, unit_price=price.amount, tax_rate_bp=rate, net=t.net, tax=t.tax,
+                variant_id=variant.id,
+                product_id=variant.product_id,
+                title=title,
+                sku=variant.sku,
+                quantity=qty,
+                unit_price=price.amount,
+                tax_rate_bp=rate,
+                net=t.net,
+                tax=t.tax,
                 gross=t.gross,
             )
-        )  # fmt: skip
+        )
     net, tax, gross = (sum(getattr(ln, f) for ln in lines) for f in ("net", "tax", "gross"))
     return Order(
-        buyer_id=buyer.id, shop_id=shop_id, market_code=market.code, currency=market.currency,
-        status=OrderStatus.pending_payment.value, subtotal_net=net, tax_total=tax,
-        shipping_total=0, total=gross, address=address.model_dump(), source=source,
-        hold_expires_at=expires, lines=lines,
-    )  # fmt: skip
+        buyer_id=buyer.id,
+        shop_id=shop_id,
+        market_code=market.code,
+        currency=market.currency,
+        status=OrderStatus.pending_payment.value,
+        subtotal_net=net,
+        tax_total=tax,
+        shipping_total=0,
+        total=gross,
+        address=address.model_dump(),
+        source=source,
+        hold_expires_at=expires,
+        lines=lines,
+    )
 
 
 async def checkout(
@@ -181,9 +232,14 @@ async def checkout(
     cart = await get_cart(session=session, buyer=buyer, market=market_code)
     items = [Wanted(i.variant_id, i.quantity) for i in cart.items]
     orders = await place(
-        session=session, buyer=buyer, market_code=market_code, address=address, items=items,
-        hold_minutes=hold_minutes, source={"channel": "cart"},
-    )  # fmt: skip
+        session=session,
+        buyer=buyer,
+        market_code=market_code,
+        address=address,
+        items=items,
+        hold_minutes=hold_minutes,
+        source={"channel": "cart"},
+    )
     await session.execute(delete(CartItem).where(CartItem.cart_id == cart.id))
     return orders
 
@@ -197,7 +253,9 @@ async def load(*, session: AsyncSession, order_id: int, for_update: bool = False
     stmt = select(Order).where(Order.id == order_id).options(*_LOAD)
     if for_update:
         stmt = stmt.with_for_update(of=Order)
-    order = (await session.execute(stmt.execution_options(populate_existing=True))).scalar_one_or_none()
+    order = (
+        await session.execute(stmt.execution_options(populate_existing=True))
+    ).scalar_one_or_none()
     if order is None:
         raise not_found("order", order_id)
     return order
@@ -209,7 +267,9 @@ async def is_seller_of(session: AsyncSession, user: User, order: Order) -> bool:
     )
 
 
-async def get(*, session: AsyncSession, viewer: User, order_id: int, for_update: bool = False) -> Order:
+async def get(
+    *, session: AsyncSession, viewer: User, order_id: int, for_update: bool = False
+) -> Order:
     """The buyer, the shop's sellers and admins see an order; to anyone else it does not exist."""
     order = await load(session=session, order_id=order_id, for_update=for_update)
     if order.buyer_id != viewer.id and not await is_seller_of(session, viewer, order):
@@ -237,7 +297,12 @@ async def list_for_buyer(
     cond = Order.buyer_id == buyer.id
     total = (await session.execute(select(func.count()).where(cond))).scalar_one()
     rows = await session.execute(
-        select(Order).where(cond).options(*_LOAD).order_by(Order.id.desc()).limit(limit).offset(offset)
+        select(Order)
+        .where(cond)
+        .options(*_LOAD)
+        .order_by(Order.id.desc())
+        .limit(limit)
+        .offset(offset)
     )
     return list(rows.scalars()), total
 
@@ -251,7 +316,12 @@ async def list_for_shop(
         cond.append(Order.status == status)
     total = (await session.execute(select(func.count()).where(*cond))).scalar_one()
     rows = await session.execute(
-        select(Order).where(*cond).options(*_LOAD).order_by(Order.id.desc()).limit(limit).offset(offset)
+        select(Order)
+        .where(*cond)
+        .options(*_LOAD)
+        .order_by(Order.id.desc())
+        .limit(limit)
+        .offset(offset)
     )
     return list(rows.scalars()), total
 

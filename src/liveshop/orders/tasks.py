@@ -29,7 +29,9 @@ async def expire_holds(db: Database, broker: Broker) -> int:
     async with UnitOfWork(db=db, broker=broker, write=False) as uow:
         stmt = (
             select(Order.id)
-            .where(Order.status == OrderStatus.pending_payment.value, Order.hold_expires_at <= utcnow())
+            .where(
+                Order.status == OrderStatus.pending_payment.value, Order.hold_expires_at <= utcnow()
+            )
             .order_by(Order.hold_expires_at)
             .limit(BATCH)
         )
@@ -52,7 +54,8 @@ async def complete_delivered(db: Database, broker: Broker) -> int:
     """Delivered orders whose return window has passed become completed."""
     async with UnitOfWork(db=db, broker=broker, write=False) as uow:
         windows = {
-            m.code: m.return_window_days for m in (await uow.session.execute(select(Market))).scalars()
+            m.code: m.return_window_days
+            for m in (await uow.session.execute(select(Market))).scalars()
         }
         stmt = select(Order.id, Order.market_code, Order.delivered_at).where(
             Order.status == OrderStatus.delivered.value

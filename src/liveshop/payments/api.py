@@ -27,41 +27,61 @@ def _respond(status_code: int, body: object) -> JSONResponse:
 
 
 @router.post(
-    "/orders/{order_id}/payments", status_code=status.HTTP_201_CREATED, response_model=PaymentPublic,
+    "/orders/{order_id}/payments",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PaymentPublic,
     responses={202: {"description": "Needs confirmation"}, 402: {"description": "Declined"}},
-)  # fmt: skip
-async def pay_order(order_id: int, data: PaymentCreate, request: Request, user: CurrentUser, uow: Uow,
-                    key: IdemKey) -> JSONResponse:  # fmt: skip
+)
+async def pay_order(
+    order_id: int, data: PaymentCreate, request: Request, user: CurrentUser, uow: Uow, key: IdemKey
+) -> JSONResponse:
     """Pay with a card. Requires an Idempotency-Key: a retry never charges twice."""
     key = require_key(key)
 
     async def work() -> tuple[int, object]:
         return await service.pay(
-            session=uow.session, provider=request.app.state.provider, buyer=user,
-            order_id=order_id, card_number=data.card_number, idempotency_key=key,
-        )  # fmt: skip
+            session=uow.session,
+            provider=request.app.state.provider,
+            buyer=user,
+            order_id=order_id,
+            card_number=data.card_number,
+            idempotency_key=key,
+        )
 
     body = {"order_id": order_id, **data.model_dump(mode="json")}
-    return _respond(*await run_once(uow, user_id=user.id, key=key, scope="pay", body=body, work=work))
+    return _respond(
+        *await run_once(uow, user_id=user.id, key=key, scope="pay", body=body, work=work)
+    )
 
 
 @router.post("/payments/{payment_id}/confirm", response_model=PaymentPublic)
-async def confirm_payment(payment_id: int, data: PaymentConfirm, request: Request, user: CurrentUser,
-                          uow: Uow, key: IdemKey) -> JSONResponse:  # fmt: skip
+async def confirm_payment(
+    payment_id: int,
+    data: PaymentConfirm,
+    request: Request,
+    user: CurrentUser,
+    uow: Uow,
+    key: IdemKey,
+) -> JSONResponse:
     """Finish a payment that needed a second step (the sandbox's 3-D Secure code)."""
 
     async def work() -> tuple[int, object]:
         return await service.confirm(
-            session=uow.session, provider=request.app.state.provider, buyer=user,
-            payment_id=payment_id, code=data.code,
-        )  # fmt: skip
+            session=uow.session,
+            provider=request.app.state.provider,
+            buyer=user,
+            payment_id=payment_id,
+            code=data.code,
+        )
 
     if key is None:
         result = await work()
         await uow.commit()
         return _respond(*result)
     body = {"payment_id": payment_id, **data.model_dump()}
-    return _respond(*await run_once(uow, user_id=user.id, key=key, scope="confirm", body=body, work=work))
+    return _respond(
+        *await run_once(uow, user_id=user.id, key=key, scope="confirm", body=body, work=work)
+    )
 
 
 @router.get("/orders/{order_id}/payments")
@@ -70,17 +90,27 @@ async def list_payments(order_id: int, user: CurrentUser, uow: Uow) -> list[Paym
     return [PaymentPublic.model_validate(p) for p in rows]
 
 
-@router.post("/orders/{order_id}/refunds", status_code=status.HTTP_201_CREATED, response_model=RefundPublic)
-async def refund_order(order_id: int, data: RefundCreate, request: Request, user: CurrentUser, uow: Uow,
-                       key: IdemKey) -> JSONResponse:  # fmt: skip
+@router.post(
+    "/orders/{order_id}/refunds", status_code=status.HTTP_201_CREATED, response_model=RefundPublic
+)
+async def refund_order(
+    order_id: int, data: RefundCreate, request: Request, user: CurrentUser, uow: Uow, key: IdemKey
+) -> JSONResponse:
     """The seller refunds all or part of a paid order. Requires an Idempotency-Key."""
     key = require_key(key)
 
     async def work() -> tuple[int, object]:
         return await service.refund_as_seller(
-            session=uow.session, provider=request.app.state.provider, actor=user, order_id=order_id,
-            amount=data.amount, reason=data.reason, idempotency_key=key,
-        )  # fmt: skip
+            session=uow.session,
+            provider=request.app.state.provider,
+            actor=user,
+            order_id=order_id,
+            amount=data.amount,
+            reason=data.reason,
+            idempotency_key=key,
+        )
 
     body = {"order_id": order_id, **data.model_dump()}
-    return _respond(*await run_once(uow, user_id=user.id, key=key, scope="refund", body=body, work=work))
+    return _respond(
+        *await run_once(uow, user_id=user.id, key=key, scope="refund", body=body, work=work)
+    )

@@ -27,9 +27,14 @@ class PaymentProvider(Protocol):
     name: str
 
     async def charge(
-        self, session: AsyncSession, *, amount: int, currency: str, card_number: str,
+        self,
+        session: AsyncSession,
+        *,
+        amount: int,
+        currency: str,
+        card_number: str,
         idempotency_key: str,
-    ) -> ChargeResult:  # fmt: skip
+    ) -> ChargeResult:
         """Charge a card; the provider dedupes on `idempotency_key`."""
         ...
 

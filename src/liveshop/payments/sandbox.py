@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from liveshop.errors import Problem
 from liveshop.payments.models import SandboxCharge
-from liveshop.payments.provider import ChargeResult, RefundResult
+from liveshop.payments.provider import ChargeResult, ChargeStatus, RefundResult
 
 CARD_SUCCESS = "4242424242424242"
 CARD_DECLINED = "4000000000000002"
@@ -46,14 +46,20 @@ class SandboxProvider:
     name = "sandbox"
 
     async def charge(
-        self, session: AsyncSession, *, amount: int, currency: str, card_number: str,
+        self,
+        session: AsyncSession,
+        *,
+        amount: int,
+        currency: str,
+        card_number: str,
         idempotency_key: str,
-    ) -> ChargeResult:  # fmt: skip
+    ) -> ChargeResult:
         existing = await self._by_key(session, idempotency_key)
         if existing is not None:
             return self._result(existing)
         if not luhn_ok(card_number):
             raise Problem(422, "invalid_card_number", "That card number is not valid.")
+        status: ChargeStatus
         if card_number in _DECLINES:
             status = "failed"
         elif card_number == CARD_CONFIRM:
@@ -61,19 +67,26 @@ class SandboxProvider:
         else:
             status = "succeeded"
         charge = SandboxCharge(
-            ref="ch_" + secrets.token_hex(12), idempotency_key=idempotency_key, amount=amount,
-            currency=currency, card_last4=card_number[-4:], status=status,
-        )  # fmt: skip
+            ref="ch_" + secrets.token_hex(12),
+            idempotency_key=idempotency_key,
+            amount=amount,
+            currency=currency,
+            card_last4=card_number[-4:],
+            status=status,
+        )
         session.add(charge)
         await session.flush()
         return self._result(charge, card_number)
 
     def _result(self, charge: SandboxCharge, card_number: str | None = None) -> ChargeResult:
         if charge.status == "failed":
-            code, message = _DECLINES.get(card_number or "", ("card_declined", "The card was declined."))
+            code, message = _DECLINES.get(
+                card_number or "", ("card_declined", "The card was declined.")
+            )
             return ChargeResult("failed", charge.ref, code, message)
-        status = "succeeded" if charge.status == "succeeded" else "requires_action"
-        return ChargeResult(status, charge.ref)
+        if charge.status == "succeeded":
+            return ChargeResult("succeeded", charge.ref)
+        return ChargeResult("requires_action", charge.ref)
 
     async def _by_key(self, session: AsyncSession, key: str) -> SandboxCharge | None:
         stmt = select(SandboxCharge).where(SandboxCharge.idempotency_key == key)
@@ -99,6 +112,8 @@ class SandboxProvider:
     ) -> RefundResult:
         charge = await self._by_ref(session, ref)
         if charge.status != "succeeded" or charge.refunded + amount > charge.amount:
-            raise Problem(409, "refund_exceeds_charge", "The refund is larger than what was charged.")
+            raise Problem(
+                409, "refund_exceeds_charge", "The refund is larger than what was charged."
+            )
         charge.refunded += amount
         return RefundResult(ref="re_" + secrets.token_hex(12))

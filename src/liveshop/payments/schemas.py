@@ -5,9 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-CardNumber = Annotated[
-    str, StringConstraints(pattern=r"^[0-9 ]{12,23}$", strip_whitespace=True)
-]
+CardNumber = Annotated[str, StringConstraints(pattern=r"^[0-9 ]{12,23}$", strip_whitespace=True)]
 
 
 class PaymentCreate(BaseModel):
@@ -28,7 +26,9 @@ class PaymentConfirm(BaseModel):
 class RefundCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount: int | None = Field(default=None, ge=1, le=10**12, description="Minor units; default all")
+    amount: int | None = Field(
+        default=None, ge=1, le=10**12, description="Minor units; default all"
+    )
     reason: str = Field(default="", max_length=200)
 
 

@@ -42,9 +42,11 @@ async def _settle(
         return 202, _public(payment)
     orders.record(session, order, "payment_failed", actor=actor, code=result.failure_code)
     body = problem_body(
-        402, result.failure_code or "payment_failed", result.message or "The payment failed.",
+        402,
+        result.failure_code or "payment_failed",
+        result.message or "The payment failed.",
         payment=_public(payment),
-    )  # fmt: skip
+    )
     return 402, body
 
 
@@ -57,22 +59,34 @@ async def _check_payable(order: Order) -> None:
 
 
 async def pay(
-    *, session: AsyncSession, provider: PaymentProvider, buyer: User, order_id: int,
-    card_number: str, idempotency_key: str,
-) -> Outcome:  # fmt: skip
+    *,
+    session: AsyncSession,
+    provider: PaymentProvider,
+    buyer: User,
+    order_id: int,
+    card_number: str,
+    idempotency_key: str,
+) -> Outcome:
     """Charge the order total. Runs under `idempotency.run_once`, so once per key."""
     order = await orders.get_as_buyer(session=session, actor=buyer, order_id=order_id)
     await _check_payable(order)
     card = card_number.replace(" ", "")
     payment = Payment(
-        order_id=order.id, amount=order.total, currency=order.currency, status="pending",
-        provider=provider.name, card_last4=card[-4:],
-    )  # fmt: skip
+        order_id=order.id,
+        amount=order.total,
+        currency=order.currency,
+        status="pending",
+        provider=provider.name,
+        card_last4=card[-4:],
+    )
     session.add(payment)
     result = await provider.charge(
-        session, amount=order.total, currency=order.currency, card_number=card,
+        session,
+        amount=order.total,
+        currency=order.currency,
+        card_number=card,
         idempotency_key=f"{buyer.id}:{idempotency_key}",
-    )  # fmt: skip
+    )
     return await _settle(session, order, payment, result, buyer)
 
 
@@ -99,14 +113,22 @@ async def confirm(
 
 async def list_for_order(*, session: AsyncSession, viewer: User, order_id: int) -> list[Payment]:
     await orders.get(session=session, viewer=viewer, order_id=order_id)
-    rows = await session.execute(select(Payment).where(Payment.order_id == order_id).order_by(Payment.id))
+    rows = await session.execute(
+        select(Payment).where(Payment.order_id == order_id).order_by(Payment.id)
+    )
     return list(rows.scalars())
 
 
 async def refund(
-    *, session: AsyncSession, provider: PaymentProvider, actor: User, order: Order,
-    amount: int | None, reason: str, idempotency_key: str | None = None,
-) -> Refund:  # fmt: skip
+    *,
+    session: AsyncSession,
+    provider: PaymentProvider,
+    actor: User,
+    order: Order,
+    amount: int | None,
+    reason: str,
+    idempotency_key: str | None = None,
+) -> Refund:
     """Refund part or all of a paid order. Caller has authorized `actor` and locked `order`."""
     if order.status not in fulfilment.REFUNDABLE:
         raise Problem(409, "not_refundable", f"A {order.status} order cannot be refunded.")
@@ -114,36 +136,61 @@ async def refund(
     amount = remaining if amount is None else amount
     if amount <= 0 or amount > remaining:
         raise Problem(
-            422, "refund_too_large", f"At most {remaining} can still be refunded.", refundable=remaining
+            422,
+            "refund_too_large",
+            f"At most {remaining} can still be refunded.",
+            refundable=remaining,
         )
     stmt = select(Payment).where(Payment.order_id == order.id, Payment.status == "succeeded")
     payment = (await session.execute(stmt)).scalar_one_or_none()
     if payment is None or payment.provider_ref is None:
         raise Problem(409, "not_refundable", "This order has no successful payment.")
     key = idempotency_key or secrets.token_hex(16)
-    result = await provider.refund(session, ref=payment.provider_ref, amount=amount, idempotency_key=key)
-    row = Refund(payment_id=payment.id, order_id=order.id, amount=amount, reason=reason,
-                 provider_ref=result.ref)  # fmt: skip
+    result = await provider.refund(
+        session, ref=payment.provider_ref, amount=amount, idempotency_key=key
+    )
+    row = Refund(
+        payment_id=payment.id,
+        order_id=order.id,
+        amount=amount,
+        reason=reason,
+        provider_ref=result.ref,
+    )
     session.add(row)
     payment.refunded_amount += amount
     order.refunded_total += amount
     full = order.refunded_total == order.total
     orders.record(
-        session, order, "refunded", actor=actor,
+        session,
+        order,
+        "refunded",
+        actor=actor,
         to_status=(OrderStatus.refunded if full else OrderStatus.partially_refunded).value,
-        amount=amount, reason=reason,
-    )  # fmt: skip
+        amount=amount,
+        reason=reason,
+    )
     await session.flush()
     return row
 
 
 async def refund_as_seller(
-    *, session: AsyncSession, provider: PaymentProvider, actor: User, order_id: int,
-    amount: int | None, reason: str, idempotency_key: str,
-) -> Outcome:  # fmt: skip
+    *,
+    session: AsyncSession,
+    provider: PaymentProvider,
+    actor: User,
+    order_id: int,
+    amount: int | None,
+    reason: str,
+    idempotency_key: str,
+) -> Outcome:
     order = await orders.get_as_seller(session=session, actor=actor, order_id=order_id)
     row = await refund(
-        session=session, provider=provider, actor=actor, order=order, amount=amount, reason=reason,
+        session=session,
+        provider=provider,
+        actor=actor,
+        order=order,
+        amount=amount,
+        reason=reason,
         idempotency_key=idempotency_key,
-    )  # fmt: skip
+    )
     return 201, RefundPublic.model_validate(row).model_dump(mode="json")

@@ -28,4 +28,6 @@ async def placeholder(
         '<text x="300" y="310" font-family="sans-serif" font-size="40" fill="#fff" '
         f'text-anchor="middle">{escape(t)}</text></svg>'
     )
-    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
+    return Response(
+        svg, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"}
+    )
