@@ -5,10 +5,12 @@ from fastapi import APIRouter
 from liveshop.accounts.api import router as accounts
 from liveshop.catalog.api import router as catalog
 from liveshop.live.api import router as live
+from liveshop.live.media_api import router as media
+from liveshop.live.room_api import router as room
 from liveshop.markets.api import router as markets
 from liveshop.orders.api import router as orders
 from liveshop.payments.api import router as payments
 
 api_router = APIRouter(prefix="/api/v1")
-for router in (accounts, markets, catalog, orders, payments, live):
+for router in (accounts, markets, catalog, orders, payments, live, room, media):
     api_router.include_router(router)

@@ -16,6 +16,9 @@ from liveshop import errors, logs
 from liveshop.api import api_router
 from liveshop.broker import create_broker
 from liveshop.db import create_database
+from liveshop.live.media import start_managed
+from liveshop.live.room import RoomHub
+from liveshop.live.ws import router as ws_router
 from liveshop.middleware import BodyLimit, Metrics
 from liveshop.orders.tasks import run_sweeper
 from liveshop.payments.sandbox import SandboxProvider
@@ -32,6 +35,9 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
         broker = create_broker(settings.redis_url)
         await broker.start()
         app.state.db, app.state.broker = db, broker
+        app.state.rooms = RoomHub(broker=broker, db=db, settings=settings)
+        await app.state.rooms.start()
+        app.state.media = await start_managed(settings) if run_background else None
         tasks = []
         if run_background:
             tasks.append(
@@ -45,6 +51,9 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if app.state.media is not None:
+                await app.state.media.stop()
+            await app.state.rooms.close()
             await broker.close()
             await db.dispose()
 
@@ -64,6 +73,7 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
     errors.install(app)
     app.include_router(api_router)
     app.include_router(web_router)
+    app.include_router(ws_router)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz(request: Request) -> JSONResponse:

@@ -14,7 +14,9 @@ from liveshop.settings import get_settings
 app = typer.Typer(help="Liveshop: live shopping, self-hosted.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
+media_app = typer.Typer(help="The nginx-rtmp media server.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(media_app, name="media")
 app.add_typer(user_app, name="user")
 console = Console()
 
@@ -50,6 +52,25 @@ def serve(
 
         upgrade(settings.database_url)
     _serve(host or settings.host, port or settings.port, workers)
+
+
+@media_app.command("config")
+def media_config(
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Write here, not stdout")
+    ] = None,
+) -> None:
+    """Render the nginx config (RTMP ingest, HLS, hooks) from the settings."""
+    from liveshop.live.media import render_config
+
+    text = render_config(get_settings())
+    if output:
+        from pathlib import Path
+
+        Path(output).write_text(text)
+        console.print(f"[green]Wrote {output}[/green]")
+    else:
+        typer.echo(text)
 
 
 @db_app.command("upgrade")

@@ -31,6 +31,17 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     var_dir: Path = Path("./var")
 
+    # Video: nginx with the RTMP module ingests, writes HLS and recordings under media_dir.
+    media_enabled: bool = True
+    nginx_binary: str = "nginx"
+    rtmp_port: int = 1935
+    media_http_port: int = 8089
+    media_dir: Path = Path("./var/media")
+    media_public_url: str | None = (
+        None  # where viewers fetch HLS; default http://host:media_http_port
+    )
+    media_hook_secret: str | None = None  # derived from secret_key when unset
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         # A forgotten secret in production would let anyone forge sessions and CSRF tokens.

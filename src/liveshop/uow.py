@@ -38,6 +38,8 @@ class UnitOfWork:
 
     async def __aenter__(self) -> UnitOfWork:
         self._session = self._maker()
+        # Lets services that only hold the session still queue after-commit events.
+        self._session.info["uow"] = self
         return self
 
     async def __aexit__(
@@ -85,3 +87,11 @@ def _dumps(obj: dict[str, Any]) -> str:
     import json
 
     return json.dumps(obj, default=str)
+
+
+def of(session: AsyncSession) -> UnitOfWork:
+    """The unit of work a session belongs to."""
+    uow = session.info.get("uow")
+    if not isinstance(uow, UnitOfWork):
+        raise RuntimeError("session was not opened by a UnitOfWork")
+    return uow

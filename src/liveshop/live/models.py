@@ -29,6 +29,15 @@ class Show(Base):
     markets: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(10), default=ShowStatus.scheduled.value)
     stream_key: Mapped[str] = mapped_column(String(64), unique=True)
+    went_live_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    pinned_message: Mapped[str | None] = mapped_column(String(300))
+    slow_mode_seconds: Mapped[int] = mapped_column(default=0)
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    replay_path: Mapped[str | None] = mapped_column(String(500))
+    peak_viewers: Mapped[int] = mapped_column(default=0)
+    unique_viewers: Mapped[int] = mapped_column(default=0)
+    likes: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -40,3 +49,140 @@ class ShowProduct(Base):
     show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     position: Mapped[int] = mapped_column(default=0)
+
+
+class ShowRsvp(Base):
+    __tablename__ = "show_rsvps"
+    __table_args__ = (UniqueConstraint("show_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ShowCohost(Base):
+    """A creator invited onto a show; the original host keeps the orders."""
+
+    __tablename__ = "show_cohosts"
+    __table_args__ = (UniqueConstraint("show_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(10), default="invited")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ShopCreator(Base):
+    """A shop allows a creator to sell its products in shows (commissions come later)."""
+
+    __tablename__ = "shop_creators"
+    __table_args__ = (UniqueConstraint("shop_id", "creator_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
+    creator_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LiveEvent(Base):
+    """A multi-brand campaign grouping several shows under one schedule."""
+
+    __tablename__ = "live_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(String(2000), default="")
+    cover_url: Mapped[str | None] = mapped_column(String(500))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LiveEventShow(Base):
+    __tablename__ = "live_event_shows"
+    __table_args__ = (UniqueConstraint("event_id", "show_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("live_events.id", ondelete="CASCADE"), index=True
+    )
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"))
+
+
+class StreamSession(Base):
+    """One RTMP publish: start, end, why it ended, and bitrate samples from nginx-rtmp's stat."""
+
+    __tablename__ = "stream_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    client_addr: Mapped[str | None] = mapped_column(String(64))
+    end_reason: Mapped[str | None] = mapped_column(String(40))
+    bitrate_kbps: Mapped[int | None]
+    max_bitrate_kbps: Mapped[int | None]
+
+
+class ChatMessage(Base):
+    __tablename__ = "chat_messages"
+    __table_args__ = (Index("ix_chat_messages_show", "show_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None]
+    deleted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class RoomModerator(Base):
+    __tablename__ = "room_moderators"
+    __table_args__ = (UniqueConstraint("show_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+
+
+class RoomSanction(Base):
+    """A mute (until a time) or a ban (until is null) of a user in one room."""
+
+    __tablename__ = "room_sanctions"
+    __table_args__ = (Index("ix_room_sanctions_show_user", "show_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(8))
+    until: Mapped[datetime | None]
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ShowPin(Base):
+    """When a product was pinned, for replay timestamps."""
+
+    __tablename__ = "show_pins"
+    __table_args__ = (Index("ix_show_pins_show", "show_id", "pinned_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    pinned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    unpinned_at: Mapped[datetime | None]
+
+
+class PlatformKeyword(Base):
+    """Words the platform blocks in every room (the admin's list)."""
+
+    __tablename__ = "platform_keywords"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    word: Mapped[str] = mapped_column(String(60), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

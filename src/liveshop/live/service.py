@@ -10,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from liveshop.accounts.models import Role, User
 from liveshop.catalog import service as catalog
 from liveshop.catalog.models import Product
+from liveshop.db import utcnow
 from liveshop.errors import Problem, forbidden, not_found
-from liveshop.live.models import Show, ShowProduct, ShowStatus
+from liveshop.live.models import Show, ShowProduct, ShowRsvp, ShowStatus
 from liveshop.live.schemas import ShowCreate
+from liveshop.uow import UnitOfWork
 
 
 def new_stream_key() -> str:
@@ -79,3 +81,62 @@ async def get_for_host(*, session: AsyncSession, host: User, show_id: int) -> Sh
 
 
 ACTIVE = [ShowStatus.live.value, ShowStatus.scheduled.value]
+
+
+# --- going live and ending (called by the media hooks) ---------------------------------
+
+
+async def go_live(*, uow: UnitOfWork, show: Show, hls_url: str | None) -> None:
+    """Mark the show live; tell the room, followers and RSVPs once committed."""
+    from liveshop.accounts import service as accounts
+    from liveshop.live.events import ShowStateEvent, send_room_event
+
+    show.status = ShowStatus.live.value
+    show.went_live_at = show.went_live_at or utcnow()
+    await uow.session.flush()
+    send_room_event(
+        uow,
+        show.id,
+        ShowStateEvent(show_id=show.id, status=show.status, hls_url=hls_url, at=utcnow()),
+    )
+    host = await uow.session.get(User, show.host_id)
+    followers = await accounts.follower_ids(
+        session=uow.session, target_kind="creator", target_id=show.host_id
+    )
+    if show.shop_id is not None:
+        followers += await accounts.follower_ids(
+            session=uow.session, target_kind="shop", target_id=show.shop_id
+        )
+    rsvps = list(
+        (
+            await uow.session.execute(select(ShowRsvp.user_id).where(ShowRsvp.show_id == show.id))
+        ).scalars()
+    )
+    await accounts.notify(
+        uow=uow,
+        user_ids=[u for u in [*rsvps, *followers] if u != show.host_id],
+        kind="show_live",
+        title=f"{host.display_name if host else 'A host'} is live: {show.title}",
+        url=f"/shows/{show.id}",
+    )
+
+
+async def end(*, uow: UnitOfWork, show: Show) -> None:
+    from liveshop.live.events import ShowStateEvent, send_room_event
+
+    show.status = ShowStatus.ended.value
+    show.ended_at = utcnow()
+    await uow.session.flush()
+    send_room_event(uow, show.id, ShowStateEvent(show_id=show.id, status=show.status, at=utcnow()))
+
+
+async def get_by_stream_key(*, session: AsyncSession, key: str) -> Show | None:
+    """Constant-time comparison: the key is the only credential for publishing."""
+    import hmac
+
+    if not key or len(key) > 64:
+        return None
+    show = (await session.execute(select(Show).where(Show.stream_key == key))).scalar_one_or_none()
+    if show is None or not hmac.compare_digest(show.stream_key, key):
+        return None
+    return show

@@ -1,0 +1,5 @@
+"""nginx-rtmp callbacks and replay routes."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["media"])

@@ -1,0 +1,5 @@
+"""The WebSocket endpoint /ws/shows/{id}."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
