@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -140,3 +141,14 @@ async def get_by_stream_key(*, session: AsyncSession, key: str) -> Show | None:
     if show is None or not hmac.compare_digest(show.stream_key, key):
         return None
     return show
+
+
+async def attribution(*, session: AsyncSession, show_id: int | None) -> dict[str, Any]:
+    """What an order records about where it was bought: the show and its (original) host."""
+    if show_id is None:
+        return {"channel": "buy_now"}
+    show = await get(session=session, show_id=show_id)
+    channel = "live" if show.status == ShowStatus.live else "replay"
+    if show.status in (ShowStatus.scheduled, ShowStatus.cancelled):
+        channel = "show_page"
+    return {"channel": channel, "show_id": show.id, "host_id": show.host_id}

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from liveshop.accounts.schemas import MarketCode
 from liveshop.deps import CurrentUser, PageDep, Paginated, Uow, paginated, settings_of
 from liveshop.idempotency import idempotency_key, run_once
+from liveshop.live import service as live
 from liveshop.markets.money import MoneyPublic
 from liveshop.markets.seed import LOCALES
 from liveshop.orders import fulfilment, returns
@@ -147,6 +148,7 @@ async def buy_now(
     """Order one variant straight away, skipping the cart."""
 
     async def work() -> object:
+        source = await live.attribution(session=uow.session, show_id=data.show_id)
         return await orders.place(
             session=uow.session,
             buyer=user,
@@ -154,7 +156,7 @@ async def buy_now(
             address=data.address,
             items=[orders.Wanted(data.variant_id, data.quantity)],
             hold_minutes=settings.hold_minutes,
-            source={"channel": "buy_now"},
+            source=source,
         )
 
     return await _place_idempotent(uow, user, key, "buy_now", data.model_dump(mode="json"), work)

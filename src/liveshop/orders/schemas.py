@@ -64,6 +64,9 @@ class BuyNowIn(BaseModel):
     variant_id: int = Id
     quantity: int = Field(default=1, ge=1, le=MAX_QTY)
     address: Address
+    show_id: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="The live room or replay"
+    )
 
 
 class ShipIn(BaseModel):
