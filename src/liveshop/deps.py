@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from pydantic import BaseModel
 
 from liveshop.accounts import service as accounts
@@ -129,3 +129,8 @@ class Paginated(BaseModel, Generic[T]):
 
 def paginated(items: list[Any], total: int, page: Page) -> dict[str, Any]:
     return {"items": items, "total": total, "limit": page.limit, "offset": page.offset}
+
+
+# Ids are 32-bit on PostgreSQL; anything outside that range cannot exist, so refuse it at
+# the edge instead of letting the database driver overflow.
+IdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]

@@ -22,6 +22,7 @@ from liveshop.deps import (
     SESSION_COOKIE,
     Caller,
     CurrentUser,
+    IdPath,
     PageDep,
     Paginated,
     Uow,
@@ -93,7 +94,7 @@ async def update_me(data: UserUpdate, user: CurrentUser, uow: Uow) -> UserPrivat
 
 
 @router.get("/users/{user_id}")
-async def get_user(user_id: int, uow: Uow) -> UserPublic:
+async def get_user(user_id: IdPath, uow: Uow) -> UserPublic:
     return UserPublic.model_validate(await service.get(session=uow.session, user_id=user_id))
 
 
@@ -107,7 +108,7 @@ async def admin_list_users(user: CurrentUser, uow: Uow, page: PageDep) -> Pagina
 
 @router.patch("/admin/users/{user_id}")
 async def admin_update_user(
-    user_id: int, data: AdminUserUpdate, user: CurrentUser, uow: Uow
+    user_id: IdPath, data: AdminUserUpdate, user: CurrentUser, uow: Uow
 ) -> UserPrivate:
     target = await service.admin_update(session=uow.session, actor=user, user_id=user_id, data=data)
     await uow.commit()
@@ -128,7 +129,7 @@ async def follow(data: FollowCreate, user: CurrentUser, uow: Uow) -> FollowPubli
 
 
 @router.delete("/me/follows/{target_kind}/{target_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def unfollow(target_kind: str, target_id: int, user: CurrentUser, uow: Uow) -> None:
+async def unfollow(target_kind: str, target_id: IdPath, user: CurrentUser, uow: Uow) -> None:
     await service.unfollow(
         session=uow.session, user=user, target_kind=target_kind, target_id=target_id
     )

@@ -23,6 +23,8 @@ class UserCreate(BaseModel):
 
 
 class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     email: EmailStr
     password: str = Field(min_length=1, max_length=200)
 
@@ -45,6 +47,8 @@ class UserPrivate(UserPublic):
 
 
 class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(default="api", min_length=1, max_length=80)
 
 

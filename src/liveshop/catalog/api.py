@@ -18,7 +18,7 @@ from liveshop.catalog.schemas import (
     VariantUpdate,
     product_public,
 )
-from liveshop.deps import CurrentUser, OptionalUser, PageDep, Paginated, Uow, paginated
+from liveshop.deps import CurrentUser, IdPath, OptionalUser, PageDep, Paginated, Uow, paginated
 
 router = APIRouter(tags=["catalog"])
 MarketQuery = Annotated[str | None, Query(pattern=r"^(UK|DE|FR|IT|ES|US|ID)$")]
@@ -53,19 +53,19 @@ async def my_shops(user: CurrentUser, uow: Uow) -> list[ShopPublic]:
 
 
 @router.get("/shops/{shop_id}")
-async def get_shop(shop_id: int, uow: Uow) -> ShopPublic:
+async def get_shop(shop_id: IdPath, uow: Uow) -> ShopPublic:
     return ShopPublic.model_validate(await service.get_shop(session=uow.session, shop_id=shop_id))
 
 
 @router.patch("/shops/{shop_id}")
-async def update_shop(shop_id: int, data: ShopUpdate, user: CurrentUser, uow: Uow) -> ShopPublic:
+async def update_shop(shop_id: IdPath, data: ShopUpdate, user: CurrentUser, uow: Uow) -> ShopPublic:
     shop = await service.update_shop(session=uow.session, actor=user, shop_id=shop_id, data=data)
     await uow.commit()
     return ShopPublic.model_validate(shop)
 
 
 @router.patch("/admin/shops/{shop_id}")
-async def verify_shop(shop_id: int, data: ShopVerify, user: CurrentUser, uow: Uow) -> ShopPublic:
+async def verify_shop(shop_id: IdPath, data: ShopVerify, user: CurrentUser, uow: Uow) -> ShopPublic:
     shop = await service.verify_shop(
         session=uow.session, actor=user, shop_id=shop_id, verification=data.verification
     )
@@ -75,7 +75,7 @@ async def verify_shop(shop_id: int, data: ShopVerify, user: CurrentUser, uow: Uo
 
 @router.post("/shops/{shop_id}/products", status_code=status.HTTP_201_CREATED)
 async def create_product(
-    shop_id: int, data: ProductCreate, user: CurrentUser, uow: Uow
+    shop_id: IdPath, data: ProductCreate, user: CurrentUser, uow: Uow
 ) -> ProductPublic:
     product = await service.create_product(
         session=uow.session, actor=user, shop_id=shop_id, data=data
@@ -86,7 +86,7 @@ async def create_product(
 
 @router.get("/shops/{shop_id}/products/manage")
 async def manage_products(
-    shop_id: int,
+    shop_id: IdPath,
     user: CurrentUser,
     uow: Uow,
     page: PageDep,
@@ -130,7 +130,7 @@ async def list_products(
 
 
 @router.get("/products/{product_id}")
-async def get_product(product_id: int, uow: Uow, user: OptionalUser) -> ProductPublic:
+async def get_product(product_id: IdPath, uow: Uow, user: OptionalUser) -> ProductPublic:
     return product_public(
         await service.get_product(session=uow.session, product_id=product_id, viewer=user)
     )
@@ -138,7 +138,7 @@ async def get_product(product_id: int, uow: Uow, user: OptionalUser) -> ProductP
 
 @router.patch("/products/{product_id}")
 async def update_product(
-    product_id: int, data: ProductUpdate, user: CurrentUser, uow: Uow
+    product_id: IdPath, data: ProductUpdate, user: CurrentUser, uow: Uow
 ) -> ProductPublic:
     product = await service.update_product(
         session=uow.session, actor=user, product_id=product_id, data=data
@@ -148,7 +148,7 @@ async def update_product(
 
 
 @router.delete("/products/{product_id}")
-async def archive_product(product_id: int, user: CurrentUser, uow: Uow) -> ProductPublic:
+async def archive_product(product_id: IdPath, user: CurrentUser, uow: Uow) -> ProductPublic:
     """Archive rather than delete: past orders keep pointing at the product."""
     product = await service.update_product(
         session=uow.session,
@@ -162,7 +162,7 @@ async def archive_product(product_id: int, user: CurrentUser, uow: Uow) -> Produ
 
 @router.post("/products/{product_id}/variants", status_code=status.HTTP_201_CREATED)
 async def add_variant(
-    product_id: int, data: VariantIn, user: CurrentUser, uow: Uow
+    product_id: IdPath, data: VariantIn, user: CurrentUser, uow: Uow
 ) -> ProductPublic:
     product = await service.add_variant(
         session=uow.session, actor=user, product_id=product_id, data=data
@@ -173,7 +173,7 @@ async def add_variant(
 
 @router.patch("/variants/{variant_id}")
 async def update_variant(
-    variant_id: int, data: VariantUpdate, user: CurrentUser, uow: Uow
+    variant_id: IdPath, data: VariantUpdate, user: CurrentUser, uow: Uow
 ) -> ProductPublic:
     product = await service.update_variant(
         session=uow.session, actor=user, variant_id=variant_id, data=data

@@ -1,47 +1,226 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from typing import Annotated, Literal
 
-from liveshop.deps import CurrentUser, PageDep, Uow
-from liveshop.live import service
-from liveshop.live.schemas import ShowCreate, ShowIngest, ShowPublic
+from fastapi import APIRouter, Query, Request, status
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from liveshop.accounts.models import User
+from liveshop.accounts.schemas import UserPublic
+from liveshop.deps import CurrentUser, IdPath, PageDep, Uow
+from liveshop.live import audience, campaigns, service
+from liveshop.live.models import LiveEvent, Show
+from liveshop.live.schemas import (
+    CohostInvite,
+    CohostPublic,
+    EventCreate,
+    EventPublic,
+    EventShowsIn,
+    ShopCreatorIn,
+    ShowCreate,
+    ShowIngest,
+    ShowPublic,
+    ShowUpdate,
+)
+from liveshop.settings import Settings
 
 router = APIRouter(tags=["live"])
+StatusFilter = Literal["live", "scheduled", "ended", "cancelled"]
 
 
-async def _public(uow: Uow, show: object) -> ShowPublic:
+async def show_public(session: AsyncSession, show: Show) -> ShowPublic:
     out = ShowPublic.model_validate(show)
-    out.product_ids = await service.product_ids(session=uow.session, show_id=out.id)
+    out.product_ids = await service.product_ids(session=session, show_id=show.id)
+    out.rsvp_count = await service.rsvp_count(session=session, show_id=show.id)
+    host = await session.get(User, show.host_id)
+    out.host_name = host.display_name if host else ""
+    out.cohosts = [
+        CohostPublic(user_id=u.id, display_name=u.display_name, status=c.status)
+        for c, u in await service.cohosts(session=session, show_id=show.id)
+    ]
     return out
+
+
+def ingest(settings: Settings, show: Show) -> ShowIngest:
+    host = settings.base_url.split("://", 1)[-1].split("/")[0].rsplit(":", 1)[0]
+    return ShowIngest(
+        rtmp_url=f"rtmp://{host}:{settings.rtmp_port}/live", stream_key=show.stream_key
+    )
 
 
 @router.post("/shows", status_code=status.HTTP_201_CREATED)
 async def create_show(data: ShowCreate, user: CurrentUser, uow: Uow) -> ShowPublic:
     """Schedule a show with the products it will sell."""
     show = await service.create(session=uow.session, host=user, data=data)
-    out = await _public(uow, show)
+    out = await show_public(uow.session, show)
     await uow.commit()
     return out
 
 
 @router.get("/shows")
-async def list_shows(uow: Uow, page: PageDep) -> list[ShowPublic]:
-    """Live and upcoming shows, soonest first."""
+async def list_shows(
+    uow: Uow,
+    page: PageDep,
+    status_: Annotated[list[StatusFilter] | None, Query(alias="status")] = None,
+    host_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> list[ShowPublic]:
+    """Live and upcoming shows by default, soonest first."""
+    statuses: list[str] = [str(s) for s in status_] if status_ else service.ACTIVE
     rows = await service.list_(
-        session=uow.session, statuses=service.ACTIVE, limit=page.limit, offset=page.offset
+        session=uow.session,
+        statuses=statuses,
+        limit=page.limit,
+        offset=page.offset,
+        host_id=host_id,
     )
-    return [await _public(uow, s) for s in rows]
+    return [await show_public(uow.session, s) for s in rows]
 
 
 @router.get("/shows/{show_id}")
-async def get_show(show_id: int, uow: Uow) -> ShowPublic:
-    return await _public(uow, await service.get(session=uow.session, show_id=show_id))
+async def get_show(show_id: IdPath, uow: Uow) -> ShowPublic:
+    return await show_public(uow.session, await service.get(session=uow.session, show_id=show_id))
+
+
+@router.patch("/shows/{show_id}")
+async def update_show(show_id: IdPath, data: ShowUpdate, user: CurrentUser, uow: Uow) -> ShowPublic:
+    show = await service.update(session=uow.session, host=user, show_id=show_id, data=data)
+    out = await show_public(uow.session, show)
+    await uow.commit()
+    return out
+
+
+@router.post("/shows/{show_id}/cancel")
+async def cancel_show(show_id: IdPath, user: CurrentUser, uow: Uow) -> ShowPublic:
+    """Cancel a scheduled show; everyone who RSVP'd is told."""
+    show = await service.cancel(uow=uow, host=user, show_id=show_id)
+    out = await show_public(uow.session, show)
+    await uow.commit()
+    return out
 
 
 @router.get("/shows/{show_id}/ingest")
-async def show_ingest(show_id: int, request: Request, user: CurrentUser, uow: Uow) -> ShowIngest:
+async def show_ingest(show_id: IdPath, request: Request, user: CurrentUser, uow: Uow) -> ShowIngest:
     """The RTMP URL and stream key for OBS; host only."""
     show = await service.get_for_host(session=uow.session, host=user, show_id=show_id)
-    settings = request.app.state.settings
-    host = settings.base_url.split("://", 1)[-1].split(":")[0].split("/")[0]
-    return ShowIngest(rtmp_url=f"rtmp://{host}:1935/live", stream_key=show.stream_key)
+    return ingest(request.app.state.settings, show)
+
+
+@router.put("/shows/{show_id}/rsvp", status_code=status.HTTP_204_NO_CONTENT)
+async def rsvp(show_id: IdPath, user: CurrentUser, uow: Uow) -> None:
+    """Be told when the show goes live."""
+    await audience.rsvp(session=uow.session, user=user, show_id=show_id)
+    await uow.commit()
+
+
+@router.delete("/shows/{show_id}/rsvp", status_code=status.HTTP_204_NO_CONTENT)
+async def cancel_rsvp(show_id: IdPath, user: CurrentUser, uow: Uow) -> None:
+    await audience.cancel_rsvp(session=uow.session, user=user, show_id=show_id)
+    await uow.commit()
+
+
+@router.get("/me/rsvps")
+async def my_rsvps(user: CurrentUser, uow: Uow) -> list[int]:
+    return await audience.my_rsvps(session=uow.session, user=user)
+
+
+@router.post("/shows/{show_id}/cohosts", status_code=status.HTTP_201_CREATED)
+async def invite_cohost(
+    show_id: IdPath, data: CohostInvite, user: CurrentUser, uow: Uow
+) -> ShowPublic:
+    """Invite another creator; the original host keeps the orders."""
+    await audience.invite_cohost(uow=uow, host=user, show_id=show_id, user_id=data.user_id)
+    out = await show_public(uow.session, await service.get(session=uow.session, show_id=show_id))
+    await uow.commit()
+    return out
+
+
+@router.post("/shows/{show_id}/cohosts/accept")
+async def accept_cohost(show_id: IdPath, user: CurrentUser, uow: Uow) -> ShowPublic:
+    await audience.accept_cohost(session=uow.session, user=user, show_id=show_id)
+    out = await show_public(uow.session, await service.get(session=uow.session, show_id=show_id))
+    await uow.commit()
+    return out
+
+
+@router.delete("/shows/{show_id}/cohosts/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def remove_cohost(show_id: IdPath, user_id: IdPath, user: CurrentUser, uow: Uow) -> None:
+    await audience.remove_cohost(session=uow.session, actor=user, show_id=show_id, user_id=user_id)
+    await uow.commit()
+
+
+@router.get("/shops/{shop_id}/creators")
+async def shop_creators(shop_id: IdPath, user: CurrentUser, uow: Uow) -> list[UserPublic]:
+    """Creators this shop lets sell its products in their shows."""
+    rows = await audience.allowed_creators(session=uow.session, actor=user, shop_id=shop_id)
+    return [UserPublic.model_validate(u) for u in rows]
+
+
+@router.post("/shops/{shop_id}/creators", status_code=status.HTTP_201_CREATED)
+async def allow_creator(
+    shop_id: IdPath, data: ShopCreatorIn, user: CurrentUser, uow: Uow
+) -> UserPublic:
+    await audience.allow_creator(
+        session=uow.session, actor=user, shop_id=shop_id, creator_id=data.creator_id
+    )
+    creator = await uow.session.get(User, data.creator_id)
+    await uow.commit()
+    return UserPublic.model_validate(creator)
+
+
+@router.delete("/shops/{shop_id}/creators/{creator_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def disallow_creator(
+    shop_id: IdPath, creator_id: IdPath, user: CurrentUser, uow: Uow
+) -> None:
+    await audience.disallow_creator(
+        session=uow.session, actor=user, shop_id=shop_id, creator_id=creator_id
+    )
+    await uow.commit()
+
+
+async def event_public(session: AsyncSession, event: LiveEvent) -> EventPublic:
+    rows = await campaigns.shows_of(session=session, event_id=event.id)
+    shows = [await show_public(session, s) for s in rows]
+    return EventPublic(
+        id=event.id,
+        slug=event.slug,
+        title=event.title,
+        description=event.description,
+        cover_url=event.cover_url,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        shows=shows,
+        shop_ids=sorted({s.shop_id for s in rows if s.shop_id is not None}),
+    )
+
+
+@router.post("/events", status_code=status.HTTP_201_CREATED)
+async def create_event(data: EventCreate, user: CurrentUser, uow: Uow) -> EventPublic:
+    """A multi-brand campaign grouping shows from several shops (operators only)."""
+    event = await campaigns.create(session=uow.session, actor=user, data=data)
+    out = await event_public(uow.session, event)
+    await uow.commit()
+    return out
+
+
+@router.get("/events")
+async def list_events(uow: Uow, page: PageDep) -> list[EventPublic]:
+    rows = await campaigns.list_(session=uow.session, limit=page.limit, offset=page.offset)
+    return [await event_public(uow.session, e) for e in rows]
+
+
+@router.get("/events/{slug}")
+async def get_event(slug: str, uow: Uow) -> EventPublic:
+    return await event_public(
+        uow.session, await campaigns.get_by_slug(session=uow.session, slug=slug)
+    )
+
+
+@router.post("/events/{slug}/shows")
+async def add_event_shows(
+    slug: str, data: EventShowsIn, user: CurrentUser, uow: Uow
+) -> EventPublic:
+    event = await campaigns.get_by_slug(session=uow.session, slug=slug)
+    await campaigns.add_shows(session=uow.session, actor=user, event=event, show_ids=data.show_ids)
+    out = await event_public(uow.session, event)
+    await uow.commit()
+    return out

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from liveshop.accounts.schemas import MarketCode
 from liveshop.catalog.schemas import ImageUrl
+
+ProductIds = list[int]
 
 
 class ShowCreate(BaseModel):
@@ -19,6 +21,22 @@ class ShowCreate(BaseModel):
     shop_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
 
 
+class ShowUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    cover_url: ImageUrl | None = None
+    starts_at: datetime | None = None
+    markets: list[MarketCode] | None = Field(default=None, min_length=1, max_length=7)
+    product_ids: list[int] | None = Field(default=None, max_length=100)
+
+
+class CohostPublic(BaseModel):
+    user_id: int
+    display_name: str
+    status: str
+
+
 class ShowPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -30,7 +48,13 @@ class ShowPublic(BaseModel):
     starts_at: datetime
     markets: list[str]
     status: str
+    went_live_at: datetime | None = None
+    ended_at: datetime | None = None
+    pinned_message: str | None = None
     product_ids: list[int] = []
+    host_name: str = ""
+    rsvp_count: int = 0
+    cohosts: list[CohostPublic] = []
 
 
 class ShowIngest(BaseModel):
@@ -38,3 +62,51 @@ class ShowIngest(BaseModel):
 
     rtmp_url: str
     stream_key: str
+
+
+class CohostInvite(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: int = Field(ge=1, le=2**31 - 1)
+
+
+class ShopCreatorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    creator_id: int = Field(ge=1, le=2**31 - 1)
+
+
+class EventCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1, max_length=200)
+    slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,78}$")
+    description: str = Field(default="", max_length=2000)
+    cover_url: ImageUrl | None = None
+    starts_at: datetime
+    ends_at: datetime
+    show_ids: list[int] = Field(default_factory=list, max_length=100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> EventCreate:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class EventShowsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    show_ids: list[int] = Field(min_length=1, max_length=100)
+
+
+class EventPublic(BaseModel):
+    id: int
+    slug: str
+    title: str
+    description: str
+    cover_url: str | None
+    starts_at: datetime
+    ends_at: datetime
+    shows: list[ShowPublic]
+    shop_ids: list[int]

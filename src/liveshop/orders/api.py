@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
 
 from liveshop.accounts.schemas import MarketCode
-from liveshop.deps import CurrentUser, PageDep, Paginated, Uow, paginated, settings_of
+from liveshop.deps import CurrentUser, IdPath, PageDep, Paginated, Uow, paginated, settings_of
 from liveshop.idempotency import idempotency_key, run_once
 from liveshop.live import service as live
 from liveshop.markets.money import MoneyPublic
@@ -90,7 +90,7 @@ async def set_cart_item(
 
 @router.delete("/carts/{market}/items/{variant_id}")
 async def remove_cart_item(
-    market: MarketCode, variant_id: int, user: CurrentUser, uow: Uow
+    market: MarketCode, variant_id: IdPath, user: CurrentUser, uow: Uow
 ) -> CartPublic:
     cart = await orders.remove_cart_item(
         session=uow.session, buyer=user, market=market, variant_id=variant_id
@@ -172,7 +172,7 @@ async def my_orders(user: CurrentUser, uow: Uow, page: PageDep) -> Paginated[Ord
 
 @router.get("/shops/{shop_id}/orders")
 async def shop_orders(
-    shop_id: int,
+    shop_id: IdPath,
     user: CurrentUser,
     uow: Uow,
     page: PageDep,
@@ -190,12 +190,12 @@ async def shop_orders(
 
 
 @router.get("/orders/{order_id}")
-async def get_order(order_id: int, user: CurrentUser, uow: Uow) -> OrderPublic:
+async def get_order(order_id: IdPath, user: CurrentUser, uow: Uow) -> OrderPublic:
     return order_public(await orders.get(session=uow.session, viewer=user, order_id=order_id))
 
 
 @router.get("/orders/{order_id}/events")
-async def order_events(order_id: int, user: CurrentUser, uow: Uow) -> list[OrderEventPublic]:
+async def order_events(order_id: IdPath, user: CurrentUser, uow: Uow) -> list[OrderEventPublic]:
     return [
         event_public(e)
         for e in await orders.events(session=uow.session, viewer=user, order_id=order_id)
@@ -203,7 +203,7 @@ async def order_events(order_id: int, user: CurrentUser, uow: Uow) -> list[Order
 
 
 @router.post("/orders/{order_id}/cancel")
-async def cancel_order(order_id: int, user: CurrentUser, uow: Uow) -> OrderPublic:
+async def cancel_order(order_id: IdPath, user: CurrentUser, uow: Uow) -> OrderPublic:
     """The buyer or the seller cancels an unpaid order; its held stock goes back."""
     order = await orders.get(session=uow.session, viewer=user, order_id=order_id, for_update=True)
     await fulfilment.cancel(uow.session, order, actor=user, reason="cancelled_by_user")
@@ -212,7 +212,7 @@ async def cancel_order(order_id: int, user: CurrentUser, uow: Uow) -> OrderPubli
 
 
 @router.post("/orders/{order_id}/ship")
-async def ship_order(order_id: int, data: ShipIn, user: CurrentUser, uow: Uow) -> OrderPublic:
+async def ship_order(order_id: IdPath, data: ShipIn, user: CurrentUser, uow: Uow) -> OrderPublic:
     order = await orders.get_as_seller(session=uow.session, actor=user, order_id=order_id)
     await fulfilment.ship(uow.session, order, actor=user, data=data)
     await uow.commit()
@@ -220,7 +220,7 @@ async def ship_order(order_id: int, data: ShipIn, user: CurrentUser, uow: Uow) -
 
 
 @router.post("/orders/{order_id}/deliver")
-async def deliver_order(order_id: int, user: CurrentUser, uow: Uow) -> OrderPublic:
+async def deliver_order(order_id: IdPath, user: CurrentUser, uow: Uow) -> OrderPublic:
     order = await orders.get_as_seller(session=uow.session, actor=user, order_id=order_id)
     await fulfilment.deliver(uow.session, order, actor=user)
     await uow.commit()
@@ -228,7 +228,7 @@ async def deliver_order(order_id: int, user: CurrentUser, uow: Uow) -> OrderPubl
 
 
 @router.post("/orders/{order_id}/complete")
-async def complete_order(order_id: int, user: CurrentUser, uow: Uow) -> OrderPublic:
+async def complete_order(order_id: IdPath, user: CurrentUser, uow: Uow) -> OrderPublic:
     """The buyer confirms receipt early."""
     order = await orders.get_as_buyer(session=uow.session, actor=user, order_id=order_id)
     await fulfilment.complete(uow.session, order, actor=user)
@@ -238,7 +238,7 @@ async def complete_order(order_id: int, user: CurrentUser, uow: Uow) -> OrderPub
 
 @router.post("/orders/{order_id}/returns", status_code=status.HTTP_201_CREATED)
 async def request_return(
-    order_id: int, data: ReturnCreate, user: CurrentUser, uow: Uow
+    order_id: IdPath, data: ReturnCreate, user: CurrentUser, uow: Uow
 ) -> ReturnPublic:
     ret = await returns.request(session=uow.session, buyer=user, order_id=order_id, data=data)
     order = await orders.load(session=uow.session, order_id=order_id)
@@ -247,14 +247,14 @@ async def request_return(
 
 
 @router.get("/orders/{order_id}/returns")
-async def list_returns(order_id: int, user: CurrentUser, uow: Uow) -> list[ReturnPublic]:
+async def list_returns(order_id: IdPath, user: CurrentUser, uow: Uow) -> list[ReturnPublic]:
     order, rows = await returns.list_for_order(session=uow.session, viewer=user, order_id=order_id)
     return [return_public(order, r) for r in rows]
 
 
 @router.post("/returns/{return_id}/approve")
 async def approve_return(
-    return_id: int, data: ReturnDecision, request: Request, user: CurrentUser, uow: Uow
+    return_id: IdPath, data: ReturnDecision, request: Request, user: CurrentUser, uow: Uow
 ) -> ReturnPublic:
     ret, order = await returns.approve(
         session=uow.session,
@@ -269,7 +269,7 @@ async def approve_return(
 
 @router.post("/returns/{return_id}/decline")
 async def decline_return(
-    return_id: int, data: ReturnDecision, user: CurrentUser, uow: Uow
+    return_id: IdPath, data: ReturnDecision, user: CurrentUser, uow: Uow
 ) -> ReturnPublic:
     ret, order = await returns.decline(
         session=uow.session, actor=user, return_id=return_id, note=data.note

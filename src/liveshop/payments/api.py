@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse
 
-from liveshop.deps import CurrentUser, Uow
+from liveshop.deps import CurrentUser, IdPath, Uow
 from liveshop.errors import PROBLEM
 from liveshop.idempotency import idempotency_key, require_key, run_once
 from liveshop.payments import service
@@ -33,7 +33,12 @@ def _respond(status_code: int, body: object) -> JSONResponse:
     responses={202: {"description": "Needs confirmation"}, 402: {"description": "Declined"}},
 )
 async def pay_order(
-    order_id: int, data: PaymentCreate, request: Request, user: CurrentUser, uow: Uow, key: IdemKey
+    order_id: IdPath,
+    data: PaymentCreate,
+    request: Request,
+    user: CurrentUser,
+    uow: Uow,
+    key: IdemKey,
 ) -> JSONResponse:
     """Pay with a card. Requires an Idempotency-Key: a retry never charges twice."""
     key = require_key(key)
@@ -56,7 +61,7 @@ async def pay_order(
 
 @router.post("/payments/{payment_id}/confirm", response_model=PaymentPublic)
 async def confirm_payment(
-    payment_id: int,
+    payment_id: IdPath,
     data: PaymentConfirm,
     request: Request,
     user: CurrentUser,
@@ -85,7 +90,7 @@ async def confirm_payment(
 
 
 @router.get("/orders/{order_id}/payments")
-async def list_payments(order_id: int, user: CurrentUser, uow: Uow) -> list[PaymentPublic]:
+async def list_payments(order_id: IdPath, user: CurrentUser, uow: Uow) -> list[PaymentPublic]:
     rows = await service.list_for_order(session=uow.session, viewer=user, order_id=order_id)
     return [PaymentPublic.model_validate(p) for p in rows]
 
@@ -94,7 +99,12 @@ async def list_payments(order_id: int, user: CurrentUser, uow: Uow) -> list[Paym
     "/orders/{order_id}/refunds", status_code=status.HTTP_201_CREATED, response_model=RefundPublic
 )
 async def refund_order(
-    order_id: int, data: RefundCreate, request: Request, user: CurrentUser, uow: Uow, key: IdemKey
+    order_id: IdPath,
+    data: RefundCreate,
+    request: Request,
+    user: CurrentUser,
+    uow: Uow,
+    key: IdemKey,
 ) -> JSONResponse:
     """The seller refunds all or part of a paid order. Requires an Idempotency-Key."""
     key = require_key(key)
