@@ -10,6 +10,7 @@ from liveshop.accounts.models import User
 from liveshop.catalog.models import Product
 from liveshop.db import utcnow
 from liveshop.live import service as live
+from liveshop.live.models import ShopCreator
 from liveshop.live.schemas import ShowCreate
 from liveshop.uow import UnitOfWork
 
@@ -24,6 +25,8 @@ async def add_shows(uow: UnitOfWork) -> None:
     s = uow.session
     for n, (email, title, shop_id, market) in enumerate(SHOWS):
         host = (await s.execute(select(User).where(User.email == email))).scalar_one()
+        # The shop lets its creator sell its products (the demo skips the seller's click).
+        s.add(ShopCreator(shop_id=shop_id, creator_id=host.id))
         products = list(
             (
                 await s.execute(
