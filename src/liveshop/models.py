@@ -7,5 +7,6 @@ from liveshop.live import models as live
 from liveshop.markets import models as markets
 from liveshop.orders import models as orders
 from liveshop.payments import models as payments
+from liveshop.selling import models as selling
 
-__all__ = ["IdempotencyRecord", "accounts", "catalog", "live", "markets", "orders", "payments"]
+__all__ = ["IdempotencyRecord", "accounts", "catalog", "live", "markets", "orders", "payments", "selling"]

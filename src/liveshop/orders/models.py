@@ -78,6 +78,9 @@ class Order(Base):
     carrier: Mapped[str | None] = mapped_column(String(60))
     tracking_number: Mapped[str | None] = mapped_column(String(80))
     source: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Promotions applied, in priority order: [{"kind": "flash_deal"|"campaign"|"coupon", ...}]
+    discounts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    discount_total: Mapped[int] = mapped_column(default=0)
     hold_expires_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     paid_at: Mapped[datetime | None]
@@ -121,6 +124,8 @@ class Hold(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     variant_id: Mapped[int] = mapped_column(ForeignKey("variants.id"))
+    # A deal hold returns its unit to the deal, not to the variant, when it expires.
+    deal_id: Mapped[int | None] = mapped_column(ForeignKey("flash_deals.id"))
     quantity: Mapped[int]
     status: Mapped[str] = mapped_column(String(10), default=HoldStatus.active.value)
     expires_at: Mapped[datetime]

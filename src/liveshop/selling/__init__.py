@@ -1,0 +1,1 @@
+"""Selling in the live room: flash deals, auctions, giveaways, LIVE coupons."""
