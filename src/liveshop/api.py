@@ -10,7 +10,9 @@ from liveshop.live.room_api import router as room
 from liveshop.markets.api import router as markets
 from liveshop.orders.api import router as orders
 from liveshop.payments.api import router as payments
+from liveshop.selling.api import router as deals
+from liveshop.selling.promo_api import router as promos
 
 api_router = APIRouter(prefix="/api/v1")
-for router in (accounts, markets, catalog, orders, payments, live, room, media):
+for router in (accounts, markets, catalog, orders, payments, live, room, media, deals, promos):
     api_router.include_router(router)

@@ -29,6 +29,7 @@ from liveshop.orders.schemas import (
     order_public,
     return_public,
 )
+from liveshop.selling import pricing
 from liveshop.settings import Settings
 
 router = APIRouter(tags=["orders"])
@@ -128,13 +129,19 @@ async def checkout(
     """Turn the market's cart into orders (one per shop), holding the stock."""
 
     async def work() -> object:
-        return await orders.checkout(
+        source = await live.attribution(session=uow.session, show_id=data.show_id)
+        placed = await orders.checkout(
             session=uow.session,
             buyer=user,
             market_code=data.market,
             address=data.address,
             hold_minutes=settings.hold_minutes,
+            source=source if data.show_id else None,
         )
+        await pricing.apply_coupons(
+            session=uow.session, buyer=user, orders=placed, codes=data.coupons, show_id=data.show_id
+        )
+        return placed
 
     return await _place_idempotent(uow, user, key, "checkout", data.model_dump(mode="json"), work)
 
@@ -149,7 +156,7 @@ async def buy_now(
 
     async def work() -> object:
         source = await live.attribution(session=uow.session, show_id=data.show_id)
-        return await orders.place(
+        placed = await orders.place(
             session=uow.session,
             buyer=user,
             market_code=data.market,
@@ -158,6 +165,10 @@ async def buy_now(
             hold_minutes=settings.hold_minutes,
             source=source,
         )
+        await pricing.apply_coupons(
+            session=uow.session, buyer=user, orders=placed, codes=data.coupons, show_id=data.show_id
+        )
+        return placed
 
     return await _place_idempotent(uow, user, key, "buy_now", data.model_dump(mode="json"), work)
 

@@ -9,6 +9,7 @@ from liveshop.accounts.models import User
 from liveshop.catalog import locks as stock
 from liveshop.db import utcnow
 from liveshop.errors import Problem
+from liveshop.live import room_service
 from liveshop.orders.models import Hold, HoldStatus, Order, OrderStatus
 from liveshop.orders.schemas import ShipIn
 from liveshop.orders.service import record
@@ -61,6 +62,7 @@ async def mark_paid(
     order.paid_at = utcnow()
     order.hold_expires_at = None
     record(session, order, "paid", actor=actor, to_status=S.paid.value, payment_id=payment_id)
+    await room_service.announce_purchase(session=session, order=order)
 
 
 async def cancel(session: AsyncSession, order: Order, *, actor: User | None, reason: str) -> None:

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from liveshop.accounts.schemas import MarketCode
 from liveshop.markets.money import MoneyPublic
@@ -50,11 +50,18 @@ class Address(BaseModel):
     country: MarketCode
 
 
+CouponCode = Annotated[str, StringConstraints(min_length=1, max_length=40, strip_whitespace=True)]
+
+
 class CheckoutIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     market: MarketCode
     address: Address
+    coupons: list[CouponCode] = Field(default_factory=list, max_length=5)
+    show_id: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="Bought from this show"
+    )
 
 
 class BuyNowIn(BaseModel):
@@ -67,6 +74,7 @@ class BuyNowIn(BaseModel):
     show_id: int | None = Field(
         default=None, ge=1, le=2**31 - 1, description="The live room or replay"
     )
+    coupons: list[CouponCode] = Field(default_factory=list, max_length=5)
 
 
 class ShipIn(BaseModel):

@@ -227,7 +227,13 @@ def _new_order(
 
 
 async def checkout(
-    *, session: AsyncSession, buyer: User, market_code: str, address: Address, hold_minutes: float
+    *,
+    session: AsyncSession,
+    buyer: User,
+    market_code: str,
+    address: Address,
+    hold_minutes: float,
+    source: dict[str, Any] | None = None,
 ) -> list[Order]:
     cart = await get_cart(session=session, buyer=buyer, market=market_code)
     items = [Wanted(i.variant_id, i.quantity) for i in cart.items]
@@ -238,7 +244,7 @@ async def checkout(
         address=address,
         items=items,
         hold_minutes=hold_minutes,
-        source={"channel": "cart"},
+        source={"channel": "cart", **(source or {})},
     )
     await session.execute(delete(CartItem).where(CartItem.cart_id == cart.id))
     return orders

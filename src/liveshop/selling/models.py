@@ -170,7 +170,9 @@ class Coupon(Base):
     quota: Mapped[int]
     claimed: Mapped[int] = mapped_column(default=0)
     per_buyer: Mapped[int] = mapped_column(default=1)
-    unlock: Mapped[str] = mapped_column(String(16), default="none")  # none|follow_host|watch_minutes
+    unlock: Mapped[str] = mapped_column(
+        String(16), default="none"
+    )  # none|follow_host|watch_minutes
     unlock_minutes: Mapped[int] = mapped_column(default=0)
     stackable: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -197,3 +199,16 @@ class WatchTime(Base):
     show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     seconds: Mapped[int] = mapped_column(default=0)
+
+
+class CampaignPrice(Base):
+    """A variant's price during a multi-brand event: below the regular price, above a deal."""
+
+    __tablename__ = "campaign_prices"
+    __table_args__ = (UniqueConstraint("event_id", "variant_id", "market_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("live_events.id", ondelete="CASCADE"))
+    variant_id: Mapped[int] = mapped_column(ForeignKey("variants.id", ondelete="CASCADE"))
+    market_code: Mapped[str] = mapped_column(ForeignKey("markets.code"))
+    amount: Mapped[int]

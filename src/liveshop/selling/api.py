@@ -1,0 +1,5 @@
+"""Flash deal routes."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["selling"])

@@ -1,0 +1,5 @@
+"""Auctions, giveaways and LIVE coupons routes."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["selling"])
