@@ -66,12 +66,13 @@ def db_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Migrate once per session: a SQLite file to copy, or the PostgreSQL test database."""
     if MODE == "distributed":
         assert PG_URL
-        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-        url = (
-            make_url(PG_URL)
-            .set(database=f"liveshop_test_{worker}")
-            .render_as_string(hide_password=False)
-        )
+        # The URL names the test database; it is dropped and recreated, so never point it at
+        # real data. Parallel runs each name their own.
+        base = make_url(PG_URL)
+        name = base.database or "liveshop_test"
+        if worker := os.environ.get("PYTEST_XDIST_WORKER"):
+            name = f"{name}_{worker}"
+        url = base.set(database=name).render_as_string(hide_password=False)
         asyncio.run(_pg_recreate(url))
         upgrade(url)
         return url

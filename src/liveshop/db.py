@@ -14,10 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -119,6 +125,53 @@ def create_oneoff_engine(url: str) -> AsyncEngine:
         _ensure_sqlite_dir(url)
         _tune_sqlite(engine, immediate=True)
     return engine
+
+
+class RoutingSession(Session):
+    """SQLite only: plain reads use the read pool until the first write, then the writer.
+
+    The writer is one connection, so a request that never writes (most of a flash-sale
+    stampede: "sold out") must not queue for it. A DML statement, a flush or a locking read
+    (`with_for_update`, which SQLite ignores) moves the session onto the writer for the rest
+    of the transaction, so read-check-write logic that locks stays serialized.
+    """
+
+    read_bind: Engine
+    write_bind: Engine
+
+    def get_bind(self, mapper: Any = None, *, clause: Any = None, **kw: Any) -> Engine:
+        if self.info.get("wrote") or self._flushing or _is_write(clause):
+            self.info["wrote"] = True
+            return self.write_bind
+        return self.read_bind
+
+
+def _is_write(clause: Any) -> bool:
+    if clause is None:
+        return False
+    if getattr(clause, "is_dml", False) or getattr(clause, "_for_update_arg", None) is not None:
+        return True
+    if isinstance(clause, TextClause):
+        return not clause.text.lstrip().lower().startswith(("select", "pragma"))
+    return False
+
+
+@event.listens_for(RoutingSession, "after_commit")
+@event.listens_for(RoutingSession, "after_rollback")
+def _back_to_reads(session: Session) -> None:
+    session.info["wrote"] = False
+
+
+def write_sessionmaker(db: Database) -> async_sessionmaker[AsyncSession]:
+    """Sessions for a unit of work that may write."""
+    if not db.is_sqlite:
+        return async_sessionmaker(db.write, expire_on_commit=False)
+    routing = type(
+        "BoundRoutingSession",
+        (RoutingSession,),
+        {"read_bind": db.read.sync_engine, "write_bind": db.write.sync_engine},
+    )
+    return async_sessionmaker(expire_on_commit=False, sync_session_class=routing)
 
 
 def sessionmaker_for(engine: AsyncEngine) -> async_sessionmaker[Any]:

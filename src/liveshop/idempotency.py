@@ -110,3 +110,14 @@ async def run_once(
     record.status_code, record.response = status, response
     await uow.commit()
     return status, response
+
+
+async def finished(uow: UnitOfWork, *, user_id: int, key: str) -> Outcome | None:
+    """The stored outcome of a finished request with this key, if any (no write)."""
+    stmt = select(IdempotencyRecord.status_code, IdempotencyRecord.response).where(
+        IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
+    )
+    row = (await uow.session.execute(stmt)).first()
+    if row is None or row[0] == 0:
+        return None
+    return int(row[0]), row[1]

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     port: int = 8000
 
     hold_minutes: float = Field(default=10, gt=0, le=24 * 60)
+    deal_hold_minutes: float = Field(default=5, gt=0, le=60)
     sweep_interval_seconds: float = Field(default=2.0, gt=0)
     max_body_bytes: int = Field(default=1_048_576, gt=0)
     db_pool_size: int = Field(default=10, ge=1)
@@ -41,6 +42,22 @@ class Settings(BaseSettings):
         None  # where viewers fetch HLS; default http://host:media_http_port
     )
     media_hook_secret: str | None = None  # derived from secret_key when unset
+
+    # The live room: frame cadence, resume history, back-pressure and per-user limits.
+    room_tick_seconds: float = Field(default=0.1, gt=0, le=5)
+    room_history_events: int = Field(default=1000, ge=10, le=100_000)
+    room_queue_frames: int = Field(default=100, ge=2, le=10_000)
+    room_heartbeat_seconds: float = Field(default=15, gt=0)
+    room_stats_seconds: float = Field(default=1.0, gt=0)
+    room_persist_seconds: float = Field(default=10.0, gt=0)
+    room_recent_chat: int = Field(default=50, ge=0, le=500)
+    room_chat_limit: int = Field(default=10, ge=1)  # messages per user per window
+    room_chat_window_seconds: float = Field(default=10, gt=0)
+    room_like_limit: int = Field(default=30, ge=1)  # like messages per connection per second
+    media_rtmp_module: Path = Path("/usr/lib/nginx/modules/ngx_rtmp_module.so")
+    # An encoder that reconnects within this many seconds keeps the show live.
+    media_reconnect_grace_seconds: float = Field(default=10.0, ge=0)
+    media_poll_seconds: float = Field(default=2.0, gt=0)  # stream health and show ending
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

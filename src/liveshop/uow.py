@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from liveshop.broker import Broker
-from liveshop.db import Database
+from liveshop.db import Database, write_sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +23,8 @@ class UnitOfWork:
         self._db = db
         self.broker = broker
         self.write = write
-        self._maker: async_sessionmaker[AsyncSession] = async_sessionmaker(
-            db.write if write else db.read, expire_on_commit=False
+        self._maker: async_sessionmaker[AsyncSession] = (
+            write_sessionmaker(db) if write else async_sessionmaker(db.read, expire_on_commit=False)
         )
         self._session: AsyncSession | None = None
         self._after_commit: list[Callable[[], Awaitable[None]]] = []

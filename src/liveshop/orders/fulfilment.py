@@ -13,6 +13,8 @@ from liveshop.live import room_service
 from liveshop.orders.models import Hold, HoldStatus, Order, OrderStatus
 from liveshop.orders.schemas import ShipIn
 from liveshop.orders.service import record
+from liveshop.selling import deal_events
+from liveshop.selling import locks as deal_locks
 
 S = OrderStatus
 REFUNDABLE = frozenset({S.paid, S.shipped, S.delivered, S.completed, S.partially_refunded})
@@ -58,7 +60,12 @@ async def mark_paid(
     """Caller holds the order row lock (`get(..., for_update=True)`)."""
     _require(order, S.pending_payment, action="pay")
     for hold in await _take_holds(session, order, HoldStatus.converted):
-        await stock.commit_sale(session, variant_id=hold.variant_id, quantity=hold.quantity)
+        if hold.deal_id is not None:
+            await deal_locks.sell_units(
+                session, deal_id=hold.deal_id, variant_id=hold.variant_id, quantity=hold.quantity
+            )
+        else:
+            await stock.commit_sale(session, variant_id=hold.variant_id, quantity=hold.quantity)
     order.paid_at = utcnow()
     order.hold_expires_at = None
     record(session, order, "paid", actor=actor, to_status=S.paid.value, payment_id=payment_id)
@@ -69,7 +76,20 @@ async def cancel(session: AsyncSession, order: Order, *, actor: User | None, rea
     """Cancel an unpaid order and give its held units back."""
     _require(order, S.pending_payment, action="cancel")
     for hold in await _take_holds(session, order, HoldStatus.released):
-        await stock.release(session, variant_id=hold.variant_id, quantity=hold.quantity)
+        if hold.deal_id is not None:
+            back_in_deal = await deal_locks.return_units(
+                session,
+                deal_id=hold.deal_id,
+                variant_id=hold.variant_id,
+                buyer_id=order.buyer_id,
+                quantity=hold.quantity,
+            )
+            if back_in_deal:
+                await deal_events.unit_returned(
+                    session, deal_id=hold.deal_id, quantity=hold.quantity
+                )
+        else:
+            await stock.release(session, variant_id=hold.variant_id, quantity=hold.quantity)
     order.hold_expires_at = None
     record(session, order, "cancelled", actor=actor, to_status=S.cancelled.value, reason=reason)
 

@@ -131,15 +131,7 @@ async def place(
     """
     if not items:
         raise Problem(409, "cart_empty", "The cart is empty.")
-    if buyer.banned_at is not None:
-        raise forbidden("Banned accounts cannot buy.")
-    market = await markets.check_open(session=session, code=market_code)
-    if address.country != market.code:
-        raise Problem(
-            422,
-            "address_outside_market",
-            f"Orders in {market.name} ship to addresses in {market.code}.",
-        )
+    market = await _check_can_buy(session, buyer, market_code, address)
     merged: dict[int, int] = {}
     for it in items:
         merged[it.variant_id] = merged.get(it.variant_id, 0) + it.quantity
@@ -156,9 +148,9 @@ async def place(
         priced.append((variant, price, merged[variant_id]))
 
     expires = utcnow() + timedelta(minutes=hold_minutes)
-    by_shop: dict[int, list[tuple[Variant, VariantPrice, int]]] = {}
-    for row in priced:
-        by_shop.setdefault(row[0].shop_id, []).append(row)
+    by_shop: dict[int, list[tuple[Variant, int, int]]] = {}
+    for variant, price, qty in priced:
+        by_shop.setdefault(variant.shop_id, []).append((variant, price.amount, qty))
     orders = []
     for shop_id, rows in sorted(by_shop.items()):
         order = _new_order(buyer, market, address, shop_id, rows, expires, source or {})
@@ -179,17 +171,18 @@ def _new_order(
     market: Market,
     address: Address,
     shop_id: int,
-    rows: list[tuple[Variant, VariantPrice, int]],
+    rows: list[tuple[Variant, int, int]],
     expires: Any,
     source: dict[str, Any],
 ) -> Order:
+    """Build an order from (variant, unit price, quantity) rows, with tax per line."""
     rate = rate_for(
         market_code=market.code, market_rate_bp=market.tax_rate_bp, region=address.region
     )
     lines = []
-    for variant, price, qty in rows:
+    for variant, unit_price, qty in rows:
         t = line_tax(
-            unit_price=price.amount, quantity=qty, rate_bp=rate, inclusive=market.prices_include_tax
+            unit_price=unit_price, quantity=qty, rate_bp=rate, inclusive=market.prices_include_tax
         )
         title = variant.product.title
         if variant.option_values:
@@ -201,7 +194,7 @@ def _new_order(
                 title=title,
                 sku=variant.sku,
                 quantity=qty,
-                unit_price=price.amount,
+                unit_price=unit_price,
                 tax_rate_bp=rate,
                 net=t.net,
                 tax=t.tax,
@@ -224,6 +217,58 @@ def _new_order(
         hold_expires_at=expires,
         lines=lines,
     )
+
+
+async def _check_can_buy(
+    session: AsyncSession, buyer: User, market_code: str, address: Address
+) -> Market:
+    if buyer.banned_at is not None:
+        raise forbidden("Banned accounts cannot buy.")
+    market = await markets.check_open(session=session, code=market_code)
+    if address.country != market.code:
+        raise Problem(
+            422,
+            "address_outside_market",
+            f"Orders in {market.name} ship to addresses in {market.code}.",
+        )
+    return market
+
+
+async def place_reserved(
+    *,
+    session: AsyncSession,
+    buyer: User,
+    market_code: str,
+    address: Address,
+    variant: Variant,
+    quantity: int,
+    unit_price: int,
+    hold_minutes: float,
+    source: dict[str, Any],
+    deal_id: int | None = None,
+    discounts: list[dict[str, Any]] | None = None,
+) -> Order:
+    """An order for units the caller has already reserved (a deal, an auction win, a prize)."""
+    market = await _check_can_buy(session, buyer, market_code, address)
+    expires = utcnow() + timedelta(minutes=hold_minutes)
+    order = _new_order(
+        buyer, market, address, variant.shop_id, [(variant, unit_price, quantity)], expires, source
+    )
+    order.discounts = discounts or []
+    session.add(order)
+    await session.flush()
+    session.add(
+        Hold(
+            order_id=order.id,
+            variant_id=variant.id,
+            deal_id=deal_id,
+            quantity=quantity,
+            expires_at=expires,
+        )
+    )
+    record(session, order, "placed", actor=buyer, to_status=OrderStatus.pending_payment.value)
+    await session.flush()
+    return order
 
 
 async def checkout(

@@ -1,5 +1,95 @@
-"""Flash deal routes."""
+"""Flash deal routes. The buy route is the stampede path: keep it lean."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, status
+from fastapi.responses import JSONResponse
+
+from liveshop.deps import CurrentUser, IdPath, Uow
+from liveshop.errors import problem_response
+from liveshop.idempotency import finished, idempotency_key, run_once
+from liveshop.orders.schemas import order_public
+from liveshop.selling import deals, gate, pricing
+from liveshop.selling.deal_events import DealPublic
+from liveshop.selling.schemas import DealBuy, DealCreate
 
 router = APIRouter(tags=["selling"])
+IdemKey = Annotated[str | None, Depends(idempotency_key)]
+
+
+@router.post("/shows/{show_id}/deals", status_code=status.HTTP_201_CREATED)
+async def create_deal(show_id: IdPath, data: DealCreate, user: CurrentUser, uow: Uow) -> DealPublic:
+    """Open a flash deal: a countdown, then a price and a stock for a limited time."""
+    deal = await deals.create(uow=uow, actor=user, show_id=show_id, data=data)
+    out = await deals.public(uow.session, deal)
+    await uow.commit()
+    return out
+
+
+@router.get("/shows/{show_id}/deals")
+async def list_deals(show_id: IdPath, uow: Uow) -> list[DealPublic]:
+    return [
+        await deals.public(uow.session, d)
+        for d in await deals.list_for_show(session=uow.session, show_id=show_id)
+    ]
+
+
+@router.get("/deals/{deal_id}")
+async def get_deal(deal_id: IdPath, uow: Uow) -> DealPublic:
+    return await deals.public(uow.session, await deals.get(session=uow.session, deal_id=deal_id))
+
+
+@router.post(
+    "/deals/{deal_id}/buy",
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {"description": "Sold out, not open, ended, or over the per-buyer limit"}},
+)
+async def buy_deal(
+    deal_id: IdPath, data: DealBuy, request: Request, user: CurrentUser, uow: Uow, key: IdemKey
+) -> JSONResponse:
+    """Hold deal units, place a pending order. With an Idempotency-Key a retry never re-holds."""
+    settings = request.app.state.settings
+    worked = held = False
+
+    async def work() -> tuple[int, object]:
+        nonlocal worked
+        order = await deals.buy(
+            session=uow.session,
+            buyer=user,
+            deal_id=deal_id,
+            data=data,
+            hold_minutes=settings.deal_hold_minutes,
+        )
+        await pricing.apply_coupons(
+            session=uow.session, buyer=user, orders=[order], codes=data.coupons, show_id=None
+        )
+        worked = True
+        return 201, order_public(order).model_dump(mode="json")
+
+    if key is not None:
+        replay = await finished(uow, user_id=user.id, key=key)
+        if replay is not None:  # answered before the gate, which may say "sold out" by now
+            return JSONResponse(replay[1], status_code=replay[0])
+
+    async def load_left() -> int:
+        return await deals.units_left(session=uow.session, deal_id=deal_id)
+
+    took = await gate.current().try_take(deal_id, data.quantity, load_left)
+    if took is False:
+        return problem_response(409, "sold_out", "Sold out — every unit is taken or held.")
+    try:
+        if key is None:
+            status_code, payload = await work()
+            await uow.commit()
+        else:
+            body = {"deal_id": deal_id, **data.model_dump(mode="json")}
+            status_code, payload = await run_once(
+                uow, user_id=user.id, key=key, scope="deal_buy", body=body, work=work
+            )
+        held = worked  # committed, and by us rather than a concurrent retry
+    finally:
+        if took and not held:  # the gate let us through but no unit was held: give it back
+            await gate.current().give_back(deal_id, data.quantity)
+    return JSONResponse(payload, status_code=status_code)

@@ -1,0 +1,124 @@
+"""Deal stock and per-buyer limits: the only code that moves `flash_deals.held/sold`.
+
+Every change is a single conditional UPDATE, so the invariant `sold + held <= stock`
+and the per-buyer limit hold under any concurrency, on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from liveshop.catalog import locks as variant_stock
+from liveshop.selling.models import DealBuyer, FlashDeal
+
+
+def _one(result: object) -> bool:
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+async def hold_units(session: AsyncSession, *, deal_id: int, quantity: int) -> bool:
+    """Take `quantity` of the deal's free units; False when not that many are left."""
+    result = await session.execute(
+        update(FlashDeal)
+        .where(
+            FlashDeal.id == deal_id, FlashDeal.sold + FlashDeal.held + quantity <= FlashDeal.stock
+        )
+        .values(held=FlashDeal.held + quantity)
+        .execution_options(synchronize_session=False)
+    )
+    return _one(result)
+
+
+async def count_buyer(
+    session: AsyncSession, *, deal_id: int, buyer_id: int, quantity: int, limit: int
+) -> bool:
+    """Add to the buyer's units in this deal unless that passes the per-buyer limit."""
+    exists = select(DealBuyer.id).where(
+        DealBuyer.deal_id == deal_id, DealBuyer.buyer_id == buyer_id
+    )
+    if (await session.execute(exists)).first() is None:
+        try:
+            async with session.begin_nested():
+                session.add(DealBuyer(deal_id=deal_id, buyer_id=buyer_id, units=0))
+                await session.flush()
+        except IntegrityError:
+            pass  # a concurrent first purchase created the row; the UPDATE below decides
+    result = await session.execute(
+        update(DealBuyer)
+        .where(
+            DealBuyer.deal_id == deal_id,
+            DealBuyer.buyer_id == buyer_id,
+            DealBuyer.units + quantity <= limit,
+        )
+        .values(units=DealBuyer.units + quantity)
+        .execution_options(synchronize_session=False)
+    )
+    return _one(result)
+
+
+async def sell_units(
+    session: AsyncSession, *, deal_id: int, variant_id: int, quantity: int
+) -> None:
+    """A paid deal hold: the units leave the deal's `held` for `sold`, and the variant's stock."""
+    await session.execute(
+        update(FlashDeal)
+        .where(FlashDeal.id == deal_id, FlashDeal.held >= quantity)
+        .values(held=FlashDeal.held - quantity, sold=FlashDeal.sold + quantity)
+        .execution_options(synchronize_session=False)
+    )
+    await variant_stock.commit_sale(session, variant_id=variant_id, quantity=quantity)
+
+
+async def return_units(
+    session: AsyncSession, *, deal_id: int, variant_id: int, buyer_id: int, quantity: int
+) -> bool:
+    """An expired or cancelled deal hold. Returns True when the unit went back into the deal.
+
+    While the deal still runs the unit goes back to it (and to the buyer's allowance); once
+    the deal has released its leftovers, the unit goes straight back to the variant.
+    """
+    await session.execute(
+        update(FlashDeal)
+        .where(FlashDeal.id == deal_id, FlashDeal.held >= quantity)
+        .values(held=FlashDeal.held - quantity)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(DealBuyer)
+        .where(
+            DealBuyer.deal_id == deal_id,
+            DealBuyer.buyer_id == buyer_id,
+            DealBuyer.units >= quantity,
+        )
+        .values(units=DealBuyer.units - quantity)
+        .execution_options(synchronize_session=False)
+    )
+    released = (
+        await session.execute(select(FlashDeal.released).where(FlashDeal.id == deal_id))
+    ).scalar_one()
+    if released:
+        await variant_stock.release(session, variant_id=variant_id, quantity=quantity)
+        return False
+    return True
+
+
+async def release_leftovers(session: AsyncSession, *, deal_id: int) -> int:
+    """When a deal ends, its unheld, unsold units go back to the variant (once)."""
+    deal = (
+        await session.execute(
+            select(FlashDeal)
+            .where(FlashDeal.id == deal_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one()
+    if deal.released:
+        return 0
+    free = deal.stock - deal.sold - deal.held
+    deal.released = True
+    await session.flush()
+    if free > 0:
+        await variant_stock.release(session, variant_id=deal.variant_id, quantity=free)
+    return free

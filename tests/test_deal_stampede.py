@@ -1,0 +1,164 @@
+"""The hardest path: 2,000 buyers hit a 100-unit flash deal at once.
+
+Embedded mode drives the in-process app (SQLite, one process, local gate); distributed
+mode drives a real `liveshop serve --workers 2` (PostgreSQL, Redis gate shared by both).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select, update
+
+from liveshop.catalog.models import Variant
+from liveshop.db import create_database, utcnow
+from liveshop.orders.models import Hold, Order
+from liveshop.selling.models import FlashDeal
+from tests.conftest import MODE
+from tests.deal_kit import bulk_buyers, buy_body, open_now, real_server, show_with_deal
+from tests.factories import Actor, Api
+
+pytestmark = pytest.mark.slow
+
+
+@contextlib.asynccontextmanager
+async def stampede_client(settings: Any, make_app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    if MODE == "distributed":
+        async with real_server(settings, workers=2) as base:
+            # Fresh connections: a pooled one that uvicorn closed meanwhile reads as an error.
+            limits = httpx.Limits(max_connections=500, max_keepalive_connections=0)
+            async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+                yield client
+        return
+    async with make_app(settings, run_background=True) as app:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://test", timeout=60
+        ) as client:
+            yield client
+
+
+class Checker:
+    """Polls the database during the stampede; records the worst sold + held it ever sees."""
+
+    def __init__(self, db: Any, deal_id: int, variant_id: int) -> None:
+        self.db, self.deal_id, self.variant_id = db, deal_id, variant_id
+        self.worst = 0
+        self.samples = 0
+        self.variant_ok = True
+
+    async def run(self) -> None:
+        while True:
+            async with self.db.read.connect() as conn:
+                sold, held = (
+                    await conn.execute(
+                        select(FlashDeal.sold, FlashDeal.held).where(FlashDeal.id == self.deal_id)
+                    )
+                ).one()
+                stock, vheld = (
+                    await conn.execute(
+                        select(Variant.stock, Variant.held).where(Variant.id == self.variant_id)
+                    )
+                ).one()
+            self.worst = max(self.worst, sold + held)
+            self.variant_ok &= 0 <= vheld <= stock
+            self.samples += 1
+            await asyncio.sleep(0.005)
+
+
+async def _wave(
+    client: httpx.AsyncClient, deal_id: int, buyers: list[Actor]
+) -> list[httpx.Response]:
+    async def one(b: Actor) -> httpx.Response:
+        headers = {**b.headers, "Idempotency-Key": f"stampede-{uuid.uuid4().hex}"}
+        return await client.post(f"/api/v1/deals/{deal_id}/buy", headers=headers, json=buy_body())
+
+    return await asyncio.gather(*(one(b) for b in buyers))
+
+
+async def _deal_row(db: Any, deal_id: int) -> tuple[int, int, int]:
+    async with db.read.connect() as conn:
+        row = (
+            await conn.execute(
+                select(FlashDeal.stock, FlashDeal.sold, FlashDeal.held).where(
+                    FlashDeal.id == deal_id
+                )
+            )
+        ).one()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+async def test_two_thousand_buyers_one_hundred_units(settings, make_app) -> None:  # type: ignore[no-untyped-def]
+    db = create_database(settings.database_url)
+    try:
+        async with stampede_client(settings, make_app) as client:
+            api = Api(client)
+            _seller, _show, deal = await show_with_deal(api, client, stock=100, variant_stock=300)
+            await open_now(db, deal["id"])
+            buyers = await bulk_buyers(db, 2000)
+            checker = Checker(db, deal["id"], deal["variant_id"])
+            watcher = asyncio.create_task(checker.run())
+
+            results = await _wave(client, deal["id"], buyers)
+
+            codes = [r.status_code for r in results]
+            assert codes.count(201) == 100, {c: codes.count(c) for c in set(codes)}
+            assert codes.count(409) == 1900
+            assert {r.json()["code"] for r in results if r.status_code == 409} == {"sold_out"}
+            assert await _deal_row(db, deal["id"]) == (100, 0, 100)
+
+            # Half the winners pay; the other half let their hold run out.
+            winners = [
+                (b, r.json()) for b, r in zip(buyers, results, strict=True) if r.status_code == 201
+            ]
+            pays = await asyncio.gather(
+                *(
+                    client.post(
+                        f"/api/v1/orders/{o['id']}/payments",
+                        json={"card_number": "4242424242424242"},
+                        headers={**b.headers, "Idempotency-Key": f"stampede-pay-{o['id']}"},
+                    )
+                    for b, o in winners[:50]
+                )
+            )
+            assert [p.status_code for p in pays] == [201] * 50, pays[0].text
+            # Time passes for the unpaid half (their holds run out); the server's sweeper acts.
+            unpaid = [o["id"] for _, o in winners[50:]]
+            async with db.write.begin() as conn:
+                await conn.execute(
+                    update(Order).where(Order.id.in_(unpaid)).values(hold_expires_at=utcnow())
+                )
+            for _ in range(400):
+                if await _deal_row(db, deal["id"]) == (100, 50, 0):
+                    break
+                await asyncio.sleep(0.1)
+            assert await _deal_row(db, deal["id"]) == (100, 50, 0)
+
+            # Exactly the expired units sell again, to a second wave of new buyers.
+            second = await _wave(client, deal["id"], await bulk_buyers(db, 200))
+            assert [r.status_code for r in second].count(201) == 50
+            assert await _deal_row(db, deal["id"]) == (100, 50, 50)
+
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+            assert checker.samples > 10
+            assert checker.worst <= 100
+            assert checker.variant_ok
+            async with db.read.connect() as conn:
+                active = (
+                    await conn.execute(
+                        select(func.count())
+                        .select_from(Hold)
+                        .where(Hold.deal_id == deal["id"], Hold.status == "active")
+                    )
+                ).scalar_one()
+            assert active == 50
+    finally:
+        await db.dispose()
