@@ -17,11 +17,14 @@ from liveshop.api import api_router
 from liveshop.broker import create_broker
 from liveshop.db import create_database
 from liveshop.live.media import start_managed
+from liveshop.live.media_tasks import run_media_monitor
 from liveshop.live.room import RoomHub
 from liveshop.live.ws import router as ws_router
 from liveshop.middleware import BodyLimit, Metrics
 from liveshop.orders.tasks import run_sweeper
 from liveshop.payments.sandbox import SandboxProvider
+from liveshop.selling import gate as gates
+from liveshop.selling.promo_tasks import run_promo_tasks
 from liveshop.settings import Settings, get_settings
 from liveshop.web.api import router as web_router
 
@@ -35,6 +38,8 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
         broker = create_broker(settings.redis_url)
         await broker.start()
         app.state.db, app.state.broker = db, broker
+        deal_gate = gates.create(settings.redis_url)
+        gates.install(deal_gate)
         app.state.rooms = RoomHub(broker=broker, db=db, settings=settings)
         await app.state.rooms.start()
         app.state.media = await start_managed(settings) if run_background else None
@@ -43,6 +48,8 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
             tasks.append(
                 asyncio.create_task(run_sweeper(db, broker, settings.sweep_interval_seconds))
             )
+            tasks.append(asyncio.create_task(run_media_monitor(db, broker, settings)))
+            tasks.append(asyncio.create_task(run_promo_tasks(db, broker, settings)))
         try:
             yield
         finally:
@@ -54,6 +61,7 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
             if app.state.media is not None:
                 await app.state.media.stop()
             await app.state.rooms.close()
+            await deal_gate.close()
             await broker.close()
             await db.dispose()
 

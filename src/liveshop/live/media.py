@@ -1,20 +1,439 @@
-"""nginx-rtmp: config rendering and the managed nginx child process (filled in by issue 3)."""
+"""nginx-rtmp: config rendering, media URLs and the managed nginx child process.
+
+Encoders publish to `rtmp://host:port/live/<stream key>`. The on_publish hook answers with a
+3xx whose Location renames the stream to `show-<id>`, so HLS (and the stat page) only ever
+carry the public name: the key never reaches a viewer.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import logging
+import os
+import shutil
+import signal
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
+from urllib.parse import quote, urlsplit
+
+import httpx
 
 from liveshop.settings import Settings
+
+log = logging.getLogger(__name__)
+
+APP = "live"
+HLS_APP = "hls"  # internal: only the local push publishes here
+HLS_FRAGMENT_SECONDS = 1
+# Long enough that the replay builder, polling every few seconds, never misses a fragment.
+HLS_WINDOW_SECONDS = 60
+LIVE_PLAYLIST = "index.m3u8"
+REPLAY_PLAYLIST = "replay.m3u8"
+START_TIMEOUT_SECONDS = 10.0
+STOP_TIMEOUT_SECONDS = 5.0
 
 
 class ManagedMedia(Protocol):
     async def stop(self) -> None: ...
 
 
+# --- names and URLs ----------------------------------------------------------------------
+
+
+def stream_name(show_id: int) -> str:
+    """The public stream name nginx publishes under after the on_publish redirect."""
+    return f"show-{show_id}"
+
+
+def hook_secret(settings: Settings) -> str:
+    """The shared secret nginx puts in every hook URL."""
+    if settings.media_hook_secret:
+        return settings.media_hook_secret
+    digest = hmac.new(settings.secret_key.encode(), b"liveshop-media-hooks", hashlib.sha256)
+    return digest.hexdigest()[:40]
+
+
+def _host(settings: Settings) -> str:
+    return urlsplit(settings.base_url).hostname or "127.0.0.1"
+
+
+def rtmp_url(settings: Settings) -> str:
+    return f"rtmp://{_host(settings)}:{settings.rtmp_port}/{APP}"
+
+
+def hls_base_url(settings: Settings) -> str:
+    origin = settings.media_public_url or f"http://{_host(settings)}:{settings.media_http_port}"
+    return origin.rstrip("/") + "/hls"
+
+
+def hls_dir(settings: Settings) -> Path:
+    return settings.media_dir.resolve() / "hls"
+
+
+def live_playlist_url(settings: Settings, show_id: int) -> str:
+    return f"{hls_base_url(settings)}/{stream_name(show_id)}/{LIVE_PLAYLIST}"
+
+
+def replay_relpath(show_id: int) -> str:
+    """Where a show's replay lives, relative to the HLS directory (stored in replay_path)."""
+    return f"{stream_name(show_id)}/{REPLAY_PLAYLIST}"
+
+
+def stat_url(settings: Settings) -> str:
+    return f"http://127.0.0.1:{settings.media_http_port}/stat"
+
+
+def _hook_url(settings: Settings, call: str) -> str:
+    base = settings.base_url.rstrip("/")
+    return f"{base}/api/v1/media/hooks/{call}?secret={quote(hook_secret(settings), safe='')}"
+
+
+# --- the config --------------------------------------------------------------------------
+
+
+def _q(value: object) -> str:
+    """Quote a value for nginx.conf so paths and URLs with odd characters stay one token."""
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
+
+
 def render_config(settings: Settings) -> str:
-    raise NotImplementedError
+    """A complete, standalone nginx.conf: RTMP ingest, HLS, hooks and the stat page."""
+    media = settings.media_dir.resolve()
+    tmp = media / "tmp"
+    # Our own -c config skips /etc/nginx/modules-enabled, and root's workers would otherwise
+    # drop to nobody and fail to write HLS into a private media_dir.
+    user = "user root;\n" if hasattr(os, "geteuid") and os.geteuid() == 0 else ""
+    cors = 'add_header Access-Control-Allow-Origin "*" always;'
+    return f"""# Rendered by `liveshop media config` from LIVESHOP_* settings; edit those, not this.
+load_module {_q(settings.media_rtmp_module)};
+{user}daemon off;
+# nginx-rtmp keeps streams per worker: one worker sees every publisher.
+worker_processes 1;
+pid {_q(media / "nginx.pid")};
+error_log {_q(media / "logs" / "error.log")} warn;
+
+events {{
+    worker_connections 1024;
+}}
+
+rtmp {{
+    server {{
+        listen {settings.rtmp_port};
+        chunk_size 4096;
+
+        # Ingest. nginx-rtmp's HLS module sees a publish before the on_publish redirect
+        # renames it, so HLS lives in a second application fed by a local push under the
+        # public name: the key never becomes a file or URL.
+        application {APP} {{
+            live on;
+            record off;
+            # Viewers watch HLS; RTMP playback would bypass the room entirely.
+            deny play all;
+            drop_idle_publisher 10s;
+
+            notify_method post;
+            on_publish {_q(_hook_url(settings, "publish"))};
+            on_publish_done {_q(_hook_url(settings, "publish-done"))};
+
+            push rtmp://127.0.0.1:{settings.rtmp_port}/{HLS_APP};
+        }}
+
+        application {HLS_APP} {{
+            live on;
+            record off;
+            allow publish 127.0.0.1;
+            deny publish all;
+            deny play all;
+
+            hls on;
+            hls_path {_q(media / "hls")};
+            hls_nested on;
+            hls_fragment {HLS_FRAGMENT_SECONDS}s;
+            hls_playlist_length {HLS_WINDOW_SECONDS}s;
+            # Fragments stay for the replay; a reconnect continues the same playlist.
+            hls_cleanup off;
+            hls_continuous on;
+        }}
+    }}
+}}
+
+http {{
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    client_body_temp_path {_q(tmp / "body")};
+    proxy_temp_path {_q(tmp / "proxy")};
+    fastcgi_temp_path {_q(tmp / "fastcgi")};
+    uwsgi_temp_path {_q(tmp / "uwsgi")};
+    scgi_temp_path {_q(tmp / "scgi")};
+
+    types {{
+        application/vnd.apple.mpegurl m3u8;
+        video/mp2t ts;
+    }}
+    default_type application/octet-stream;
+
+    server {{
+        listen {settings.media_http_port};
+
+        location /hls/ {{
+            alias {_q(str(media / "hls") + "/")};
+            {cors}
+            add_header Cache-Control "public, max-age=3600";
+            # A live playlist changes every fragment: caching it freezes the player.
+            location ~ \\.m3u8$ {{
+                {cors}
+                add_header Cache-Control "no-cache";
+            }}
+        }}
+
+        location = /stat {{
+            allow 127.0.0.1;
+            deny all;
+            rtmp_stat all;
+        }}
+    }}
+}}
+"""
+
+
+# --- availability ------------------------------------------------------------------------
+
+
+def unavailable_reason(settings: Settings) -> str | None:
+    """Why video cannot work on this machine, or None when nginx and the module are there."""
+    if not settings.media_enabled:
+        return "Video is disabled (LIVESHOP_MEDIA_ENABLED=false)."
+    if shutil.which(settings.nginx_binary) is None:
+        return f"nginx is not installed ({settings.nginx_binary!r} is not on PATH)."
+    if not settings.media_rtmp_module.is_file():
+        return f"The nginx RTMP module is missing ({settings.media_rtmp_module})."
+    return None
+
+
+async def port_open_async(port: int, host: str = "127.0.0.1", wait: float = 0.5) -> bool:
+    try:
+        _reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), wait)
+    except (OSError, TimeoutError):
+        return False
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+    return True
+
+
+# --- stream stats ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StreamStat:
+    bytes_in: int
+    bw_in: int  # bits/s, averaged by nginx over ~10 s, so 0 for a stream's first seconds
+
+
+async def fetch_streams(settings: Settings, *, wait: float = 2.0) -> dict[str, StreamStat] | None:
+    """Publishing streams of the ingest application by name; None when nginx is unreachable."""
+    try:
+        async with httpx.AsyncClient(timeout=wait) as client:
+            response = await client.get(stat_url(settings))
+        response.raise_for_status()
+        root = ET.fromstring(response.content)
+    except (httpx.HTTPError, ET.ParseError):
+        return None
+    out: dict[str, StreamStat] = {}
+    for app in root.iter("application"):
+        if app.findtext("name") != APP:
+            continue
+        for stream in app.iter("stream"):
+            if stream.find("publishing") is None:
+                continue
+            out[stream.findtext("name") or ""] = StreamStat(
+                bytes_in=_int(stream.findtext("bytes_in")), bw_in=_int(stream.findtext("bw_in"))
+            )
+    return out
+
+
+def _int(text: str | None) -> int:
+    try:
+        return int(text or 0)
+    except ValueError:
+        return 0
+
+
+# --- the managed process -----------------------------------------------------------------
+
+
+class ManagedNginx:
+    """nginx running as our child; `stop()` ends it (fast shutdown: RTMP links never idle)."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, conf: Path) -> None:
+        self.proc = proc
+        self.conf = conf
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    async def stop(self) -> None:
+        if self.proc.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(self.proc.wait(), STOP_TIMEOUT_SECONDS)
+        except TimeoutError:
+            log.warning("nginx did not stop within %ss; killing it", STOP_TIMEOUT_SECONDS)
+            with contextlib.suppress(ProcessLookupError):
+                self.proc.kill()
+            await self.proc.wait()
+        log.info("media server stopped")
+
+
+def _die_with_parent() -> None:
+    # If Liveshop is killed outright, nginx must not linger holding the RTMP port.
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _tail(path: Path, lines: int = 5) -> str:
+    try:
+        return " | ".join(path.read_text(errors="replace").strip().splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def write_config(settings: Settings) -> Path:
+    """Create media_dir's layout and write nginx.conf into it; returns the config path."""
+    media = settings.media_dir.resolve()
+    for sub in ("hls", "logs", "tmp"):
+        (media / sub).mkdir(parents=True, exist_ok=True)
+    conf = media / "nginx.conf"
+    conf.write_text(render_config(settings))
+    return conf
 
 
 async def start_managed(settings: Settings) -> ManagedMedia | None:
     """Start nginx when it is installed and enabled; None when video is unavailable."""
+    reason = unavailable_reason(settings)
+    if reason is not None:
+        log.warning("video unavailable: %s", reason)
+        return None
+    if await port_open_async(settings.rtmp_port):
+        # Another worker of this deployment, or an operator-run nginx, already serves RTMP.
+        log.info("RTMP port %s is already served; not starting nginx", settings.rtmp_port)
+        return None
+    conf = write_config(settings)
+    media = conf.parent
+    binary = shutil.which(settings.nginx_binary) or settings.nginx_binary
+    stderr_path = media / "logs" / "nginx.stderr"
+    with stderr_path.open("ab") as stderr:
+        proc = await asyncio.create_subprocess_exec(
+            binary,
+            "-c",
+            str(conf),
+            "-p",
+            str(media) + "/",
+            "-e",
+            str(media / "logs" / "error.log"),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=stderr,
+            preexec_fn=_die_with_parent,
+        )
+    handle = ManagedNginx(proc, conf)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + START_TIMEOUT_SECONDS
+    while loop.time() < deadline:
+        if proc.returncode is not None:
+            break
+        if await port_open_async(settings.rtmp_port):
+            log.info(
+                "media server up: rtmp %s, hls %s (nginx pid %s)",
+                rtmp_url(settings),
+                hls_base_url(settings),
+                proc.pid,
+            )
+            return handle
+        await asyncio.sleep(0.05)
+    await handle.stop()
+    log.error(
+        "video unavailable: nginx did not start (exit %s): %s",
+        proc.returncode,
+        _tail(media / "logs" / "error.log") or _tail(stderr_path),
+    )
     return None
+
+
+# --- replays -----------------------------------------------------------------------------
+# nginx keeps a rolling live playlist; the replay is the union of every window we saw, built
+# as the show runs so that a long show loses nothing, and closed with ENDLIST at the end.
+
+
+def _parse_playlist(text: str) -> dict[str, tuple[int, float, bool]]:
+    """Fragments of a playlist: uri -> (sequence number, duration, discontinuity before)."""
+    out: dict[str, tuple[int, float, bool]] = {}
+    seq, duration, discontinuity = 0, None, False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("#EXT-X-MEDIA-SEQUENCE:"):
+            with contextlib.suppress(ValueError):
+                seq = int(line.split(":", 1)[1])
+        elif line == "#EXT-X-DISCONTINUITY":
+            discontinuity = True
+        elif line.startswith("#EXTINF:"):
+            with contextlib.suppress(ValueError):
+                duration = float(line[8:].split(",", 1)[0])
+        elif line and not line.startswith("#") and duration is not None:
+            # Only plain relative names: a playlist must not point the replay elsewhere.
+            if "/" not in line and ".." not in line:
+                # nginx names fragments by sequence number: that orders them even across
+                # gaps, where counting from MEDIA-SEQUENCE would not.
+                stem = line.rsplit(".", 1)[0]
+                out[line] = (int(stem) if stem.isdigit() else seq, duration, discontinuity)
+            seq, duration, discontinuity = seq + 1, None, False
+    return out
+
+
+def _render_playlist(frags: dict[str, tuple[int, float, bool]], *, final: bool) -> str:
+    ordered = sorted(frags.items(), key=lambda item: item[1][0])
+    target = max((int(d) + (d % 1 > 0) for _u, (_s, d, _x) in ordered), default=1)
+    lines = [
+        "#EXTM3U",
+        "#EXT-X-VERSION:3",
+        f"#EXT-X-PLAYLIST-TYPE:{'VOD' if final else 'EVENT'}",
+        f"#EXT-X-TARGETDURATION:{target}",
+        f"#EXT-X-MEDIA-SEQUENCE:{ordered[0][1][0] if ordered else 0}",
+    ]
+    for uri, (_seq, duration, discontinuity) in ordered:
+        if discontinuity:
+            lines.append("#EXT-X-DISCONTINUITY")
+        lines += [f"#EXTINF:{duration:.3f},", uri]
+    if final:
+        lines.append("#EXT-X-ENDLIST")
+    return "\n".join(lines) + "\n"
+
+
+def merge_replay(settings: Settings, show_id: int, *, final: bool) -> str | None:
+    """Fold the live playlist into the show's replay; its replay_path once it has fragments."""
+    folder = hls_dir(settings) / stream_name(show_id)
+    frags: dict[str, tuple[int, float, bool]] = {}
+    for name in (REPLAY_PLAYLIST, LIVE_PLAYLIST):
+        with contextlib.suppress(FileNotFoundError):
+            frags.update(_parse_playlist((folder / name).read_text(errors="replace")))
+    if not frags:
+        return None
+    tmp = folder / f".{REPLAY_PLAYLIST}.{os.getpid()}.tmp"
+    tmp.write_text(_render_playlist(frags, final=final))
+    # Atomic: a player or a second worker never sees half a playlist.
+    os.replace(tmp, folder / REPLAY_PLAYLIST)
+    return replay_relpath(show_id)
