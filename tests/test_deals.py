@@ -68,8 +68,10 @@ async def test_deal_lifecycle_price_limit_and_retry(api: Api, client: httpx.Asyn
         )
     assert await deals.advance(app.state.db, app.state.broker) == 1
     assert await api.variant(vid) == {"stock": 9, "held": 0, "available": 9}
-    late = await client.post(f"/api/v1/deals/{deal['id']}/buy", headers=(await api.user("buyer")).headers,
-                             json=buy_body())  # fmt: skip
+    latecomer = await api.user("buyer")
+    late = await client.post(
+        f"/api/v1/deals/{deal['id']}/buy", headers=latecomer.headers, json=buy_body()
+    )
     assert late.status_code == 409 and late.json()["code"] == "deal_ended"
 
 
