@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from typing import Protocol
@@ -11,6 +12,7 @@ from typing import Protocol
 import redis.asyncio as aioredis
 
 Handler = Callable[[str, str], None]
+log = logging.getLogger(__name__)
 
 
 class Broker(Protocol):
@@ -75,12 +77,16 @@ class RedisBroker:
                         await self._local.publish(msg["channel"], msg["data"])
             except asyncio.CancelledError:
                 raise
-            except Exception:  # Redis restarts must not kill the room fan-out.
-                await asyncio.sleep(0.5)
-                with contextlib.suppress(Exception):
-                    channels = list(self._local._handlers)
-                    self._pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-                    await self._pubsub.subscribe("liveshop:__boot__", *channels)
+            except Exception as exc:  # Redis restarts must not kill the room fan-out.
+                log.warning("pub/sub connection lost: %s", exc)
+            # listen() also just returns when a dropped connection took the subscriptions
+            # with it; without this pause the loop would spin and starve the event loop.
+            await asyncio.sleep(0.5)
+            with contextlib.suppress(Exception):
+                old, channels = self._pubsub, list(self._local._handlers)
+                self._pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+                await self._pubsub.subscribe("liveshop:__boot__", *channels)
+                await old.aclose()
 
     async def publish(self, channel: str, message: str) -> None:
         await self.redis.publish(channel, message)

@@ -1,0 +1,138 @@
+"""Redis dies in the middle of a flash sale: nothing is sold twice, no accepted hold is lost."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import subprocess
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from liveshop.db import create_database
+from liveshop.orders.models import Hold, Order
+from tests.deal_kit import bulk_buyers, buy_body, free_port, open_now, show_with_deal
+from tests.factories import Api
+from tests.system import require
+
+pytestmark = pytest.mark.slow
+
+
+class PrivateRedis:
+    """A throwaway redis-server we are free to kill, on its own port."""
+
+    def __init__(self, binary: str, workdir: Path) -> None:
+        self.binary, self.workdir, self.port = binary, workdir, free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    async def start(self) -> None:
+        self.proc = subprocess.Popen(  # noqa: ASYNC220 - a short-lived fork, waited on below
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            with contextlib.suppress(OSError):
+                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                writer.close()
+                return
+            await asyncio.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+
+async def test_redis_restart_mid_sale(settings, make_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    redis = PrivateRedis(require("redis-server", "the fault test restarts a real Redis"), tmp_path)
+    await redis.start()
+    settings.redis_url = redis.url
+    db = create_database(settings.database_url)
+    try:
+        async with make_app(settings, run_background=True) as app:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://t", timeout=60
+            ) as client:
+                api = Api(client)
+                _, _, deal = await show_with_deal(api, client, stock=60, variant_stock=100)
+                await open_now(db, deal["id"])
+                buyers = await bulk_buyers(db, 600)
+
+                async def buy(i: int) -> httpx.Response:
+                    await asyncio.sleep(i * 0.004)  # a steady stream across the outage
+                    headers = {**buyers[i].headers, "Idempotency-Key": f"fault-{uuid.uuid4().hex}"}
+                    return await client.post(
+                        f"/api/v1/deals/{deal['id']}/buy", headers=headers, json=buy_body()
+                    )
+
+                wave = asyncio.gather(*(buy(i) for i in range(len(buyers))))
+
+                async def held() -> int:
+                    async with db.read.connect() as conn:
+                        stmt = (
+                            select(func.count()).select_from(Hold).where(Hold.deal_id == deal["id"])
+                        )
+                        return int((await conn.execute(stmt)).scalar_one())
+
+                while await held() < 20:  # kill Redis once the sale is under way
+                    await asyncio.sleep(0.01)
+                redis.kill()
+                killed_at = await held()
+                await asyncio.sleep(0.5)
+                await redis.start()
+                results = await wave
+
+        ok = [r.json() for r in results if r.status_code == 201]
+        assert {r.status_code for r in results} <= {201, 409}
+        assert killed_at < 60, "the outage must fall inside the sale"
+        assert len(ok) == 60
+        assert len({o["id"] for o in ok}) == 60
+        async with db.read.connect() as conn:
+            active = (
+                (
+                    await conn.execute(
+                        select(Hold.order_id).where(
+                            Hold.deal_id == deal["id"], Hold.status == "active"
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            statuses = (
+                (
+                    await conn.execute(
+                        select(Order.status).where(Order.id.in_([o["id"] for o in ok]))
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        assert sorted(active) == sorted(o["id"] for o in ok)  # every accepted hold is there
+        assert set(statuses) == {"pending_payment"}
+    finally:
+        redis.kill()
+        await db.dispose()
