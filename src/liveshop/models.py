@@ -9,4 +9,13 @@ from liveshop.orders import models as orders
 from liveshop.payments import models as payments
 from liveshop.selling import models as selling
 
-__all__ = ["IdempotencyRecord", "accounts", "catalog", "live", "markets", "orders", "payments", "selling"]
+__all__ = [
+    "IdempotencyRecord",
+    "accounts",
+    "catalog",
+    "live",
+    "markets",
+    "orders",
+    "payments",
+    "selling",
+]

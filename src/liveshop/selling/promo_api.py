@@ -1,5 +1,304 @@
 """Auctions, giveaways and LIVE coupons routes."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, status
+from fastapi.responses import JSONResponse
+
+from liveshop.accounts.models import Role, User
+from liveshop.deps import CurrentUser, IdPath, OptionalUser, Uow
+from liveshop.errors import PROBLEM, problem_body
+from liveshop.idempotency import idempotency_key, run_once
+from liveshop.markets.money import MoneyPublic
+from liveshop.markets.seed import LOCALES, MARKETS
+from liveshop.orders.schemas import OrderPublic, order_public
+from liveshop.selling import auctions, coupons, giveaways
+from liveshop.selling.models import Auction, Bid, Coupon, CouponClaim, Giveaway
+from liveshop.selling.promo_schemas import (
+    AuctionCreate,
+    AuctionPublic,
+    BidIn,
+    BidPublic,
+    BidResult,
+    ClaimIn,
+    CouponClaimPublic,
+    CouponCreate,
+    CouponPublic,
+    EntryResult,
+    GiveawayCreate,
+    GiveawayPublic,
+    WinnerAddressIn,
+)
+from liveshop.uow import UnitOfWork
 
 router = APIRouter(tags=["selling"])
+IdemKey = Annotated[str | None, Depends(idempotency_key)]
+CURRENCIES: dict[str, str] = {m["code"]: m["currency"] for m in MARKETS}
+CodePath = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
+
+# --- views -----------------------------------------------------------------------------------
+
+
+def _money(amount: int, currency: str, market: str) -> MoneyPublic:
+    return MoneyPublic.of(amount, currency, LOCALES[market])
+
+
+async def _auction_public(uow: UnitOfWork, auction: Auction) -> AuctionPublic:
+    m = auction.market_code
+    current = auction.current_price
+    return AuctionPublic(
+        id=auction.id,
+        show_id=auction.show_id,
+        product_id=auction.product_id,
+        variant_id=auction.variant_id,
+        status=auction.status,
+        market=m,
+        currency=auction.currency,
+        start_price=_money(auction.start_price, auction.currency, m),
+        current_price=_money(current, auction.currency, m) if current is not None else None,
+        min_bid=_money(auctions.min_bid(auction), auction.currency, m),
+        leader=await auctions.handle_of(uow.session, auction.leader_id),
+        increments=auction.increments,
+        anti_snipe_seconds=auction.anti_snipe_seconds,
+        sudden_death=auction.sudden_death,
+        opens_at=auction.opens_at,
+        ends_at=auction.ends_at,
+        winner_order_id=auction.winner_order_id,
+    )
+
+
+def _bid_public(auction: Auction, bid: Bid, handle: str, viewer: User | None) -> BidPublic:
+    m, cur = auction.market_code, auction.currency
+    # A proxy max is the bidder's secret: showing it would let rivals bid just under it.
+    own = viewer is not None and (viewer.id == bid.bidder_id or viewer.has_role(Role.admin))
+    return BidPublic(
+        id=bid.id,
+        auction_id=bid.auction_id,
+        bidder=handle,
+        amount=_money(bid.amount, cur, m),
+        max_amount=_money(bid.max_amount, cur, m) if own else None,
+        accepted=bid.accepted,
+        reason=bid.reason,
+        via=bid.via,
+        created_at=bid.created_at,
+    )
+
+
+async def _giveaway_public(uow: UnitOfWork, giveaway: Giveaway) -> GiveawayPublic:
+    return GiveawayPublic(
+        id=giveaway.id,
+        show_id=giveaway.show_id,
+        product_id=giveaway.product_id,
+        variant_id=giveaway.variant_id,
+        status=giveaway.status,
+        eligibility=giveaway.eligibility,
+        market=giveaway.market_code,
+        entrants=await giveaways.entrant_count(session=uow.session, giveaway_id=giveaway.id),
+        winner=await giveaways.winner_handle(session=uow.session, giveaway=giveaway),
+        claim_deadline=giveaway.claim_deadline,
+        draws=giveaway.draws,
+        created_at=giveaway.created_at,
+    )
+
+
+def _coupon_public(coupon: Coupon) -> CouponPublic:
+    currency = CURRENCIES[coupon.market_code]
+    return CouponPublic(
+        id=coupon.id,
+        show_id=coupon.show_id,
+        shop_id=coupon.shop_id,
+        code=coupon.code,
+        kind=coupon.kind,
+        value=coupon.value,
+        market=coupon.market_code,
+        currency=currency,
+        min_spend=coupon.min_spend,
+        quota=coupon.quota,
+        claimed=coupon.claimed,
+        remaining=coupon.quota - coupon.claimed,
+        per_buyer=coupon.per_buyer,
+        unlock=coupon.unlock,
+        unlock_minutes=coupon.unlock_minutes,
+        stackable=coupon.stackable,
+        funded_by=coupon.funded_by,
+    )
+
+
+# --- auctions --------------------------------------------------------------------------------
+
+
+@router.post("/shows/{show_id}/auctions", status_code=status.HTTP_201_CREATED)
+async def open_auction(
+    show_id: IdPath, data: AuctionCreate, user: CurrentUser, uow: Uow
+) -> AuctionPublic:
+    """The host (or the shop's seller) auctions one unit of a variant in the live show."""
+    auction = await auctions.create(session=uow.session, actor=user, show_id=show_id, data=data)
+    out = await _auction_public(uow, auction)
+    await uow.commit()
+    return out
+
+
+@router.get("/auctions/{auction_id}")
+async def get_auction(auction_id: IdPath, uow: Uow) -> AuctionPublic:
+    auction = await auctions.get(session=uow.session, auction_id=auction_id)
+    return await _auction_public(uow, auction)
+
+
+@router.post(
+    "/auctions/{auction_id}/bids",
+    status_code=status.HTTP_201_CREATED,
+    response_model=BidResult,
+    responses={409: {"description": "The bid was refused; it is kept for audit"}},
+)
+async def bid(
+    auction_id: IdPath, data: BidIn, user: CurrentUser, uow: Uow, key: IdemKey
+) -> JSONResponse:
+    """Bid, optionally with a proxy maximum. A refused bid answers 409 with its reason."""
+
+    async def work() -> tuple[int, Any]:
+        placed = await auctions.place_bid(
+            session=uow.session,
+            bidder=user,
+            auction_id=auction_id,
+            amount=data.amount,
+            max_amount=data.max_amount,
+            via="http",
+        )
+        auction = await auctions.get(session=uow.session, auction_id=auction_id)
+        view = _bid_public(auction, placed, user.handle, user)
+        if not placed.accepted:
+            reason = placed.reason or "bid_refused"
+            detail = f"Bid refused: {reason.replace('_', ' ')}."
+            return 409, problem_body(409, reason, detail, bid=view.model_dump(mode="json"))
+        result = BidResult(
+            bid=view,
+            leading=auction.leader_id == user.id,
+            auction=await _auction_public(uow, auction),
+        )
+        return 201, result.model_dump(mode="json")
+
+    if key is None:
+        code, body = await work()
+        await uow.commit()  # a refused bid is committed too: it is part of the audit trail
+    else:
+        body_in = {"auction_id": auction_id, **data.model_dump(mode="json")}
+        code, body = await run_once(
+            uow, user_id=user.id, key=key, scope="auction_bid", body=body_in, work=work
+        )
+    return JSONResponse(body, status_code=code, media_type=PROBLEM if code >= 400 else None)
+
+
+@router.get("/auctions/{auction_id}/bids")
+async def list_bids(auction_id: IdPath, uow: Uow, viewer: OptionalUser) -> list[BidPublic]:
+    """Every bid, refused ones too, oldest first; proxy maxima only to their own bidder."""
+    auction = await auctions.get(session=uow.session, auction_id=auction_id)
+    rows = await auctions.list_bids(session=uow.session, auction_id=auction_id)
+    return [_bid_public(auction, b, handle, viewer) for b, handle in rows]
+
+
+@router.post("/auctions/{auction_id}/address")
+async def set_winner_address(
+    auction_id: IdPath, data: WinnerAddressIn, user: CurrentUser, uow: Uow
+) -> OrderPublic:
+    """The winner's shipping address for the won order (before paying it)."""
+    order = await auctions.set_winner_address(
+        session=uow.session, winner=user, auction_id=auction_id, address=data.address
+    )
+    await uow.commit()
+    return order_public(order)
+
+
+# --- giveaways -------------------------------------------------------------------------------
+
+
+@router.post("/shows/{show_id}/giveaways", status_code=status.HTTP_201_CREATED)
+async def open_giveaway(
+    show_id: IdPath, data: GiveawayCreate, user: CurrentUser, uow: Uow
+) -> GiveawayPublic:
+    giveaway = await giveaways.create(session=uow.session, actor=user, show_id=show_id, data=data)
+    out = await _giveaway_public(uow, giveaway)
+    await uow.commit()
+    return out
+
+
+@router.get("/giveaways/{giveaway_id}")
+async def get_giveaway(giveaway_id: IdPath, uow: Uow) -> GiveawayPublic:
+    """Includes every draw's seed and entrant count, to check the draw (see `winner_index`)."""
+    giveaway = await giveaways.get(session=uow.session, giveaway_id=giveaway_id)
+    return await _giveaway_public(uow, giveaway)
+
+
+@router.get("/giveaways/{giveaway_id}/entrants")
+async def giveaway_entrants(giveaway_id: IdPath, uow: Uow) -> list[int]:
+    """Entrant user ids, sorted: with a draw's seed, enough to recompute its winner."""
+    await giveaways.get(session=uow.session, giveaway_id=giveaway_id)
+    return await giveaways.entrant_ids(session=uow.session, giveaway_id=giveaway_id)
+
+
+@router.post("/giveaways/{giveaway_id}/entries", status_code=status.HTTP_201_CREATED)
+async def enter_giveaway(giveaway_id: IdPath, user: CurrentUser, uow: Uow) -> EntryResult:
+    """No purchase needed. Entering twice is harmless (entered: false the second time)."""
+    entered, count = await giveaways.enter(session=uow.session, user=user, giveaway_id=giveaway_id)
+    await uow.commit()
+    return EntryResult(giveaway_id=giveaway_id, entered=entered, count=count)
+
+
+@router.post("/giveaways/{giveaway_id}/draw")
+async def draw_giveaway(giveaway_id: IdPath, user: CurrentUser, uow: Uow) -> GiveawayPublic:
+    giveaway = await giveaways.draw(session=uow.session, actor=user, giveaway_id=giveaway_id)
+    out = await _giveaway_public(uow, giveaway)
+    await uow.commit()
+    return out
+
+
+@router.post("/giveaways/{giveaway_id}/claim")
+async def claim_giveaway(
+    giveaway_id: IdPath, data: ClaimIn, user: CurrentUser, uow: Uow
+) -> OrderPublic:
+    """The winner gives a shipping address within 48 hours of the draw."""
+    order = await giveaways.claim(
+        session=uow.session, winner=user, giveaway_id=giveaway_id, address=data.address
+    )
+    await uow.commit()
+    return order_public(order)
+
+
+# --- coupons ---------------------------------------------------------------------------------
+
+
+@router.post("/shows/{show_id}/coupons", status_code=status.HTTP_201_CREATED)
+async def create_coupon(
+    show_id: IdPath, data: CouponCreate, user: CurrentUser, uow: Uow
+) -> CouponPublic:
+    """Admins create platform-funded coupons; the host or a seller creates seller-funded ones."""
+    coupon = await coupons.create(session=uow.session, actor=user, show_id=show_id, data=data)
+    await uow.commit()
+    return _coupon_public(coupon)
+
+
+@router.get("/shows/{show_id}/coupons")
+async def list_coupons(show_id: IdPath, uow: Uow) -> list[CouponPublic]:
+    return [_coupon_public(c) for c in await coupons.list_(session=uow.session, show_id=show_id)]
+
+
+@router.post("/shows/{show_id}/coupons/{code}/claim", status_code=status.HTTP_201_CREATED)
+async def claim_coupon(
+    show_id: IdPath, code: CodePath, user: CurrentUser, uow: Uow
+) -> CouponClaimPublic:
+    """Claim while the show is live; spend it by passing the code to checkout or buy-now."""
+    row: CouponClaim = await coupons.claim(
+        session=uow.session, user=user, show_id=show_id, code=code
+    )
+    coupon = await coupons.get_by_code(session=uow.session, show_id=show_id, code=code)
+    used = await coupons.claims_of(session=uow.session, coupon_id=coupon.id, user_id=user.id)
+    out = CouponClaimPublic(
+        id=row.id,
+        coupon=_coupon_public(coupon),
+        claims_used=used,
+        order_id=row.order_id,
+        created_at=row.created_at,
+    )
+    await uow.commit()
+    return out

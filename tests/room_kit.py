@@ -1,0 +1,199 @@
+"""Helpers for the live-room tests: a real uvicorn server and a recording WebSocket client."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import uvicorn
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from liveshop.live import service as shows
+from liveshop.live.events import Frame, room_event
+from liveshop.live.models import Show
+from liveshop.uow import UnitOfWork
+from tests.factories import Actor, Api
+
+ROOM_TYPES = {
+    "show_state",
+    "chat",
+    "like_count",
+    "viewers",
+    "pin",
+    "unpin",
+    "pinned_message",
+    "slow_mode",
+    "stock",
+    "purchase",
+    "moderation",
+}
+
+
+@contextlib.asynccontextmanager
+async def serve(app: Any) -> AsyncIterator[str]:
+    """Run `app` (its lifespan already started) on a real socket; yields the ws:// base URL."""
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, lifespan="off", ws="websockets-sansio", log_config=None
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
+        await asyncio.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"ws://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+class RoomClient:
+    """A viewer: records every frame (validated against the schema) and checks `seq`."""
+
+    def __init__(self, ws: ClientConnection, seq: int = 0) -> None:
+        self.ws = ws
+        self.frames: list[Frame] = []
+        self.seq = seq  # a resuming client carries on counting from where it was
+        self.close_code: int | None = None
+        self._changed = asyncio.Event()
+        self._reader = asyncio.create_task(self._read())
+
+    @classmethod
+    async def connect(
+        cls,
+        base: str,
+        show_id: int,
+        *,
+        token: str | None = None,
+        after: int | None = None,
+        rcvbuf: int | None = None,
+        max_queue: int = 1024,
+    ) -> RoomClient:
+        params = {k: v for k, v in {"token": token, "after": after}.items() if v is not None}
+        query = "&".join(f"{k}={v}" for k, v in params.items())
+        url = f"{base}/ws/shows/{show_id}" + (f"?{query}" if query else "")
+        sock = None
+        if rcvbuf is not None:
+            # A small receive buffer makes a client that stops reading stall the server quickly.
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+            sock.setblocking(False)
+            host, port = base.removeprefix("ws://").split(":")
+            await asyncio.get_running_loop().sock_connect(sock, (host, int(port)))
+        ws = await connect(url, sock=sock, compression=None, max_queue=max_queue)
+        return cls(ws, after or 0)
+
+    async def _read(self) -> None:
+        try:
+            async for raw in self.ws:
+                frame = Frame.model_validate_json(raw)
+                self._check_seq(frame, json.loads(raw))
+                self.frames.append(frame)
+                self._changed.set()
+        except ConnectionClosed:
+            pass
+        finally:
+            self.close_code = self.ws.close_code
+            self._changed.set()
+
+    def _check_seq(self, frame: Frame, raw: dict[str, Any]) -> None:
+        numbered = [e for e in raw["events"] if e["type"] in ROOM_TYPES]
+        if any(e["type"] == "snapshot" for e in raw["events"]):
+            assert frame.seq >= 0
+        elif numbered:
+            assert len(numbered) == len(raw["events"]), "room and personal events mixed"
+            assert frame.seq - len(numbered) == self.seq, (self.seq, raw)  # no gap, no repeat
+        else:
+            assert frame.seq == self.seq, (self.seq, raw)
+        self.seq = frame.seq
+
+    @property
+    def events(self) -> list[Any]:
+        return [e for f in self.frames for e in f.events]
+
+    def of(self, kind: str) -> list[Any]:
+        return [e for e in self.events if e.type == kind]
+
+    def room_events(self) -> list[Any]:
+        return [
+            room_event.validate_python(e.model_dump()) for e in self.events if e.type in ROOM_TYPES
+        ]
+
+    async def wait(self, pred: Callable[[RoomClient], Any], within: float = 5.0) -> Any:
+        deadline = time.monotonic() + within
+        while True:
+            result = pred(self)
+            if result:
+                return result
+            if self._reader.done():
+                self._reader.result()  # a frame that broke the protocol fails the test here
+                raise AssertionError(f"closed ({self.close_code}) while waiting")
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"timed out; got {[e.type for e in self.events]}")
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), left)
+
+    async def wait_closed(self, within: float = 5.0) -> int | None:
+        await asyncio.wait_for(asyncio.shield(self._reader), within)
+        return self.close_code
+
+    async def send(self, message: dict[str, Any] | str) -> None:
+        await self.ws.send(message if isinstance(message, str) else json.dumps(message))
+
+    async def chat(self, text: str, ref: str | None = None) -> None:
+        await self.send({"type": "chat", "text": text, **({"ref": ref} if ref else {})})
+
+    async def close(self) -> None:
+        await self.ws.close()
+        with contextlib.suppress(Exception):
+            await self._reader
+
+
+def chat_texts(client: RoomClient) -> list[str]:
+    return [e.text for e in client.of("chat")]
+
+
+async def make_show(
+    api: Api, client: httpx.AsyncClient, *, products: int = 1, stock: int = 10, live: bool = True
+) -> tuple[Actor, dict[str, Any], list[dict[str, Any]]]:
+    """A seller's show with its products, live unless told otherwise."""
+    seller = await api.user("seller")
+    shop = await api.shop(seller)
+    items = [
+        await api.product(seller, shop["id"], stock=stock, prices={"UK": 1250, "DE": 1499})
+        for _ in range(products)
+    ]
+    r = await client.post(
+        "/api/v1/shows",
+        headers=seller.headers,
+        json={
+            "title": "Room test",
+            "starts_at": "2030-01-01T18:00:00Z",
+            "markets": ["UK"],
+            "product_ids": [p["id"] for p in items],
+            "shop_id": shop["id"],
+        },
+    )
+    assert r.status_code == 201, r.text
+    show = r.json()
+    if live:
+        await go_live(client, show["id"])
+    return seller, show, items
+
+
+async def go_live(client: httpx.AsyncClient, show_id: int) -> None:
+    app = client._transport.app  # type: ignore[attr-defined]
+    async with UnitOfWork(db=app.state.db, broker=app.state.broker) as uow:
+        show = await uow.session.get(Show, show_id)
+        assert show is not None
+        await shows.go_live(uow=uow, show=show, hls_url=None)
+        await uow.commit()
