@@ -86,7 +86,7 @@ class RedisBroker:
                 old, channels = self._pubsub, list(self._local._handlers)
                 self._pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
                 await self._pubsub.subscribe("liveshop:__boot__", *channels)
-                await old.aclose()
+                await old.aclose()  # type: ignore[no-untyped-call]
 
     async def publish(self, channel: str, message: str) -> None:
         await self.redis.publish(channel, message)
