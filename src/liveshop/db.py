@@ -157,10 +157,12 @@ def _is_write(clause: Any) -> bool:
     return False
 
 
-@event.listens_for(RoutingSession, "after_commit")
-@event.listens_for(RoutingSession, "after_rollback")
-def _back_to_reads(session: Session) -> None:
-    session.info["wrote"] = False
+@event.listens_for(RoutingSession, "after_transaction_end")
+def _back_to_reads(session: Session, transaction: Any) -> None:
+    # Only when the whole transaction ends: a savepoint ending inside it must not send
+    # later reads to a connection that cannot see this transaction's own writes.
+    if transaction.parent is None:
+        session.info["wrote"] = False
 
 
 def write_sessionmaker(db: Database) -> async_sessionmaker[AsyncSession]:

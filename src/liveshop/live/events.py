@@ -174,6 +174,8 @@ ErrorCode = Literal[
     "show_not_found",
     "slow_consumer",
     "internal_error",
+    "bid_rejected",
+    "giveaway_rejected",
 ]
 
 
@@ -236,8 +238,27 @@ class PingIn(BaseModel):
     nonce: Ref | None = None
 
 
-# bid and enter_giveaway join this union with the selling issue.
-ClientMessage = Annotated[ChatIn | LikeIn | PingIn, Field(discriminator="type")]
+class BidIn(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    type: Literal["bid"]
+    auction_id: int = Field(ge=1, le=2**31 - 1)
+    amount: int = Field(ge=1, le=10**12)
+    max_amount: int | None = Field(default=None, ge=1, le=10**12)
+    ref: Ref | None = None
+
+
+class EnterGiveawayIn(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    type: Literal["enter_giveaway"]
+    giveaway_id: int = Field(ge=1, le=2**31 - 1)
+    ref: Ref | None = None
+
+
+ClientMessage = Annotated[
+    ChatIn | LikeIn | PingIn | BidIn | EnterGiveawayIn, Field(discriminator="type")
+]
 client_message = TypeAdapter[ClientMessage](ClientMessage)
 
 

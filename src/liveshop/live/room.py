@@ -322,7 +322,13 @@ class Room:
         try:
             event = room_event.validate_python(raw)
         except ValidationError:
-            log.warning("room %s: unknown event %r", self.show_id, raw.get("type"))
+            # Selling events build on the room, so the room learns their types lazily.
+            from liveshop.selling.room_events import selling_event
+
+            try:
+                selling_event.validate_python(raw)
+            except ValidationError:
+                log.warning("room %s: unknown event %r", self.show_id, raw.get("type"))
             return []
         apply(self.state, event, recent_chat=self.hub.settings.room_recent_chat)
         if isinstance(event, ShowStateEvent) and event.status == "ended":

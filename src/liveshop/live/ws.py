@@ -18,9 +18,12 @@ from pydantic import BaseModel, ValidationError
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import User
 from liveshop.deps import SESSION_COOKIE, IdPath
+from liveshop.errors import Problem
 from liveshop.live import moderation, room_service
 from liveshop.live.events import (
+    BidIn,
     ChatIn,
+    EnterGiveawayIn,
     ErrorCode,
     ErrorEvent,
     LikeIn,
@@ -177,7 +180,7 @@ class _Session:
             try:
                 await self.handle(parsed)
             except room_service.Rejected as rejected:
-                ref = parsed.ref if isinstance(parsed, ChatIn) else None
+                ref = getattr(parsed, "ref", None)
                 self.error(rejected.code, rejected.message, rejected.retry_after, ref)
             except Exception:  # a failed action must not end the viewer's socket
                 log.exception("room %s: handling %s failed", self.show_id, parsed.type)
@@ -193,6 +196,10 @@ class _Session:
                 self.hub.like(self.show_id, message.count)
             case ChatIn():
                 await self.chat(message)
+            case BidIn():
+                await self.bid(message)
+            case EnterGiveawayIn():
+                await self.enter_giveaway(message)
 
     def _require_user(self) -> int:
         if self.user_id is None:
@@ -228,10 +235,53 @@ class _Session:
             )
             await uow.commit()
 
+    async def bid(self, message: BidIn) -> None:
+        """Bids over the socket go through the same service as HTTP bids (and its audit)."""
+        from liveshop.selling import auctions
+
+        user_id = self._require_user()
+        async with UnitOfWork(db=self.hub.db, broker=self.hub.broker) as uow:
+            user = await uow.session.get(User, user_id)
+            if user is None:
+                raise room_service.Rejected("auth_required", "Log in to take part.")
+            try:
+                bid = await auctions.place_bid(
+                    session=uow.session,
+                    bidder=user,
+                    auction_id=message.auction_id,
+                    amount=message.amount,
+                    max_amount=message.max_amount,
+                    via="ws",
+                )
+            except Problem as exc:
+                raise room_service.Rejected("bid_rejected", f"{exc.code}: {exc.detail}") from exc
+            accepted, reason = bid.accepted, bid.reason
+            await uow.commit()  # refused bids are kept for audit too
+        if not accepted:
+            raise room_service.Rejected("bid_rejected", reason or "The bid did not stand.")
+
+    async def enter_giveaway(self, message: EnterGiveawayIn) -> None:
+        from liveshop.selling import giveaways
+
+        user_id = self._require_user()
+        async with UnitOfWork(db=self.hub.db, broker=self.hub.broker) as uow:
+            user = await uow.session.get(User, user_id)
+            if user is None:
+                raise room_service.Rejected("auth_required", "Log in to take part.")
+            try:
+                await giveaways.enter(
+                    session=uow.session, user=user, giveaway_id=message.giveaway_id
+                )
+            except Problem as exc:
+                raise room_service.Rejected(
+                    "giveaway_rejected", f"{exc.code}: {exc.detail}"
+                ) from exc
+            await uow.commit()
+
 
 def _first_error(exc: ValidationError) -> str:
     err = exc.errors()[0]
     where = ".".join(str(p) for p in err.get("loc", ()))
     if err.get("type") == "union_tag_invalid":
-        return "Unsupported message type; expected chat, like or ping."
+        return "Unsupported message type; expected chat, like, ping, bid or enter_giveaway."
     return f"{where}: {err.get('msg')}" if where else str(err.get("msg"))

@@ -132,6 +132,8 @@ class OrderPublic(BaseModel):
     shipping_total: MoneyPublic
     total: MoneyPublic
     refunded_total: MoneyPublic
+    discount_total: MoneyPublic
+    discounts: list[dict[str, Any]]
     address: dict[str, Any]
     carrier: str | None
     tracking_number: str | None
@@ -203,6 +205,8 @@ def order_public(order: Order) -> OrderPublic:
         shipping_total=m(order.shipping_total),
         total=m(order.total),
         refunded_total=m(order.refunded_total),
+        discount_total=m(order.discount_total),
+        discounts=order.discounts,
         address=order.address,
         carrier=order.carrier,
         tracking_number=order.tracking_number,

@@ -56,6 +56,12 @@ async def _check_payable(order: Order) -> None:
         raise Problem(409, code, f"This order is {order.status} and cannot be paid.")
     if order.hold_expires_at is not None and order.hold_expires_at <= utcnow():
         raise Problem(409, "hold_expired", "The reservation ran out; place the order again.")
+    if order.source.get("channel") == "giveaway":
+        raise Problem(409, "order_not_payable", "Prizes are free: claim it with your address.")
+    if order.address.get("provisional"):
+        raise Problem(
+            409, "address_required", "Give your shipping address before paying for this win."
+        )
 
 
 async def pay(

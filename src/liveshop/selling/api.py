@@ -63,7 +63,11 @@ async def buy_deal(
             hold_minutes=settings.deal_hold_minutes,
         )
         await pricing.apply_coupons(
-            session=uow.session, buyer=user, orders=[order], codes=data.coupons, show_id=None
+            session=uow.session,
+            buyer=user,
+            orders=[order],
+            codes=data.coupons,
+            show_id=order.source.get("show_id"),
         )
         worked = True
         return 201, order_public(order).model_dump(mode="json")
