@@ -8,7 +8,7 @@ import json
 import socket
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, get_args
 
 import httpx
 import uvicorn
@@ -18,6 +18,7 @@ from websockets.exceptions import ConnectionClosed
 from liveshop.live import service as shows
 from liveshop.live.events import Frame, room_event
 from liveshop.live.models import Show
+from liveshop.selling.room_events import SellingEvent
 from liveshop.uow import UnitOfWork
 from tests.factories import Actor, Api
 
@@ -34,6 +35,9 @@ ROOM_TYPES = {
     "purchase",
     "moderation",
 }
+# Selling events are numbered room events too, but the room state does not fold them.
+SELLING_TYPES = {m.model_fields["type"].default for m in get_args(get_args(SellingEvent)[0])}
+NUMBERED = ROOM_TYPES | SELLING_TYPES
 
 
 @contextlib.asynccontextmanager
@@ -104,7 +108,7 @@ class RoomClient:
             self._changed.set()
 
     def _check_seq(self, frame: Frame, raw: dict[str, Any]) -> None:
-        numbered = [e for e in raw["events"] if e["type"] in ROOM_TYPES]
+        numbered = [e for e in raw["events"] if e["type"] in NUMBERED]
         if any(e["type"] == "snapshot" for e in raw["events"]):
             assert frame.seq >= 0
         elif numbered:

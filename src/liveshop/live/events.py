@@ -10,11 +10,12 @@ keeps its snapshot with it and clients may use it too.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, Union, get_args
 
 from pydantic import BaseModel, Field, StringConstraints, TypeAdapter
 
 from liveshop.catalog.schemas import PricePublic
+from liveshop.selling.room_events import SellingEvent
 from liveshop.uow import UnitOfWork
 
 
@@ -197,10 +198,28 @@ class HeartbeatEvent(BaseModel):
     at: datetime
 
 
-ServerEvent = Annotated[
-    RoomEvent | SnapshotEvent | ErrorEvent | PongEvent | HeartbeatEvent,
-    Field(discriminator="type"),
-]
+def _members(union: object) -> tuple[type[BaseModel], ...]:
+    return tuple(get_args(get_args(union)[0]))
+
+
+# Everything a frame may carry: room events, the selling events (deals, auctions,
+# giveaways, coupons) and the personal ones.
+if TYPE_CHECKING:
+    ServerEvent = RoomEvent | SellingEvent | SnapshotEvent | ErrorEvent | PongEvent | HeartbeatEvent
+else:  # one flat discriminated union, so validation picks the model by `type` directly
+    ServerEvent = Annotated[
+        Union[
+            (
+                *_members(RoomEvent),
+                *_members(SellingEvent),
+                SnapshotEvent,
+                ErrorEvent,
+                PongEvent,
+                HeartbeatEvent,
+            )
+        ],
+        Field(discriminator="type"),
+    ]
 server_event = TypeAdapter[ServerEvent](ServerEvent)
 
 

@@ -9,7 +9,6 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from liveshop.live.events import send_room_event
 from liveshop.selling import gate
 from liveshop.selling.models import FlashDeal
 from liveshop.uow import of
@@ -82,6 +81,8 @@ async def _deal(session: AsyncSession, deal_id: int) -> tuple[int, int, int]:
 
 async def stock_changed(session: AsyncSession, *, deal_id: int) -> None:
     """Tell the room how many units are left (and when none are)."""
+    from liveshop.live.events import send_room_event  # the room module types these events
+
     uow = of(session)
     show_id, left, _ = await _deal(session, deal_id)
     send_room_event(uow, show_id, DealStockEvent(deal_id=deal_id, left=left))
