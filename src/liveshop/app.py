@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
@@ -27,6 +28,8 @@ from liveshop.selling import gate as gates
 from liveshop.selling.promo_tasks import run_promo_tasks
 from liveshop.settings import Settings, get_settings
 from liveshop.web.api import router as web_router
+from liveshop.web.pages import STATIC_DIR
+from liveshop.web.pages import router as page_router
 
 
 def create_app(settings: Settings | None = None, *, run_background: bool = True) -> FastAPI:
@@ -81,6 +84,8 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
     errors.install(app)
     app.include_router(api_router)
     app.include_router(web_router)
+    app.include_router(page_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(ws_router)
 
     @app.get("/healthz", tags=["ops"])

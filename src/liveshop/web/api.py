@@ -1,4 +1,4 @@
-"""Web routes. The pages themselves come later; for now the demo's images and a landing redirect."""
+"""Web routes that are not pages: the demo's generated images (pages live in pages.py)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,9 @@ from html import escape
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 router = APIRouter(include_in_schema=False)
-
-
-@router.get("/")
-async def home() -> RedirectResponse:
-    return RedirectResponse("/api/docs")
 
 
 @router.get("/img/placeholder.svg")

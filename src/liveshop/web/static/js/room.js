@@ -1,0 +1,180 @@
+// The live room: HLS video, the room WebSocket (chat, likes, viewers, pins, deals), buying.
+import { $, api, buyDialog, el, market, priceIn, toast } from "./common.js";
+
+const showId = $("#room").dataset.show;
+const pins = new Map();
+let deal = null;
+let hls = null;
+let lastSeq = 0;
+
+// hls.js (vendored, ~600 KB) loads only when there is a stream to play.
+let hlsLoading = null;
+function loadHls() {
+  if (window.Hls || !window.MediaSource) return Promise.resolve();
+  hlsLoading ??= new Promise((resolve) => {
+    const s = el("script", { src: "/static/vendor/hls.min.js" });
+    s.onload = s.onerror = resolve;
+    document.head.append(s);
+  });
+  return hlsLoading;
+}
+
+async function startVideo(url) {
+  const video = $("#video");
+  $("#novideo").hidden = Boolean(url);
+  video.hidden = !url;
+  if (!url || video.dataset.src === url) return;
+  video.dataset.src = url;
+  await loadHls();
+  if (window.Hls?.isSupported()) {
+    hls?.destroy();
+    hls = new window.Hls({ lowLatencyMode: true, liveSyncDurationCount: 2 });
+    hls.on(window.Hls.Events.ERROR, (_e, data) => {
+      if (!data.fatal) return;
+      // The playlist may not exist yet right after going live: retry from scratch.
+      video.dataset.src = "";
+      setTimeout(() => startVideo(url), 1500);
+    });
+    hls.loadSource(url);
+    hls.attachMedia(video);
+  } else {
+    video.src = url;
+  }
+  video.play().catch(() => {});
+}
+
+function pinCard(p) {
+  const v = p.variants[0];
+  const price = v && priceIn(v.prices);
+  const buy = el("button", { type: "button", text: "Buy", disabled: !price || !v.available || !document.body.dataset.user });
+  buy.addEventListener("click", () => buyDialog(p.title, (address, key) => api("/orders/buy-now", {
+    method: "POST", idem: key, body: { market, variant_id: v.id, quantity: 1, address, show_id: Number(showId) },
+  })));
+  return el("li", { class: "card pin", "data-product": p.product_id },
+    el("img", { src: p.image || `/img/placeholder.svg?t=${encodeURIComponent(p.title.slice(0, 40))}`, alt: "", width: 72, height: 72 }),
+    el("div", {},
+      el("a", { href: `/products/${p.product_id}`, class: "title", text: p.title }),
+      el("span", { class: "price", text: price ? price.formatted : "Not sold here" }),
+      el("span", { class: "stock", text: `${v ? v.available : 0} left` })),
+    buy);
+}
+
+function renderPins() {
+  const list = [...pins.values()];
+  $("#pins").replaceChildren(...(list.length ? list.map(pinCard) : [el("li", { class: "muted", text: "Nothing pinned yet." })]));
+}
+
+function chatLine(c) {
+  return el("li", { "data-id": c.id }, el("strong", { text: `${c.user.name}: ` }), c.text);
+}
+
+function setDeal(d) {
+  if (d && d.status !== "scheduled" && d.status !== "open") d = null;
+  deal = d;
+  $("#deal").hidden = !d;
+  if (!d) return;
+  const price = priceIn(d.prices);
+  $("#deal-title").textContent = d.title;
+  $("#deal-price").textContent = price ? price.formatted : "Not in your market";
+  $("#deal-regular").textContent = price?.regular_formatted || "";
+  $("#deal-left").textContent = d.left;
+  tick();
+}
+
+function tick() {
+  if (!deal) return;
+  const now = Date.now();
+  const opens = Date.parse(deal.opens_at);
+  const ends = Date.parse(deal.ends_at);
+  const open = deal.status === "open" || (now >= opens && now < ends);
+  const secs = Math.max(0, Math.ceil(((open ? ends : opens) - now) / 1000));
+  const mm = String(Math.floor(secs / 60)).padStart(2, "0");
+  const ss = String(secs % 60).padStart(2, "0");
+  $("#deal-countdown").textContent = open ? `Ends in ${mm}:${ss}` : `Starts in ${mm}:${ss}`;
+  $("#deal-buy").disabled = !open || deal.left <= 0 || !document.body.dataset.user;
+  $("#deal-buy").textContent = deal.left <= 0 ? "Sold out" : "Buy";
+}
+setInterval(tick, 500);
+
+$("#deal-buy").addEventListener("click", () => {
+  const d = deal;
+  buyDialog(`${d.title} (flash deal)`, (address, key) => api(`/deals/${d.id}/buy`, {
+    method: "POST", idem: key, body: { market, quantity: 1, address },
+  }).then((r) => (Array.isArray(r) ? r : [r.order || r])));
+});
+
+function setStatus(status) {
+  $("#status").textContent = status;
+  $("#status").classList.toggle("live", status === "live");
+}
+
+const handlers = {
+  snapshot({ state }) {
+    $("#title").textContent = state.title;
+    setStatus(state.status);
+    $("#likes").textContent = state.likes;
+    $("#viewers").textContent = state.viewers;
+    pins.clear();
+    for (const p of state.pins) pins.set(p.product_id, p);
+    renderPins();
+    $("#chat").replaceChildren(...state.chat.map(chatLine));
+    startVideo(state.hls_url);
+  },
+  show_state(e) { setStatus(e.status); startVideo(e.hls_url); },
+  chat(e) { $("#chat").append(chatLine(e)); $("#chat").lastChild.scrollIntoView({ block: "nearest" }); },
+  like_count(e) { $("#likes").textContent = e.count; },
+  viewers(e) { $("#viewers").textContent = e.count; },
+  pin(e) { pins.set(e.product.product_id, e.product); renderPins(); },
+  unpin(e) { pins.delete(e.product_id); renderPins(); },
+  stock(e) {
+    const p = pins.get(e.product_id);
+    const v = p?.variants.find((x) => x.id === e.variant_id);
+    if (v) { v.available = e.available; renderPins(); }
+  },
+  purchase(e) { toast(e.message); },
+  moderation(e) { if (e.message_id) $(`#chat li[data-id="${e.message_id}"]`)?.remove(); },
+  deal_scheduled(e) { setDeal(e.deal); },
+  deal_opened(e) { setDeal(e.deal); },
+  deal_stock(e) { if (deal?.id === e.deal_id) { deal.left = e.left; $("#deal-left").textContent = e.left; tick(); } },
+  deal_sold_out(e) { if (deal?.id === e.deal_id) { deal.left = 0; tick(); } },
+  deal_ended(e) { if (deal?.id === (e.deal_id ?? e.deal?.id)) setDeal(null); },
+  error(e) { toast(e.message); },
+};
+
+let socket;
+let backoff = 500;
+function connect() {
+  const proto = location.protocol === "https:" ? "wss" : "ws";
+  socket = new WebSocket(`${proto}://${location.host}/ws/shows/${showId}${lastSeq ? `?after=${lastSeq}` : ""}`);
+  socket.onopen = () => { backoff = 500; };
+  socket.onmessage = (m) => {
+    const frame = JSON.parse(m.data);
+    if (frame.seq) lastSeq = frame.seq;
+    for (const e of frame.events || []) handlers[e.type]?.(e);
+  };
+  socket.onclose = () => { setTimeout(connect, backoff); backoff = Math.min(backoff * 2, 10000); };
+}
+
+async function load() {
+  const [room, deals] = await Promise.all([api(`/shows/${showId}/room`), api(`/shows/${showId}/deals`)]);
+  handlers.snapshot({ state: room });
+  const current = deals.filter((d) => d.status === "open" || d.status === "scheduled");
+  setDeal(current[current.length - 1] || null);
+  connect();
+}
+
+$("#chat-form")?.addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const input = $("#chat-text");
+  const text = input.value.trim();
+  if (!text || socket?.readyState !== WebSocket.OPEN) return;
+  socket.send(JSON.stringify({ type: "chat", text }));
+  input.value = "";
+});
+$("#like").addEventListener("click", () => socket?.readyState === WebSocket.OPEN && socket.send(JSON.stringify({ type: "like" })));
+document.addEventListener("bought", (ev) => {
+  const ids = ev.detail.map((o) => `#${o.id}`).join(", ");
+  $("#bought").replaceChildren(`Order ${ids} paid. `, el("a", { href: "/orders", text: "See your orders" }));
+  $("#bought").hidden = false;
+});
+load();

@@ -1,0 +1,92 @@
+import { $, api, el, market, priceIn, toast, when } from "./common.js";
+
+const showId = $("#studio").dataset.show;
+const pinned = new Set();
+let products = [];
+
+function renderProducts() {
+  $("#products").replaceChildren(...products.map((p) => {
+    const isPinned = pinned.has(p.id);
+    const price = priceIn(p.variants[0]?.prices || []);
+    return el("li", { class: "row" },
+      el("span", { class: "grow", text: `${p.title} · ${price ? price.formatted : ""} · ${p.variants[0]?.available ?? 0} left` }),
+      el("button", { type: "button", class: isPinned ? "secondary" : "", "aria-pressed": String(isPinned),
+        text: isPinned ? `Unpin ${p.title}` : `Pin ${p.title}`,
+        onclick: async () => {
+          try {
+            if (isPinned) await api(`/shows/${showId}/pins/${p.id}`, { method: "DELETE" });
+            else await api(`/shows/${showId}/pins`, { method: "POST", body: { product_id: p.id } });
+            isPinned ? pinned.delete(p.id) : pinned.add(p.id);
+            renderProducts();
+          } catch (e) { toast(e.message); }
+        } }));
+  }));
+  $("#deal-variant").replaceChildren(...products.flatMap((p) => p.variants.map((v) => el("option", { value: v.id, text: `${p.title}${v.option_values.length ? ` (${v.option_values.join(" / ")})` : ""}` }))));
+}
+
+async function loadDeals() {
+  const deals = await api(`/shows/${showId}/deals`);
+  $("#deals").replaceChildren(...deals.map((d) => el("li", {}, `${d.title}: ${d.status}, ${d.left}/${d.stock} left, opens `, when(d.opens_at))));
+}
+
+function chatLine(c) {
+  return el("li", { "data-id": c.id }, el("strong", { text: `${c.user.name}: ` }), c.text, " ",
+    el("button", { type: "button", class: "small secondary", text: "Delete", "aria-label": `Delete message from ${c.user.name}`,
+      onclick: () => api(`/shows/${showId}/chat/${c.id}`, { method: "DELETE" }).catch((e) => toast(e.message)) }),
+    el("button", { type: "button", class: "small secondary", text: "Mute 10 min", "aria-label": `Mute ${c.user.name}`,
+      onclick: () => api(`/shows/${showId}/mutes`, { method: "POST", body: { user_id: c.user.id, minutes: 10 } })
+        .then(() => toast(`${c.user.name} muted`), (e) => toast(e.message)) }));
+}
+
+function connect() {
+  const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/shows/${showId}`);
+  ws.onmessage = (m) => {
+    for (const e of JSON.parse(m.data).events || []) {
+      if (e.type === "snapshot") {
+        $("#status").textContent = e.state.status;
+        $("#viewers").textContent = e.state.viewers;
+        $("#chat").replaceChildren(...e.state.chat.map(chatLine));
+      } else if (e.type === "chat") $("#chat").append(chatLine(e));
+      else if (e.type === "show_state") $("#status").textContent = e.status;
+      else if (e.type === "viewers") $("#viewers").textContent = e.count;
+      else if (e.type === "moderation" && e.message_id) $(`#chat li[data-id="${e.message_id}"]`)?.remove();
+      else if (e.type.startsWith("deal_")) loadDeals();
+    }
+  };
+  ws.onclose = () => setTimeout(connect, 2000);
+}
+
+document.querySelectorAll("[data-copy]").forEach((b) => b.addEventListener("click", async () => {
+  const value = $(`#${b.dataset.copy}`).value;
+  try { await navigator.clipboard.writeText(value); toast("Copied"); } catch { toast("Copy failed: select the field and copy"); }
+}));
+
+$("#deal-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const f = new FormData(ev.target);
+  try {
+    const d = await api(`/shows/${showId}/deals`, { method: "POST", body: {
+      variant_id: Number(f.get("variant_id")), prices: { [market]: Number(f.get("price")) },
+      stock: Number(f.get("stock")), per_buyer_limit: Number(f.get("limit")),
+      countdown_seconds: Number(f.get("countdown")), duration_seconds: Number(f.get("duration")),
+    } });
+    $("#deal-msg").textContent = `Deal #${d.id} launched: opens in ${f.get("countdown")} s.`;
+    loadDeals();
+  } catch (e) { $("#deal-msg").textContent = e.message; }
+});
+
+async function load() {
+  const [show, media, pins] = await Promise.all([
+    api(`/shows/${showId}`), api("/media/status"), api(`/shows/${showId}/pins`),
+  ]);
+  $("#title").textContent = `Studio · ${show.title}`;
+  $("#status").textContent = show.status;
+  if (!media.available) { $("#media-note").hidden = false; $("#media-note").textContent = `Video unavailable: ${media.reason}`; }
+  api(`/shows/${showId}/ingest`).then((i) => { $("#rtmp").value = i.rtmp_url; $("#key").value = i.stream_key; }, (e) => toast(e.message));
+  for (const p of pins) pinned.add(p.product_id);
+  products = await Promise.all(show.product_ids.map((id) => api(`/products/${id}`)));
+  renderProducts();
+  loadDeals();
+  connect();
+}
+load();
