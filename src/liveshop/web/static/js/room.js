@@ -6,6 +6,7 @@ const pins = new Map();
 let deal = null;
 let hls = null;
 let lastSeq = 0;
+let likes = 0;
 
 // hls.js (vendored, ~600 KB) loads only when there is a stream to play.
 let hlsLoading = null;
@@ -112,7 +113,8 @@ const handlers = {
   snapshot({ state }) {
     $("#title").textContent = state.title;
     setStatus(state.status);
-    $("#likes").textContent = state.likes;
+    likes = Math.max(likes, state.likes);
+    $("#likes").textContent = likes;
     $("#viewers").textContent = state.viewers;
     pins.clear();
     for (const p of state.pins) pins.set(p.product_id, p);
@@ -122,7 +124,8 @@ const handlers = {
   },
   show_state(e) { setStatus(e.status); startVideo(e.hls_url); },
   chat(e) { $("#chat").append(chatLine(e)); $("#chat").lastChild.scrollIntoView({ block: "nearest" }); },
-  like_count(e) { $("#likes").textContent = e.count; },
+  // Totals only grow; processes may publish theirs out of order, so keep the highest.
+  like_count(e) { likes = Math.max(likes, e.count); $("#likes").textContent = likes; },
   viewers(e) { $("#viewers").textContent = e.count; },
   pin(e) { pins.set(e.product.product_id, e.product); renderPins(); },
   unpin(e) { pins.delete(e.product_id); renderPins(); },
