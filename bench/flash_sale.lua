@@ -1,4 +1,5 @@
--- wrk script for bench/flash_sale.py: every request is a distinct buyer with its own key.
+-- wrk script for bench/flash_sale.py: each thread walks its own slice of the distinct buyers
+-- (then starts over with new keys: the same sold-out path), every request with its own key.
 -- args: tokens-file path threads
 local counter = 1
 local threads = {}
@@ -34,7 +35,6 @@ function response(status, headers, body)
   if status == 201 then created = created + 1
   elseif status == 409 then refused = refused + 1
   else other = other + 1 end
-  if done >= per then wrk.thread:stop() end
 end
 
 function done(summary, latency, requests)

@@ -224,8 +224,17 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def wrk(args: list[str]) -> str:
-    return subprocess.run(["wrk", *args], capture_output=True, text=True, check=True).stdout
+def wrk(args: list[str]) -> tuple[str, float]:
+    """wrk's output and its wall-clock seconds (wrk divides by the whole -d window even when
+    the Lua script stops every thread early, so rates are computed from this instead)."""
+    start = time.monotonic()
+    out = subprocess.run(["wrk", *args], capture_output=True, text=True, check=True).stdout
+    return out, time.monotonic() - start
+
+
+def completed(out: str) -> int:
+    match = re.search(r"(\d+) requests in", out)
+    return int(match.group(1)) if match else 0
 
 
 def requests_per_second(out: str) -> float:
@@ -284,7 +293,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--attempts", type=int, default=ATTEMPTS)
     parser.add_argument("--concurrency", type=int, default=CONCURRENCY)
-    parser.add_argument("--seconds", type=int, default=10, help="duration of each baseline run")
+    parser.add_argument("--seconds", type=int, default=15, help="duration of each wrk run")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
@@ -347,13 +356,12 @@ def main() -> None:
     try:
         base = f"http://127.0.0.1:{port}"
         d = f"{args.seconds}s"
-        bare_lua = wrk(
+        bare_lua, _ = wrk(
             ["-t", t, "-c", c, "-d", d, "-s", lua, base, "--", str(token_file), "/buy", t]
         )
-        bare_plain = wrk(["-t", t, "-c", c, "-d", d, base + "/"])
+        bare_plain, _ = wrk(["-t", t, "-c", c, "-d", d, base + "/"])
     finally:
         stop(bare)
-    # The Lua script stops each thread after its share, so this run is ~attempts requests.
     bare_rps = requests_per_second(bare_lua)
     plain_rps = requests_per_second(bare_plain)
 
@@ -375,14 +383,14 @@ def main() -> None:
         f"http://127.0.0.1:{port}/healthz",
     )
     try:
-        out = wrk(
+        out, _ = wrk(
             [
                 "-t",
                 t,
                 "-c",
                 c,
                 "-d",
-                "120s",
+                d,
                 "--latency",
                 "-s",
                 lua,
@@ -397,6 +405,7 @@ def main() -> None:
         stop(server)
     ours = parse_lua(out)
     ours_rps = requests_per_second(out)
+    attempts = completed(out)
     stock, sold, held, holds = asyncio.run(invariant(url, deal_id))
     taken = sold + held
     oversell = max(0, taken - stock) + max(0, ours.get("created", 0) - stock)
@@ -406,7 +415,8 @@ def main() -> None:
         else f"distributed (PostgreSQL + Redis, {workers} workers)"
     )
     print(
-        f"mode: {mode}; attempts={args.attempts} concurrency={args.concurrency} deal units={stock}"
+        f"mode: {mode}; distinct buyers={args.attempts} concurrency={args.concurrency} "
+        f"deal units={stock}; attempts in {args.seconds}s: {attempts}"
     )
     print(f"bare Starlette endpoint, wrk + Lua script : {bare_rps:10.0f} req/s")
     print(

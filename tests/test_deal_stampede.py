@@ -87,11 +87,26 @@ async def post_with_retry(
 async def _wave(
     client: httpx.AsyncClient, deal_id: int, buyers: list[Actor]
 ) -> list[httpx.Response]:
-    async def one(b: Actor) -> httpx.Response:
-        headers = {**b.headers, "Idempotency-Key": f"stampede-{uuid.uuid4().hex}"}
-        return await client.post(f"/api/v1/deals/{deal_id}/buy", headers=headers, json=buy_body())
+    """Every buyer at once: in-process all of them; over HTTP, 500 requests in flight.
 
-    return await asyncio.gather(*(one(b) for b in buyers))
+    Over HTTP a fresh client per wave (no half-closed pooled connection from an earlier
+    wave), capped at its pool size so httpx never queues thousands of requests itself.
+    """
+    if isinstance(client._transport, httpx.ASGITransport):
+        pool: Any = contextlib.nullcontext(client)
+        gate = asyncio.Semaphore(len(buyers))
+    else:
+        limits = httpx.Limits(max_connections=500, max_keepalive_connections=500)
+        pool = httpx.AsyncClient(base_url=client.base_url, limits=limits, timeout=60)
+        gate = asyncio.Semaphore(500)
+    async with pool as c:
+
+        async def one(b: Actor) -> httpx.Response:
+            headers = {**b.headers, "Idempotency-Key": f"stampede-{uuid.uuid4().hex}"}
+            async with gate:
+                return await post_with_retry(c, f"/api/v1/deals/{deal_id}/buy", headers, buy_body())
+
+        return await asyncio.gather(*(one(b) for b in buyers))
 
 
 async def _deal_row(db: Any, deal_id: int) -> tuple[int, int, int]:

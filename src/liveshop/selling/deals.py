@@ -164,8 +164,6 @@ async def buy(
         raise Problem(409, "not_sold_in_market", f"This deal is not offered in {data.market}.")
     if data.quantity > deal.per_buyer_limit:
         raise Problem(409, "buyer_limit_reached", f"At most {deal.per_buyer_limit} per buyer.")
-    if not await deal_locks.hold_units(session, deal_id=deal.id, quantity=data.quantity):
-        raise Problem(409, "sold_out", "Sold out — every unit is taken or held.")
     if not await deal_locks.count_buyer(
         session,
         deal_id=deal.id,
@@ -197,6 +195,10 @@ async def buy(
             }
         ],
     )
+    # Last, so the deal's row (every buyer's hot spot) stays locked only until the commit;
+    # if no unit is left the whole transaction, order included, rolls back.
+    if not await deal_locks.hold_units(session, deal_id=deal.id, quantity=data.quantity):
+        raise Problem(409, "sold_out", "Sold out — every unit is taken or held.")
     await deal_events.stock_changed(session, deal_id=deal.id)
     return order
 
