@@ -118,6 +118,18 @@ async def publish_done(
     show = await lock_show(uow.session, found.id)
     rows = await open_sessions(session=uow.session, show_id=show.id)
     if not rows:
+        # The monitor may have seen the stream vanish from /stat a moment before this hook
+        # arrived and closed the session as lost; nginx's own word is the better reason.
+        latest = (
+            await uow.session.execute(
+                select(StreamSession)
+                .where(StreamSession.show_id == show.id)
+                .order_by(StreamSession.id.desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+        if latest is not None and latest.end_reason == "lost":
+            latest.end_reason = "publish_done"
         return show
     # nginx names the publisher only by address; prefer the newest session from it.
     row = next((r for r in rows if r.client_addr == client_addr), rows[0])
