@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket
@@ -201,6 +202,16 @@ class _Session:
             case EnterGiveawayIn():
                 await self.enter_giveaway(message)
 
+    @contextlib.asynccontextmanager
+    async def _acting(self) -> AsyncIterator[tuple[UnitOfWork, User]]:
+        """A unit of work and the logged-in caller, for an action that writes."""
+        user_id = self._require_user()
+        async with UnitOfWork(db=self.hub.db, broker=self.hub.broker) as uow:
+            user = await uow.session.get(User, user_id)
+            if user is None:
+                raise room_service.Rejected("auth_required", "Log in to take part.")
+            yield uow, user
+
     def _require_user(self) -> int:
         if self.user_id is None:
             raise room_service.Rejected("auth_required", "Log in to take part.")
@@ -226,10 +237,7 @@ class _Session:
         )
         if wait is not None:
             raise room_service.Rejected("rate_limited", "You are sending messages too fast.", wait)
-        async with UnitOfWork(db=self.hub.db, broker=self.hub.broker) as uow:
-            user = await uow.session.get(User, user_id)
-            if user is None:
-                raise room_service.Rejected("auth_required", "Log in to take part.")
+        async with self._acting() as (uow, user):
             await room_service.post_chat(
                 uow=uow, store=self.hub.store, user=user, show_id=self.show_id, text=message.text
             )
@@ -239,11 +247,7 @@ class _Session:
         """Bids over the socket go through the same service as HTTP bids (and its audit)."""
         from liveshop.selling import auctions
 
-        user_id = self._require_user()
-        async with UnitOfWork(db=self.hub.db, broker=self.hub.broker) as uow:
-            user = await uow.session.get(User, user_id)
-            if user is None:
-                raise room_service.Rejected("auth_required", "Log in to take part.")
+        async with self._acting() as (uow, user):
             try:
                 bid = await auctions.place_bid(
                     session=uow.session,
@@ -263,11 +267,7 @@ class _Session:
     async def enter_giveaway(self, message: EnterGiveawayIn) -> None:
         from liveshop.selling import giveaways
 
-        user_id = self._require_user()
-        async with UnitOfWork(db=self.hub.db, broker=self.hub.broker) as uow:
-            user = await uow.session.get(User, user_id)
-            if user is None:
-                raise room_service.Rejected("auth_required", "Log in to take part.")
+        async with self._acting() as (uow, user):
             try:
                 await giveaways.enter(
                     session=uow.session, user=user, giveaway_id=message.giveaway_id
