@@ -30,6 +30,10 @@ from liveshop.settings import Settings, get_settings
 from liveshop.web.api import router as web_router
 from liveshop.web.pages import STATIC_DIR
 from liveshop.web.pages import router as page_router
+from liveshop.web.pages_admin import router as admin_pages
+from liveshop.web.pages_buyer import router as buyer_pages
+from liveshop.web.pages_seller import router as seller_pages
+from liveshop.web.pages_studio import router as studio_pages
 
 
 def create_app(settings: Settings | None = None, *, run_background: bool = True) -> FastAPI:
@@ -84,7 +88,8 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
     errors.install(app)
     app.include_router(api_router)
     app.include_router(web_router)
-    app.include_router(page_router)
+    for pages in (page_router, buyer_pages, studio_pages, seller_pages, admin_pages):
+        app.include_router(pages)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(ws_router)
 

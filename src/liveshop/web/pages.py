@@ -21,7 +21,7 @@ router = APIRouter(include_in_schema=False)
 MaybeCaller = Annotated[Caller | None, Depends(optional_caller)]
 
 
-def _render(
+def render(
     request: Request, caller: Caller | None, template: str, title: str, **extra: Any
 ) -> HTMLResponse:
     user = caller.user if caller else None
@@ -36,65 +36,65 @@ def _render(
     return templates.TemplateResponse(request, template, context)
 
 
-def _login_first(request: Request) -> RedirectResponse:
+def login_first(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
 
 @router.get("/", response_class=HTMLResponse)
 async def home(request: Request, caller: MaybeCaller) -> Response:
-    return _render(request, caller, "home.html", "Shop", q=request.query_params.get("q", ""))
+    return render(request, caller, "home.html", "Shop", q=request.query_params.get("q", ""))
 
 
 @router.get("/shows/{show_id}", response_class=HTMLResponse)
 async def live_room(request: Request, show_id: IdPath, caller: MaybeCaller) -> Response:
-    return _render(request, caller, "room.html", "Live room", show_id=show_id)
+    return render(request, caller, "room.html", "Live room", show_id=show_id)
 
 
 @router.get("/products/{product_id}", response_class=HTMLResponse)
 async def product_page(request: Request, product_id: IdPath, caller: MaybeCaller) -> Response:
-    return _render(request, caller, "product.html", "Product", product_id=product_id)
+    return render(request, caller, "product.html", "Product", product_id=product_id)
 
 
 @router.get("/cart", response_class=HTMLResponse)
 async def cart_page(request: Request, caller: MaybeCaller) -> Response:
     if caller is None:
-        return _login_first(request)
-    return _render(request, caller, "cart.html", "Cart")
+        return login_first(request)
+    return render(request, caller, "cart.html", "Cart")
 
 
 @router.get("/orders", response_class=HTMLResponse)
 async def orders_page(request: Request, caller: MaybeCaller) -> Response:
     if caller is None:
-        return _login_first(request)
-    return _render(request, caller, "orders.html", "Your orders")
+        return login_first(request)
+    return render(request, caller, "orders.html", "Your orders")
 
 
 @router.get("/login", response_class=HTMLResponse)
 async def login_page(request: Request, caller: MaybeCaller) -> Response:
-    return _render(request, caller, "auth.html", "Log in", mode="login")
+    return render(request, caller, "auth.html", "Log in", mode="login")
 
 
 @router.get("/signup", response_class=HTMLResponse)
 async def signup_page(request: Request, caller: MaybeCaller) -> Response:
-    return _render(request, caller, "auth.html", "Sign up", mode="signup")
+    return render(request, caller, "auth.html", "Sign up", mode="signup")
 
 
 @router.get("/studio/shows/{show_id}", response_class=HTMLResponse)
 async def studio(request: Request, show_id: IdPath, caller: MaybeCaller) -> Response:
     if caller is None:
-        return _login_first(request)
-    return _render(request, caller, "studio.html", "Creator studio", show_id=show_id)
+        return login_first(request)
+    return render(request, caller, "studio.html", "Creator studio", show_id=show_id)
 
 
 @router.get("/seller", response_class=HTMLResponse)
 async def seller_center(request: Request, caller: MaybeCaller) -> Response:
     if caller is None:
-        return _login_first(request)
-    return _render(request, caller, "seller.html", "Seller center")
+        return login_first(request)
+    return render(request, caller, "seller.html", "Seller center")
 
 
 @router.get("/admin", response_class=HTMLResponse)
 async def admin_page(request: Request, caller: MaybeCaller) -> Response:
     if caller is None:
-        return _login_first(request)
-    return _render(request, caller, "admin.html", "Admin")
+        return login_first(request)
+    return render(request, caller, "admin.html", "Admin")

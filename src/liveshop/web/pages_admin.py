@@ -1,0 +1,7 @@
+"""Operator pages: shop verification, the platform keyword list, users (roles, bans)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)

@@ -1,0 +1,267 @@
+"""Shared pieces of the browser tests: a real `liveshop serve`, Debian chromium, sign-ups."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from liveshop.db import create_oneoff_engine
+from liveshop.settings import Settings
+from tests.system import require
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+PASSWORD = "correct horse battery"
+ADDRESS = {"name": "Amy Buyer", "line1": "1 Briggate", "city": "Leeds", "postcode": "LS1 6HD"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    log: Path
+    rtmp: str | None = None
+
+
+@contextlib.asynccontextmanager
+async def serve(settings: Settings, tmp_path: Path, *, media: bool) -> AsyncIterator[Server]:
+    """`liveshop serve` as a child process (with its managed nginx when `media`)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "LIVESHOP_ENV": "development" if media else "test",
+        "LIVESHOP_LOG_JSON": "false",
+        "LIVESHOP_LOG_LEVEL": "WARNING",
+        "LIVESHOP_DATABASE_URL": settings.database_url,
+        "LIVESHOP_SECRET_KEY": settings.secret_key,
+        "LIVESHOP_BASE_URL": f"http://127.0.0.1:{port}",
+        "LIVESHOP_SWEEP_INTERVAL_SECONDS": "0.2",
+    }
+    env.pop("LIVESHOP_REDIS_URL", None)
+    if settings.redis_url:
+        env["LIVESHOP_REDIS_URL"] = settings.redis_url
+    if media:
+        env |= {
+            "LIVESHOP_RTMP_PORT": str(free_port()),
+            "LIVESHOP_MEDIA_HTTP_PORT": str(free_port()),
+            "LIVESHOP_MEDIA_DIR": str(tmp_path / "media"),
+            "LIVESHOP_MEDIA_RECONNECT_GRACE_SECONDS": "1",
+            "LIVESHOP_MEDIA_POLL_SECONDS": "0.5",
+        }
+    else:
+        env["LIVESHOP_MEDIA_ENABLED"] = "false"
+    log = tmp_path / "server.log"
+    with log.open("wb") as out:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            *("-m", "liveshop.cli", "serve", "--host", "127.0.0.1", "--port", str(port)),
+            "--no-migrate",
+            env=env,
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=url, timeout=5) as client:
+            deadline = time.monotonic() + 30
+            while True:
+                assert proc.returncode is None, "server exited\n" + log.read_text()
+                assert time.monotonic() < deadline, "server never came up\n" + log.read_text()
+                with contextlib.suppress(httpx.TransportError):
+                    status = (await client.get("/api/v1/media/status")).json()
+                    if status["available"] or not media:
+                        break
+                await asyncio.sleep(0.1)
+        yield Server(url, log, status["rtmp_url"] if media else None)
+    finally:
+        for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+            if proc.returncode is not None:
+                break
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, sig)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(proc.wait(), wait)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+@contextlib.asynccontextmanager
+async def browser() -> AsyncIterator[Any]:
+    require(CHROMIUM, "the web tests drive Debian's chromium with Playwright")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        b = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            await b.close()
+
+
+async def db_exec(database_url: str, stmt: Any) -> None:
+    engine = create_oneoff_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(stmt)
+    finally:
+        await engine.dispose()
+
+
+@dataclass
+class Seller:
+    token: str
+    email: str
+    shop: dict[str, Any]
+    products: list[dict[str, Any]]
+    show: dict[str, Any]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+async def seller_with_show(url: str, n_products: int = 1, pin: int = 0) -> Seller:
+    """A seller-creator with a UK shop, products and a scheduled show selling them."""
+    email = f"seller-{uuid.uuid4().hex[:6]}@example.com"
+    async with httpx.AsyncClient(base_url=url, timeout=10) as api:
+        r = await api.post(
+            "/api/v1/auth/signup",
+            json={
+                "email": email,
+                "password": PASSWORD,
+                "display_name": "Leeds Loungewear",
+                "market": "UK",
+                "roles": ["seller", "creator"],
+            },
+        )
+        assert r.status_code == 201, r.text
+        token = r.json()["token"]
+        api.cookies.clear()
+        auth = {"Authorization": f"Bearer {token}"}
+        shop = (
+            await api.post(
+                "/api/v1/shops", headers=auth, json={"name": "Leeds Loungewear", "market": "UK"}
+            )
+        ).json()
+        products = []
+        names = ["Cloud hoodie", "Lounge joggers", "Fleece socks", "Knit beanie", "Robe"]
+        for i in range(n_products):
+            title = names[i % len(names)] + ("" if i < len(names) else f" {i}")
+            r = await api.post(
+                f"/api/v1/shops/{shop['id']}/products",
+                headers=auth,
+                json={
+                    "title": title,
+                    "status": "active",
+                    "images": [f"/img/placeholder.svg?t={title.replace(' ', '+')}&c=%23335577"],
+                    "variants": [
+                        {
+                            "sku": f"SKU-{uuid.uuid4().hex[:10]}",
+                            "stock": 10,
+                            "prices": [{"market": "UK", "currency": "GBP", "amount": 1999 + i}],
+                        }
+                    ],
+                },
+            )
+            assert r.status_code == 201, r.text
+            products.append(r.json())
+        r = await api.post(
+            "/api/v1/shows",
+            headers=auth,
+            json={
+                "title": "Cosy night in",
+                "starts_at": "2030-01-01T18:00:00Z",
+                "markets": ["UK"],
+                "shop_id": shop["id"],
+                "product_ids": [p["id"] for p in products],
+            },
+        )
+        assert r.status_code == 201, r.text
+        show = r.json()
+        for p in products[:pin]:
+            r = await api.post(
+                f"/api/v1/shows/{show['id']}/pins", headers=auth, json={"product_id": p["id"]}
+            )
+            assert r.status_code == 201, r.text
+    return Seller(token, email, shop, products, show)
+
+
+async def logged_in(b: Any, url: str, email: str, viewport: dict[str, int] = DESKTOP) -> Any:
+    """A browser context holding a session cookie for `email`."""
+    ctx = await b.new_context(base_url=url, viewport=viewport)
+    r = await ctx.request.post(
+        f"{url}/api/v1/auth/login", data={"email": email, "password": PASSWORD}
+    )
+    assert r.ok, await r.text()
+    return ctx
+
+
+async def new_buyer(b: Any, url: str, market: str = "UK", **kw: Any) -> tuple[Any, str]:
+    email = f"buyer-{uuid.uuid4().hex[:6]}@example.com"
+    ctx = await b.new_context(base_url=url, viewport=kw.get("viewport", DESKTOP))
+    r = await ctx.request.post(
+        f"{url}/api/v1/auth/signup",
+        data={
+            "email": email,
+            "password": PASSWORD,
+            "display_name": email.split("@")[0],
+            "market": market,
+            "roles": ["buyer"],
+        },
+    )
+    assert r.status == 201, await r.text()
+    return ctx, email
+
+
+async def pay_in_dialog(page: Any) -> None:
+    dialog = page.locator("#buy-dialog")
+    await dialog.wait_for(state="visible")
+    for name, value in ADDRESS.items():
+        await dialog.get_by_label(
+            {"name": "Full name", "line1": "Address"}.get(name, name.title()), exact=True
+        ).fill(value)
+    await dialog.get_by_label("Card number").fill("4242 4242 4242 4242")
+    await dialog.get_by_role("button", name="Pay").click()
+
+
+def ffmpeg_push(ffmpeg: str, url: str, seconds: int) -> list[str]:
+    return [
+        ffmpeg,
+        *("-hide_banner", "-loglevel", "error", "-re"),
+        *("-f", "lavfi", "-i", "testsrc=size=640x360:rate=25"),
+        *("-f", "lavfi", "-i", "sine=frequency=440", "-t", str(seconds)),
+        *("-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-g", "25"),
+        *("-c:a", "aac", "-f", "flv", url),
+    ]
