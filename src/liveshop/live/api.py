@@ -63,8 +63,9 @@ async def list_shows(
     page: PageDep,
     status_: Annotated[list[StatusFilter] | None, Query(alias="status")] = None,
     host_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    shop_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> list[ShowPublic]:
-    """Live and upcoming shows by default, soonest first."""
+    """Live and upcoming shows by default, soonest first; filter by host or shop."""
     statuses: list[str] = [str(s) for s in status_] if status_ else service.ACTIVE
     rows = await service.list_(
         session=uow.session,
@@ -72,6 +73,7 @@ async def list_shows(
         limit=page.limit,
         offset=page.offset,
         host_id=host_id,
+        shop_id=shop_id,
     )
     return [await show_public(uow.session, s) for s in rows]
 

@@ -111,10 +111,13 @@ async def list_(
     limit: int,
     offset: int,
     host_id: int | None = None,
+    shop_id: int | None = None,
 ) -> list[Show]:
     stmt = select(Show).where(Show.status.in_(statuses))
     if host_id is not None:
         stmt = stmt.where(Show.host_id == host_id)
+    if shop_id is not None:
+        stmt = stmt.where(Show.shop_id == shop_id)
     stmt = stmt.order_by(Show.starts_at, Show.id)
     return list((await session.execute(stmt.limit(limit).offset(offset))).scalars())
 

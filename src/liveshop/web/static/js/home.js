@@ -2,8 +2,23 @@ import { $, api, el, market, priceIn, when } from "./common.js";
 
 const showItem = (s) => el("li", { class: "show" },
   el("a", { href: `/shows/${s.id}` }, el("strong", { text: s.title })),
-  el("span", { class: "muted", text: ` by ${s.host_name} · ` }),
+  el("span", { class: "muted" }, " by ", el("a", { href: `/creators/${s.host_id}`, text: s.host_name }), " · "),
   s.status === "live" ? el("span", { class: "badge live", text: "LIVE" }) : when(s.starts_at));
+
+// Multi-brand events still running or coming up; the section stays hidden when there are none.
+const eventItem = (e) => {
+  const shops = e.shop_ids.length;
+  return el("li", { class: "card event-card" },
+    el("a", { href: `/events/${encodeURIComponent(e.slug)}`, class: "title", text: e.title }),
+    el("span", { class: "muted" }, when(e.starts_at), " – ", when(e.ends_at)),
+    el("span", { class: "muted", text: `${e.shows.length} show${e.shows.length === 1 ? "" : "s"} from ${shops} shop${shops === 1 ? "" : "s"}` }));
+};
+
+async function loadEvents() {
+  const events = (await api("/events?limit=20")).filter((e) => Date.parse(e.ends_at) > Date.now());
+  $("#events").replaceChildren(...events.map(eventItem));
+  $("#events-section").hidden = !events.length;
+}
 
 async function load() {
   const q = new URLSearchParams(location.search).get("q") || "";
@@ -26,3 +41,4 @@ async function load() {
   if (!products.items.length) $("#products").append(el("li", { text: "No products found." }));
 }
 load();
+loadEvents().catch(() => {});

@@ -1,4 +1,5 @@
 import { $, api, buyDialog, el, market, priceIn, toast } from "./common.js";
+import { followButton } from "./follow.js";
 
 const id = $("#product").dataset.product;
 let product;
@@ -12,8 +13,25 @@ function show() {
   for (const b of [$("#p-cart"), $("#p-buy")]) if (b) b.disabled = !price || !v.available;
 }
 
+// Who sells it, with a link to the shop page and a follow button.
+async function loadShop() {
+  const shop = await api(`/shops/${product.shop_id}`);
+  const link = $("#p-shop-link");
+  link.href = `/shops/${shop.id}`;
+  link.textContent = shop.name;
+  $("#p-shop-verified").hidden = shop.verification !== "verified";
+  $("#p-shop").hidden = false;
+  await followButton($("#follow"), "shop", shop.id, shop.name);
+}
+
 async function load() {
-  product = await api(`/products/${id}`);
+  try {
+    product = await api(`/products/${id}`);
+  } catch (e) {
+    $("#p-title").textContent = "Product not found";
+    $("#p-msg").textContent = e.message;
+    return;
+  }
   document.title = `${product.title} · Liveshop`;
   $("#p-title").textContent = product.title;
   $("#p-desc").textContent = product.description;
@@ -21,6 +39,7 @@ async function load() {
   $("#p-variant").replaceChildren(...product.variants.map((v) => el("option", { value: v.id, text: v.option_values.join(" / ") || v.sku })));
   $("#p-variant").onchange = show;
   show();
+  loadShop().catch(() => {});
 }
 
 $("#p-cart")?.addEventListener("click", async () => {
