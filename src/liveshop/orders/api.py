@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import JSONResponse
@@ -25,9 +25,11 @@ from liveshop.orders.schemas import (
     ReturnDecision,
     ReturnPublic,
     ShipIn,
+    ShopReturnPublic,
     event_public,
     order_public,
     return_public,
+    shop_return_public,
 )
 from liveshop.selling import pricing
 from liveshop.settings import Settings
@@ -261,6 +263,29 @@ async def request_return(
 async def list_returns(order_id: IdPath, user: CurrentUser, uow: Uow) -> list[ReturnPublic]:
     order, rows = await returns.list_for_order(session=uow.session, viewer=user, order_id=order_id)
     return [return_public(order, r) for r in rows]
+
+
+@router.get("/shops/{shop_id}/returns")
+async def shop_returns(
+    shop_id: IdPath,
+    user: CurrentUser,
+    uow: Uow,
+    page: PageDep,
+    status_: Annotated[
+        Literal["requested", "approved", "declined"] | None, Query(alias="status")
+    ] = None,
+) -> Paginated[ShopReturnPublic]:
+    """Return requests on the shop's orders, newest first (the seller's returns inbox)."""
+    rows, total = await returns.list_for_shop(
+        session=uow.session,
+        actor=user,
+        shop_id=shop_id,
+        status=status_,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    items = [shop_return_public(order, ret) for ret, order in rows]
+    return Paginated[ShopReturnPublic](**paginated(items, total, page))
 
 
 @router.post("/returns/{return_id}/approve")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from liveshop.accounts.models import User
 from liveshop.catalog import locks as stock
+from liveshop.catalog import service as catalog
 from liveshop.db import utcnow
 from liveshop.errors import Problem, not_found
 from liveshop.markets import service as markets
@@ -128,3 +130,34 @@ async def list_for_order(
         select(ReturnRequest).where(ReturnRequest.order_id == order_id).order_by(ReturnRequest.id)
     )
     return order, list(rows.scalars())
+
+
+async def list_for_shop(
+    *,
+    session: AsyncSession,
+    actor: User,
+    shop_id: int,
+    status: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[tuple[ReturnRequest, Order]], int]:
+    """Return requests on a shop's orders, newest first; only the shop's sellers may look."""
+    await catalog.check_member(session=session, user=actor, shop_id=shop_id)
+    cond = [Order.shop_id == shop_id]
+    if status:
+        cond.append(ReturnRequest.status == status)
+    joined = select(ReturnRequest, Order).join(Order, Order.id == ReturnRequest.order_id)
+    count = (
+        select(func.count())
+        .select_from(ReturnRequest)
+        .join(Order, Order.id == ReturnRequest.order_id)
+    )
+    total = (await session.execute(count.where(*cond))).scalar_one()
+    rows = await session.execute(
+        joined.where(*cond)
+        .options(selectinload(Order.lines))
+        .order_by(ReturnRequest.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [(ret, order) for ret, order in rows], total

@@ -168,6 +168,23 @@ class ReturnPublic(BaseModel):
     decided_at: datetime | None
 
 
+class ReturnItemPublic(BaseModel):
+    line_id: int
+    title: str
+    sku: str
+    quantity: int
+
+
+class ShopReturnPublic(ReturnPublic):
+    """A return as the seller lists it: with what is coming back and where the order stands."""
+
+    order_status: str
+    order_total: MoneyPublic
+    refunded_total: MoneyPublic
+    buyer_name: str
+    items: list[ReturnItemPublic]
+
+
 def _money(order: Order, amount: int) -> MoneyPublic:
     return MoneyPublic.of(amount, order.currency, LOCALES[order.market_code])
 
@@ -234,3 +251,25 @@ def return_public(order: Order, ret: ReturnRequest) -> ReturnPublic:
 
 def event_public(event: OrderEvent) -> OrderEventPublic:
     return OrderEventPublic.model_validate(event)
+
+
+def shop_return_public(order: Order, ret: ReturnRequest) -> ShopReturnPublic:
+    by_id = {ln.id: ln for ln in order.lines}
+    items = [
+        ReturnItemPublic(
+            line_id=item["line_id"],
+            title=by_id[item["line_id"]].title,
+            sku=by_id[item["line_id"]].sku,
+            quantity=item["quantity"],
+        )
+        for item in ret.lines
+        if item["line_id"] in by_id
+    ]
+    return ShopReturnPublic(
+        **return_public(order, ret).model_dump(),
+        order_status=order.status,
+        order_total=_money(order, order.total),
+        refunded_total=_money(order, order.refunded_total),
+        buyer_name=str(order.address.get("name", "")),
+        items=items,
+    )

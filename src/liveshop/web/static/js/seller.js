@@ -1,4 +1,5 @@
 import { $, api, el, when } from "./common.js";
+import { chooseShop, rememberShop } from "./seller_common.js";
 
 async function orders() {
   const shop = $("#shop").value;
@@ -29,8 +30,10 @@ async function orders() {
 
 async function load() {
   const shops = await api("/me/shops");
-  $("#shop").replaceChildren(...shops.map((s) => el("option", { value: s.id, text: s.name })));
-  $("#shop").onchange = orders;
+  $("#no-shop").hidden = shops.length > 0;
+  const chosen = chooseShop(shops);
+  $("#shop").replaceChildren(...shops.map((s) => el("option", { value: s.id, text: s.name, selected: s.id === chosen?.id })));
+  $("#shop").onchange = () => { rememberShop($("#shop").value); orders(); };
   orders();
 }
 load();
