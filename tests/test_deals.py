@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 from sqlalchemy import select, update
 
@@ -96,3 +98,56 @@ async def test_only_the_host_opens_deals_on_the_shows_products(
         f"/api/v1/shows/{show['id']}/deals", headers=seller.headers, json=bad_countdown
     )
     assert r.status_code == 422
+
+
+def _edge_answers(text: str) -> float:
+    line = next(x for x in text.splitlines() if x.startswith("liveshop_deal_edge_sold_out_total"))
+    return float(line.split()[-1])
+
+
+async def test_a_sold_out_deal_is_answered_early_but_winners_still_replay(
+    api: Api, client: httpx.AsyncClient
+) -> None:
+    """Once nothing is left, "sold out" comes from the edge (selling/edge.py) without the
+    full path; a buyer the gate let through still gets their own answer back on a retry,
+    and a unit that comes back is buyable again."""
+    app = client._transport.app  # type: ignore[attr-defined]
+    _, _, deal = await show_with_deal(api, client, stock=2, limit=1)
+    await open_now(app.state.db, deal["id"])
+    url = f"/api/v1/deals/{deal['id']}/buy"
+    winners = [await api.user("buyer") for _ in range(2)]
+    firsts = []
+    for i, w in enumerate(winners):
+        r = await client.post(
+            url, headers={**w.headers, "Idempotency-Key": f"winner-{i}"}, json=buy_body()
+        )
+        assert r.status_code == 201, r.text
+        firsts.append(r.json())
+
+    before = _edge_answers((await client.get("/metrics")).text)
+    late = [await api.user("buyer") for _ in range(3)]
+    for i, buyer in enumerate(late):
+        r = await client.post(
+            url, headers={**buyer.headers, "Idempotency-Key": f"latecomer-{i}"}, json=buy_body()
+        )
+        assert r.status_code == 409 and r.json()["code"] == "sold_out", r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+    assert _edge_answers((await client.get("/metrics")).text) == before + 3
+
+    # The winner's retry (same token, same key) replays the order instead of "sold out".
+    retry = await client.post(
+        url, headers={**winners[0].headers, "Idempotency-Key": "winner-0"}, json=buy_body()
+    )
+    assert retry.status_code == 201 and retry.json() == firsts[0]
+
+    # A cancelled order gives its unit back to the deal: the edge lets buyers through again.
+    r = await client.post(f"/api/v1/orders/{firsts[1]['id']}/cancel", headers=winners[1].headers)
+    assert r.status_code == 200, r.text
+    for _ in range(50):  # a worker's view of the gate may be up to 0.1 s old
+        r = await client.post(
+            url, headers={**late[0].headers, "Idempotency-Key": "second-chance"}, json=buy_body()
+        )
+        if r.status_code != 409:
+            break
+        await asyncio.sleep(0.05)
+    assert r.status_code == 201, r.text

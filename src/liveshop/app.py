@@ -25,6 +25,7 @@ from liveshop.middleware import BodyLimit, Metrics
 from liveshop.orders.tasks import run_sweeper
 from liveshop.payments.sandbox import SandboxProvider
 from liveshop.selling import gate as gates
+from liveshop.selling.edge import SoldOutEdge
 from liveshop.selling.promo_tasks import run_promo_tasks
 from liveshop.settings import Settings, get_settings
 from liveshop.web.api import router as web_router
@@ -123,4 +124,6 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(Metrics)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    # Outermost: a stampede's "sold out" skips everything else (selling/edge.py).
+    app.add_middleware(SoldOutEdge, max_bytes=settings.max_body_bytes)
     return app

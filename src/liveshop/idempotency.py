@@ -84,8 +84,13 @@ async def run_once(
     scope: str,
     body: Any,
     work: Callable[[], Awaitable[Outcome]],
+    last: Callable[[], Awaitable[None]] | None = None,
 ) -> Outcome:
-    """Run `work` once per (user, key) and commit; replays return the first outcome."""
+    """Run `work` once per (user, key) and commit; replays return the first outcome.
+
+    `last` runs after the outcome is written, right before the commit: the place for a
+    statement that locks a hot row, so that the lock is held as briefly as possible.
+    """
     session = uow.session
     digest = _hash(body)
     stmt = select(IdempotencyRecord).where(
@@ -108,6 +113,9 @@ async def run_once(
 
     status, response = await work()
     record.status_code, record.response = status, response
+    if last is not None:
+        await session.flush()
+        await last()
     await uow.commit()
     return status, response
 

@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse
 
-from liveshop.deps import CurrentUser, IdPath, Uow
+from liveshop.deps import Caller, CurrentUser, IdPath, Uow, current_caller
 from liveshop.errors import problem_response
 from liveshop.idempotency import finished, idempotency_key, run_once
+from liveshop.orders.models import Order
 from liveshop.orders.schemas import order_public
 from liveshop.selling import deals, gate, pricing
 from liveshop.selling.deal_events import DealPublic
@@ -17,6 +18,7 @@ from liveshop.selling.schemas import DealBuy, DealCreate
 
 router = APIRouter(tags=["selling"])
 IdemKey = Annotated[str | None, Depends(idempotency_key)]
+Buyer = Annotated[Caller, Depends(current_caller)]
 
 
 @router.post("/shows/{show_id}/deals", status_code=status.HTTP_201_CREATED)
@@ -47,14 +49,20 @@ async def get_deal(deal_id: IdPath, uow: Uow) -> DealPublic:
     responses={409: {"description": "Sold out, not open, ended, or over the per-buyer limit"}},
 )
 async def buy_deal(
-    deal_id: IdPath, data: DealBuy, request: Request, user: CurrentUser, uow: Uow, key: IdemKey
+    deal_id: IdPath, data: DealBuy, request: Request, caller: Buyer, uow: Uow, key: IdemKey
 ) -> JSONResponse:
-    """Hold deal units, place a pending order. With an Idempotency-Key a retry never re-holds."""
+    """Hold deal units, place a pending order. With an Idempotency-Key a retry never re-holds.
+
+    Once a deal is sold out, selling/edge.py answers most of this before it gets here.
+    """
+    user = caller.user
     settings = request.app.state.settings
     worked = held = False
 
+    order: Order | None = None
+
     async def work() -> tuple[int, object]:
-        nonlocal worked
+        nonlocal order
         order = await deals.buy(
             session=uow.session,
             buyer=user,
@@ -62,35 +70,43 @@ async def buy_deal(
             data=data,
             hold_minutes=settings.deal_hold_minutes,
         )
-        await pricing.apply_coupons(
-            session=uow.session,
-            buyer=user,
-            orders=[order],
-            codes=data.coupons,
-            show_id=order.source.get("show_id"),
-        )
-        worked = True
+        if data.coupons:  # else nothing changes: a deal line keeps its price (pricing.py, 1.)
+            await pricing.apply_coupons(
+                session=uow.session,
+                buyer=user,
+                orders=[order],
+                codes=data.coupons,
+                show_id=order.source.get("show_id"),
+            )
         return 201, order_public(order).model_dump(mode="json")
+
+    async def last() -> None:
+        nonlocal worked
+        assert order is not None
+        await deals.take_units(session=uow.session, order=order, quantity=data.quantity)
+        worked = True
 
     if key is not None:
         replay = await finished(uow, user_id=user.id, key=key)
         if replay is not None:  # answered before the gate, which may say "sold out" by now
             return JSONResponse(replay[1], status_code=replay[0])
 
-    async def load_left() -> int:
-        return await deals.units_left(session=uow.session, deal_id=deal_id)
+    async def load_left() -> tuple[int, bool]:
+        return await deals.gate_state(session=uow.session, deal_id=deal_id)
 
-    took = await gate.current().try_take(deal_id, data.quantity, load_left)
+    who = gate.attempt(caller.token, key)
+    took = await gate.current().try_take(deal_id, data.quantity, load_left, who)
     if took is False:
         return problem_response(409, "sold_out", "Sold out — every unit is taken or held.")
     try:
         if key is None:
             status_code, payload = await work()
+            await last()
             await uow.commit()
         else:
             body = {"deal_id": deal_id, **data.model_dump(mode="json")}
             status_code, payload = await run_once(
-                uow, user_id=user.id, key=key, scope="deal_buy", body=body, work=work
+                uow, user_id=user.id, key=key, scope="deal_buy", body=body, work=work, last=last
             )
         held = worked  # committed, and by us rather than a concurrent retry
     finally:

@@ -81,10 +81,16 @@ async def _deal(session: AsyncSession, deal_id: int) -> tuple[int, int, int]:
 
 async def stock_changed(session: AsyncSession, *, deal_id: int) -> None:
     """Tell the room how many units are left (and when none are)."""
-    from liveshop.live.events import send_room_event  # the room module types these events
+
+    show_id, left, _ = await _deal(session, deal_id)
+    units_left(session, show_id=show_id, deal_id=deal_id, left=left)
+
+
+def units_left(session: AsyncSession, *, show_id: int, deal_id: int, left: int) -> None:
+    """Tell the room, after commit, that `left` units of the deal are left."""
+    from liveshop.live.events import send_room_event
 
     uow = of(session)
-    show_id, left, _ = await _deal(session, deal_id)
     send_room_event(uow, show_id, DealStockEvent(deal_id=deal_id, left=left))
     if left == 0:
         send_room_event(uow, show_id, DealSoldOutEvent(deal_id=deal_id))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liveshop.accounts.models import Role, User
@@ -24,7 +24,7 @@ from liveshop.live.models import ShowProduct, ShowStatus
 from liveshop.markets.money import format_money
 from liveshop.markets.seed import LOCALES, MARKETS
 from liveshop.orders import service as orders
-from liveshop.orders.models import Order
+from liveshop.orders.models import Hold, Order
 from liveshop.selling import deal_events
 from liveshop.selling import locks as deal_locks
 from liveshop.selling.deal_events import (
@@ -131,9 +131,11 @@ async def list_for_show(*, session: AsyncSession, show_id: int) -> list[FlashDea
     return list((await session.execute(stmt)).scalars())
 
 
-async def units_left(*, session: AsyncSession, deal_id: int) -> int:
+async def gate_state(*, session: AsyncSession, deal_id: int) -> tuple[int, bool]:
+    """What the sold-out gate starts from: units left, and whether no unit was ever held."""
     deal = await get(session=session, deal_id=deal_id)
-    return max(deal.stock - deal.sold - deal.held, 0)
+    held_before = await session.scalar(select(exists().where(Hold.deal_id == deal_id)))
+    return max(deal.stock - deal.sold - deal.held, 0), not held_before
 
 
 def _check_window(deal: FlashDeal) -> None:
@@ -156,7 +158,7 @@ def _check_window(deal: FlashDeal) -> None:
 async def buy(
     *, session: AsyncSession, buyer: User, deal_id: int, data: DealBuy, hold_minutes: float
 ) -> Order:
-    """Hold units at the deal price and place a pending order; pay within the hold time."""
+    """Place a pending order at the deal price; `take_units` then holds the units."""
     deal = await get(session=session, deal_id=deal_id)
     _check_window(deal)
     price = deal.prices.get(data.market)
@@ -175,7 +177,7 @@ async def buy(
     variant = await catalog.get_variant(session=session, variant_id=deal.variant_id)
     regular = next((p.amount for p in variant.prices if p.market_code == data.market), price)
     show = await shows.get(session=session, show_id=deal.show_id)
-    order = await orders.place_reserved(
+    return await orders.place_reserved(
         session=session,
         buyer=buyer,
         market_code=data.market,
@@ -195,12 +197,19 @@ async def buy(
             }
         ],
     )
-    # Last, so the deal's row (every buyer's hot spot) stays locked only until the commit;
-    # if no unit is left the whole transaction, order included, rolls back.
-    if not await deal_locks.hold_units(session, deal_id=deal.id, quantity=data.quantity):
+
+
+async def take_units(*, session: AsyncSession, order: Order, quantity: int) -> None:
+    """The last step of a deal purchase: hold the units on the deal's row, or roll back.
+
+    Every buyer of the deal updates this one row, so it stays locked from here to the commit:
+    call it after every other statement of the transaction, the response included.
+    """
+    deal_id, show_id = order.source["deal_id"], order.source["show_id"]
+    left = await deal_locks.hold_units(session, deal_id=deal_id, quantity=quantity)
+    if left is None:
         raise Problem(409, "sold_out", "Sold out — every unit is taken or held.")
-    await deal_events.stock_changed(session, deal_id=deal.id)
-    return order
+    deal_events.units_left(session, show_id=show_id, deal_id=deal_id, left=left)
 
 
 # --- the clock: open after the countdown, end after the duration --------------------------

@@ -5,40 +5,87 @@ The gate only ever says "no" early: a "yes" still goes through the database's co
 UPDATE, which is the source of truth. In distributed mode the counter lives in Redis (one
 atomic Lua script), shared by every worker; without Redis it is a per-process counter.
 If Redis is unreachable the gate answers "don't know" and the database path decides.
+
+The gate also remembers which attempts it let through (a digest of the caller's token and
+Idempotency-Key). That is what lets the edge (selling/edge.py) answer "sold out" before any
+other work without breaking idempotent retries: a retry of an admitted attempt always takes
+the full path, where it replays its original answer; any other attempt on an exhausted deal
+could only be refused. The memory is only trusted
+when it is complete, i.e. it started with the deal before any unit was held; a counter
+rebuilt after Redis lost it (or after a process restart) switches the edge off for the deal.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import time
+import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
-Loader = Callable[[], Awaitable[int]]
+# Units left, and whether the deal is pristine (no unit was ever held).
+Loader = Callable[[], Awaitable[tuple[int, bool]]]
+DAY = 86_400
 
-# KEYS[1] = counter; ARGV[1] = units wanted. -2: not initialised, -1: not enough left.
+# KEYS: counter, admitted list. ARGV: units wanted, who.
+# -2: not initialised, -1: not enough left, else units left after taking.
 _TAKE = """
 local left = redis.call('GET', KEYS[1])
 if not left then return -2 end
 if tonumber(left) < tonumber(ARGV[1]) then return -1 end
+if redis.call('RPUSH', KEYS[2], ARGV[2]) == 1 then redis.call('EXPIRE', KEYS[2], 86400) end
 return redis.call('DECRBY', KEYS[1], ARGV[1])
 """
 _GIVE = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCRBY', KEYS[1], ARGV[1]) end
 return -2
 """
+# KEYS: counter, admitted list, generation. ARGV: units left, generation ('' = incomplete).
+# NX keeps the first of several racing initialisers; only that one resets the memory.
+_INIT = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', 86400) then
+  redis.call('DEL', KEYS[2])
+  if ARGV[2] ~= '' then redis.call('SET', KEYS[3], ARGV[2], 'EX', 86400)
+  else redis.call('DEL', KEYS[3]) end
+end
+return 1
+"""
+# KEYS: counter, admitted list, generation. ARGV: first unseen index, the generation seen.
+_VIEW = """
+local left = redis.call('GET', KEYS[1])
+local gen = redis.call('GET', KEYS[3])
+local new = {}
+if gen then
+  local from = 0
+  if gen == ARGV[2] then from = tonumber(ARGV[1]) end
+  new = redis.call('LRANGE', KEYS[2], from, -1)
+end
+return {left or false, gen or false, new}
+"""
+
+
+def attempt(token: str, key: str | None) -> str:
+    """Who is buying, as the gate remembers it: the caller's token with the request's key."""
+    return hashlib.sha256(f"{token}\n{key or ''}".encode()).hexdigest()
 
 
 class DealGate(Protocol):
-    async def try_take(self, deal_id: int, quantity: int, load: Loader) -> bool | None:
+    async def try_take(self, deal_id: int, quantity: int, load: Loader, who: str) -> bool | None:
         """True: go on to the database. False: sold out. None: unknown, ask the database."""
         ...
 
     async def give_back(self, deal_id: int, quantity: int) -> None: ...
+
+    async def surely_sold_out(self, deal_id: int, who: str) -> bool:
+        """True only when certain that nothing is left and `who` was never let through."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -46,58 +93,142 @@ class DealGate(Protocol):
 class LocalGate:
     def __init__(self) -> None:
         self._left: dict[int, int] = {}
+        self._admitted: dict[int, set[str]] = {}
+        self._complete: set[int] = set()
         self._lock = asyncio.Lock()
 
-    async def try_take(self, deal_id: int, quantity: int, load: Loader) -> bool | None:
+    async def try_take(self, deal_id: int, quantity: int, load: Loader, who: str) -> bool | None:
         if deal_id not in self._left:
             async with self._lock:
                 if deal_id not in self._left:
-                    self._left[deal_id] = await load()
+                    left, pristine = await load()
+                    self._admitted[deal_id] = set()
+                    if pristine:
+                        self._complete.add(deal_id)
+                    self._left[deal_id] = left
         if self._left[deal_id] < quantity:
             return False
         self._left[deal_id] -= quantity
+        self._admitted[deal_id].add(who)
         return True
 
     async def give_back(self, deal_id: int, quantity: int) -> None:
         if deal_id in self._left:
             self._left[deal_id] += quantity
 
+    async def surely_sold_out(self, deal_id: int, who: str) -> bool:
+        return (
+            deal_id in self._complete
+            and self._left[deal_id] <= 0
+            and who not in self._admitted[deal_id]
+        )
+
     async def close(self) -> None:
         self._left.clear()
+        self._admitted.clear()
+        self._complete.clear()
+
+
+@dataclass
+class _View:
+    """One process's recent copy of a deal's counter and admitted callers."""
+
+    left: int | None = None
+    generation: bytes = b""
+    admitted: set[bytes] = field(default_factory=set)
+    next_index: int = 0  # the admitted list may repeat a caller; this counts its entries
+    fetched_at: float = float("-inf")
+    refreshing: bool = False
 
 
 class RedisGate:
+    # How stale a process's view may be. Staleness only ever sends a request down the full
+    # path, or tells a caller "sold out" up to this long after a unit came back.
+    VIEW_SECONDS = 0.1
+
     def __init__(self, url: str) -> None:
         # Short timeouts: a dead Redis must cost milliseconds, then the database decides.
         self.redis = aioredis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
         self._take = self.redis.register_script(_TAKE)
         self._give = self.redis.register_script(_GIVE)
+        self._init = self.redis.register_script(_INIT)
+        self._view = self.redis.register_script(_VIEW)
+        self._views: dict[int, _View] = {}
+
+    @staticmethod
+    def keys(deal_id: int) -> list[str]:
+        prefix = f"liveshop:deal:{deal_id}"
+        return [f"{prefix}:left", f"{prefix}:admitted", f"{prefix}:generation"]
 
     @staticmethod
     def key(deal_id: int) -> str:
-        return f"liveshop:deal:{deal_id}:left"
+        return RedisGate.keys(deal_id)[0]
 
-    async def try_take(self, deal_id: int, quantity: int, load: Loader) -> bool | None:
-        key = self.key(deal_id)
+    async def try_take(self, deal_id: int, quantity: int, load: Loader, who: str) -> bool | None:
+        keys = self.keys(deal_id)
         try:
-            result = int(await self._take(keys=[key], args=[quantity]))
+            result = int(await self._take(keys=keys[:2], args=[quantity, who]))
             if result == -2:
-                # Missing after a restart (Redis keeps nothing on disk) or never set: rebuild
-                # from the database; NX keeps the first of several racing initialisers.
-                await self.redis.set(key, await load(), nx=True, ex=86_400)
-                result = int(await self._take(keys=[key], args=[quantity]))
+                # Missing after a restart (Redis keeps nothing on disk) or never set.
+                left, pristine = await load()
+                generation = uuid.uuid4().hex if pristine else ""
+                await self._init(keys=keys, args=[left, generation])
+                result = int(await self._take(keys=keys[:2], args=[quantity, who]))
         except (TimeoutError, RedisError, OSError) as exc:
             log.warning("deal gate unavailable, using the database path: %s", exc)
             return None
+        if result <= 0:  # it just ran out: this process's next look should be a fresh one
+            self._stale(deal_id)
         return result >= 0
 
     async def give_back(self, deal_id: int, quantity: int) -> None:
+        self._stale(deal_id)
         try:
             await self._give(keys=[self.key(deal_id)], args=[quantity])
         except (TimeoutError, RedisError, OSError) as exc:
             log.warning("deal gate unavailable for give-back: %s", exc)
 
+    def _stale(self, deal_id: int) -> None:
+        # Keep the object (and its refreshing flag): replacing it would let every request
+        # start its own refresh.
+        if (view := self._views.get(deal_id)) is not None:
+            view.fetched_at = float("-inf")
+
+    async def surely_sold_out(self, deal_id: int, who: str) -> bool:
+        view = self._views.get(deal_id)
+        if view is None:
+            view = self._views[deal_id] = _View()
+        if not view.refreshing and time.monotonic() - view.fetched_at > self.VIEW_SECONDS:
+            await self._refresh(deal_id, view)
+        return (
+            view.left is not None
+            and view.left <= 0
+            and view.generation != b""
+            and who.encode() not in view.admitted
+        )
+
+    async def _refresh(self, deal_id: int, view: _View) -> None:
+        view.refreshing = True
+        try:
+            left, generation, new = await self._view(
+                keys=self.keys(deal_id), args=[view.next_index, view.generation]
+            )
+        except (TimeoutError, RedisError, OSError):
+            view.left, view.generation = None, b""  # unknown: everyone takes the full path
+            return
+        finally:
+            view.refreshing = False
+            view.fetched_at = time.monotonic()
+        generation = generation or b""
+        if generation != view.generation:
+            view.admitted, view.next_index = set(), 0
+        view.admitted.update(new)
+        view.next_index += len(new)
+        view.generation = generation
+        view.left = int(left) if left is not None else None
+
     async def close(self) -> None:
+        self._views.clear()
         await self.redis.aclose()
 
 

@@ -7,7 +7,8 @@ and the per-buyer limit hold under any concurrency, on SQLite and PostgreSQL ali
 from __future__ import annotations
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liveshop.catalog import locks as variant_stock
@@ -18,33 +19,35 @@ def _one(result: object) -> bool:
     return int(getattr(result, "rowcount", 0) or 0) == 1
 
 
-async def hold_units(session: AsyncSession, *, deal_id: int, quantity: int) -> bool:
-    """Take `quantity` of the deal's free units; False when not that many are left."""
+async def hold_units(session: AsyncSession, *, deal_id: int, quantity: int) -> int | None:
+    """Take `quantity` of the deal's free units: the units left after, None if too few were.
+
+    This locks the deal's row (every buyer's hot spot) until the commit: call it last.
+    """
     result = await session.execute(
         update(FlashDeal)
         .where(
             FlashDeal.id == deal_id, FlashDeal.sold + FlashDeal.held + quantity <= FlashDeal.stock
         )
         .values(held=FlashDeal.held + quantity)
+        .returning(FlashDeal.stock - FlashDeal.sold - FlashDeal.held)
         .execution_options(synchronize_session=False)
     )
-    return _one(result)
+    left = result.scalar_one_or_none()
+    return None if left is None else int(left)
 
 
 async def count_buyer(
     session: AsyncSession, *, deal_id: int, buyer_id: int, quantity: int, limit: int
 ) -> bool:
     """Add to the buyer's units in this deal unless that passes the per-buyer limit."""
-    exists = select(DealBuyer.id).where(
-        DealBuyer.deal_id == deal_id, DealBuyer.buyer_id == buyer_id
+    # One statement whether or not a concurrent first purchase created the row first.
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(DealBuyer)
+        .values(deal_id=deal_id, buyer_id=buyer_id, units=0)
+        .on_conflict_do_nothing(index_elements=["deal_id", "buyer_id"])
     )
-    if (await session.execute(exists)).first() is None:
-        try:
-            async with session.begin_nested():
-                session.add(DealBuyer(deal_id=deal_id, buyer_id=buyer_id, units=0))
-                await session.flush()
-        except IntegrityError:
-            pass  # a concurrent first purchase created the row; the UPDATE below decides
     result = await session.execute(
         update(DealBuyer)
         .where(
