@@ -6,6 +6,7 @@ from liveshop.accounts.api import router as accounts
 from liveshop.catalog.api import router as catalog
 from liveshop.live.api import router as live
 from liveshop.live.media_api import router as media
+from liveshop.live.metrics_api import router as metrics
 from liveshop.live.room_api import router as room
 from liveshop.markets.api import router as markets
 from liveshop.orders.api import router as orders
@@ -14,5 +15,17 @@ from liveshop.selling.api import router as deals
 from liveshop.selling.promo_api import router as promos
 
 api_router = APIRouter(prefix="/api/v1")
-for router in (accounts, markets, catalog, orders, payments, live, room, media, deals, promos):
+for router in (
+    accounts,
+    markets,
+    catalog,
+    orders,
+    payments,
+    live,
+    room,
+    media,
+    deals,
+    promos,
+    metrics,
+):
     api_router.include_router(router)

@@ -194,6 +194,13 @@ async def get(*, session: AsyncSession, auction_id: int, for_update: bool = Fals
     return auction
 
 
+async def list_(*, session: AsyncSession, show_id: int, limit: int = 20) -> list[Auction]:
+    """The show's latest auctions, newest first (a late joiner finds the open one here)."""
+    await shows.get(session=session, show_id=show_id)
+    stmt = select(Auction).where(Auction.show_id == show_id).order_by(Auction.id.desc())
+    return list((await session.execute(stmt.limit(limit))).scalars())
+
+
 async def list_bids(*, session: AsyncSession, auction_id: int) -> list[tuple[Bid, str]]:
     await get(session=session, auction_id=auction_id)
     stmt = (

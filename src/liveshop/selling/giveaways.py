@@ -119,6 +119,13 @@ async def get(
     return giveaway
 
 
+async def list_(*, session: AsyncSession, show_id: int, limit: int = 20) -> list[Giveaway]:
+    """The show's latest giveaways, newest first."""
+    await shows.get(session=session, show_id=show_id)
+    stmt = select(Giveaway).where(Giveaway.show_id == show_id).order_by(Giveaway.id.desc())
+    return list((await session.execute(stmt.limit(limit))).scalars())
+
+
 async def entrant_ids(*, session: AsyncSession, giveaway_id: int) -> list[int]:
     stmt = (
         select(GiveawayEntry.user_id)

@@ -140,6 +140,13 @@ async def open_auction(
     return out
 
 
+@router.get("/shows/{show_id}/auctions")
+async def list_auctions(show_id: IdPath, uow: Uow) -> list[AuctionPublic]:
+    """The show's latest auctions, newest first."""
+    rows = await auctions.list_(session=uow.session, show_id=show_id)
+    return [await _auction_public(uow, a) for a in rows]
+
+
 @router.get("/auctions/{auction_id}")
 async def get_auction(auction_id: IdPath, uow: Uow) -> AuctionPublic:
     auction = await auctions.get(session=uow.session, auction_id=auction_id)
@@ -221,6 +228,13 @@ async def open_giveaway(
     out = await _giveaway_public(uow, giveaway)
     await uow.commit()
     return out
+
+
+@router.get("/shows/{show_id}/giveaways")
+async def list_giveaways(show_id: IdPath, uow: Uow) -> list[GiveawayPublic]:
+    """The show's latest giveaways, newest first."""
+    rows = await giveaways.list_(session=uow.session, show_id=show_id)
+    return [await _giveaway_public(uow, g) for g in rows]
 
 
 @router.get("/giveaways/{giveaway_id}")

@@ -1,7 +1,16 @@
 // The live room: HLS video, the room WebSocket (chat, likes, viewers, pins, deals), buying.
 import { $, api, buyDialog, el, market, priceIn, toast } from "./common.js";
+import { auctionRoom } from "./room_auction.js";
+import { giveawayRoom } from "./room_giveaway.js";
 
 const showId = $("#room").dataset.show;
+// Who I am, to tell "you're leading" and "you won" from someone else's handle.
+const me = { id: null, handle: null, market_code: market };
+const promos = [auctionRoom({ showId, me, market }), giveawayRoom({ showId, me, market })];
+// Who I am and the current auction/giveaway load after the room's own content.
+let meLoaded;
+const meReady = new Promise((resolve) => { meLoaded = resolve; });
+const refreshPromos = () => meReady.then(() => promos.forEach((p) => p.refresh()));
 const pins = new Map();
 let deal = null;
 let hls = null;
@@ -153,9 +162,20 @@ function connect() {
   socket.onmessage = (m) => {
     const frame = JSON.parse(m.data);
     if (frame.seq) lastSeq = frame.seq;
-    for (const e of frame.events || []) handlers[e.type]?.(e);
+    for (const e of frame.events || []) {
+      handlers[e.type]?.(e);
+      for (const p of promos) p.handlers[e.type]?.(e);
+      // A snapshot means a fresh start (or too far behind): reread the auction and giveaway.
+      if (e.type === "snapshot") refreshPromos();
+    }
   };
   socket.onclose = () => { setTimeout(connect, backoff); backoff = Math.min(backoff * 2, 10000); };
+}
+
+async function loadMe() {
+  if (!document.body.dataset.user) return;
+  Object.assign(me, await api("/me").catch(() => ({})));
+  for (const p of promos) p.render();
 }
 
 async function load() {
@@ -180,4 +200,4 @@ document.addEventListener("bought", (ev) => {
   $("#bought").replaceChildren(`Order ${ids} paid. `, el("a", { href: "/orders", text: "See your orders" }));
   $("#bought").hidden = false;
 });
-load();
+load().finally(() => loadMe().finally(meLoaded));

@@ -1,8 +1,17 @@
+// The studio for one show: stream settings, pins, deals, auctions, giveaways, chat, metrics.
 import { $, api, el, market, priceIn, toast, when } from "./common.js";
+import { initMetrics } from "./studio_metrics.js";
+import { initPromos } from "./studio_promos.js";
+import { clearProblems, creatorZone, isoToZoned, showProblem, zonedToIso } from "./studio_util.js";
 
 const showId = $("#studio").dataset.show;
+const tz = creatorZone($("#studio").dataset.tz);
 const pinned = new Set();
 let products = [];
+// Room events go to every panel that listens for their type.
+const listeners = {};
+const on = (map) => { for (const [type, fn] of Object.entries(map)) (listeners[type] ??= []).push(fn); };
+let promos = null;
 
 function renderProducts() {
   $("#products").replaceChildren(...products.map((p) => {
@@ -43,14 +52,16 @@ function connect() {
   ws.onmessage = (m) => {
     for (const e of JSON.parse(m.data).events || []) {
       if (e.type === "snapshot") {
-        $("#status").textContent = e.state.status;
+        setStatus(e.state.status);
         $("#viewers").textContent = e.state.viewers;
         $("#chat").replaceChildren(...e.state.chat.map(chatLine));
+        promos?.refresh();
       } else if (e.type === "chat") $("#chat").append(chatLine(e));
-      else if (e.type === "show_state") $("#status").textContent = e.status;
+      else if (e.type === "show_state") setStatus(e.status);
       else if (e.type === "viewers") $("#viewers").textContent = e.count;
       else if (e.type === "moderation" && e.message_id) $(`#chat li[data-id="${e.message_id}"]`)?.remove();
       else if (e.type.startsWith("deal_")) loadDeals();
+      for (const fn of listeners[e.type] || []) fn(e);
     }
   };
   ws.onclose = () => setTimeout(connect, 2000);
@@ -75,17 +86,67 @@ $("#deal-form").addEventListener("submit", async (ev) => {
   } catch (e) { $("#deal-msg").textContent = e.message; }
 });
 
+function setStatus(status) {
+  $("#status").textContent = status;
+  $("#status").classList.toggle("live", status === "live");
+  $("#edit-panel").hidden = status !== "scheduled";
+}
+
+// --- editing or cancelling a scheduled show --------------------------------------------------
+
+function fillEdit(show) {
+  $("#e-title").value = show.title;
+  $("#e-starts").value = isoToZoned(show.starts_at, tz);
+  $("#e-cover").value = show.cover_url || "";
+  $("#e-tz").textContent = `In your time zone, ${tz}.`;
+}
+
+$("#edit-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const form = ev.target;
+  clearProblems(form, $("#edit-error"));
+  const f = new FormData(form);
+  const body = { title: String(f.get("title")).trim(), starts_at: zonedToIso(String(f.get("starts_at")), tz) };
+  if (!body.starts_at) { showProblem(form, $("#edit-error"), new Error("starts_at: Choose when the show starts.")); return; }
+  const cover = String(f.get("cover_url")).trim();
+  if (cover) body.cover_url = cover;
+  try {
+    const show = await api(`/shows/${showId}`, { method: "PATCH", body });
+    $("#title").textContent = `Studio · ${show.title}`;
+    fillEdit(show);
+    $("#edit-msg").textContent = "Saved.";
+  } catch (e) {
+    showProblem(form, $("#edit-error"), e);
+  }
+});
+
+$("#cancel-show").addEventListener("click", () => { $("#cancel-confirm").hidden = false; $("#cancel-confirm").focus(); });
+$("#cancel-confirm").addEventListener("click", async () => {
+  try {
+    const show = await api(`/shows/${showId}/cancel`, { method: "POST" });
+    setStatus(show.status);
+    toast("Show cancelled. Everyone who RSVP'd has been told.");
+  } catch (e) {
+    $("#edit-error").textContent = e.message;
+  }
+});
+
 async function load() {
-  const [show, media, pins] = await Promise.all([
-    api(`/shows/${showId}`), api("/media/status"), api(`/shows/${showId}/pins`),
+  on(initMetrics(showId));
+  const [show, media, pins, markets] = await Promise.all([
+    api(`/shows/${showId}`), api("/media/status"), api(`/shows/${showId}/pins`), api("/markets"),
   ]);
   $("#title").textContent = `Studio · ${show.title}`;
-  $("#status").textContent = show.status;
+  setStatus(show.status);
+  fillEdit(show);
   if (!media.available) { $("#media-note").hidden = false; $("#media-note").textContent = `Video unavailable: ${media.reason}`; }
   api(`/shows/${showId}/ingest`).then((i) => { $("#rtmp").value = i.rtmp_url; $("#key").value = i.stream_key; }, (e) => toast(e.message));
   for (const p of pins) pinned.add(p.product_id);
   products = await Promise.all(show.product_ids.map((id) => api(`/products/${id}`)));
   renderProducts();
+  promos = initPromos({ showId, show, products, markets });
+  on(promos.handlers);
+  promos.refresh();
   loadDeals();
   connect();
 }
