@@ -33,9 +33,9 @@ from liveshop.settings import Settings
 from tests.system import require
 from tests.web_kit import (
     DESKTOP,
-    PASSWORD,
     PHONE,
     SHOTS,
+    api_signup,
     browser,
     db_exec,
     free_port,
@@ -90,20 +90,7 @@ async def record_hls(ffmpeg: str, folder: Path) -> None:
 async def signup(
     api: httpx.AsyncClient, name: str, roles: list[str], email: str | None = None
 ) -> str:
-    email = email or f"{name.split()[0].lower()}-{uuid.uuid4().hex[:6]}@example.com"
-    r = await api.post(
-        "/api/v1/auth/signup",
-        json={
-            "email": email,
-            "password": PASSWORD,
-            "display_name": name,
-            "market": "UK",
-            "roles": roles,
-        },
-    )
-    assert r.status_code == 201, r.text
-    api.cookies.clear()
-    return str(r.json()["token"])
+    return str((await api_signup(api, name, roles, email))[1]["token"])
 
 
 async def second_shop_show(api: httpx.AsyncClient) -> dict[str, Any]:

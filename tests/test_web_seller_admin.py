@@ -31,6 +31,7 @@ from tests.web_kit import (
     PASSWORD,
     PHONE,
     SHOTS,
+    api_signup,
     browser,
     db_exec,
     logged_in,
@@ -45,19 +46,7 @@ API = "/api/v1"
 
 async def _signup(api: httpx.AsyncClient, name: str, roles: list[str]) -> dict[str, Any]:
     email = f"{name.lower().replace(' ', '-')}-{uuid.uuid4().hex[:6]}@example.com"
-    r = await api.post(
-        f"{API}/auth/signup",
-        json={
-            "email": email,
-            "password": PASSWORD,
-            "display_name": name,
-            "market": "UK",
-            "roles": roles,
-        },
-    )
-    assert r.status_code == 201, r.text
-    api.cookies.clear()
-    body: dict[str, Any] = r.json()
+    email, body = await api_signup(api, name, roles, email)
     return {"email": email, "id": body["user"]["id"], "headers": _bearer(body["token"])}
 
 

@@ -265,3 +265,24 @@ def ffmpeg_push(ffmpeg: str, url: str, seconds: int) -> list[str]:
         *("-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-g", "25"),
         *("-c:a", "aac", "-f", "flv", url),
     ]
+
+
+async def api_signup(
+    api: httpx.AsyncClient, name: str, roles: list[str], email: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """Sign up through the API (no browser): the email used and the response body."""
+    email = email or f"{name.split()[0].lower()}-{uuid.uuid4().hex[:6]}@example.com"
+    r = await api.post(
+        "/api/v1/auth/signup",
+        json={
+            "email": email,
+            "password": PASSWORD,
+            "display_name": name,
+            "market": "UK",
+            "roles": roles,
+        },
+    )
+    assert r.status_code == 201, r.text
+    api.cookies.clear()
+    body: dict[str, Any] = r.json()
+    return email, body

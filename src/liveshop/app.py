@@ -20,6 +20,7 @@ from liveshop.db import create_database
 from liveshop.live.media import start_managed
 from liveshop.live.media_tasks import run_media_monitor
 from liveshop.live.room import RoomHub
+from liveshop.live.wire import CaptureSocket
 from liveshop.live.ws import router as ws_router
 from liveshop.middleware import BodyLimit, Metrics
 from liveshop.orders.tasks import run_sweeper
@@ -126,4 +127,5 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     # Outermost: a stampede's "sold out" skips everything else (selling/edge.py).
     app.add_middleware(SoldOutEdge, max_bytes=settings.max_body_bytes)
+    app.add_middleware(CaptureSocket)  # for live/wire.py: outermost, sees the server's send
     return app

@@ -32,7 +32,10 @@ def _serve(host: str, port: int, workers: int) -> None:
         workers=workers,
         loop="uvloop",
         http="httptools",
-        ws="websockets",
+        ws="websockets-sansio",
+        # Room frames are small and go to thousands of sockets: compressing each costs more
+        # CPU than it saves bandwidth.
+        ws_per_message_deflate=False,
         log_config=None,
         access_log=False,
     )

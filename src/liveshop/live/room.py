@@ -38,6 +38,7 @@ from liveshop.live.events import (
     room_event,
 )
 from liveshop.live.room_store import RoomStore, decode, encode, store_for
+from liveshop.live.wire import RawWrite, text_frame
 from liveshop.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -62,12 +63,20 @@ class _Close:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Frame:
     first: int
     last: int
     events: list[str]
     text: str
+    _wire: bytes | None = None
+
+    @property
+    def wire(self) -> bytes:
+        """The WebSocket frame, built once however many viewers get it."""
+        if self._wire is None:
+            self._wire = text_frame(self.text)
+        return self._wire
 
 
 @dataclass(eq=False)
@@ -83,6 +92,8 @@ class Viewer:
     holding: list[_Frame] | None = None
     queue: asyncio.Queue[str | _Close] = field(default_factory=asyncio.Queue)
     room: Room | None = None
+    raw: RawWrite | None = None  # see live/wire.py; None: every frame goes through `sink`
+    sending: bool = False
     _task: asyncio.Task[None] | None = None
 
     def deliver(self, frame: _Frame) -> None:
@@ -93,11 +104,18 @@ class Viewer:
             return
         if frame.last <= self.cursor:
             return
-        text = frame.text
         if frame.first <= self.cursor:  # resumed mid-frame: only the part not yet seen
-            text = encode(frame.last, frame.events[self.cursor - frame.first + 1 :])
+            unseen = frame.events[self.cursor - frame.first + 1 :]
+            self.cursor = frame.last
+            self._push(encode(frame.last, unseen))
+            return
         self.cursor = frame.last
-        self._push(text)
+        if self.raw is not None and not self.sending and self.queue.empty():
+            # Nothing queued or in flight, so writing now keeps the order.
+            if not self.raw(frame.wire):
+                self.kick(CLOSE_SLOW_CONSUMER, "slow_consumer", drop_backlog=True)
+            return
+        self._push(frame.text)
 
     def send_event(self, event: BaseModel) -> None:
         """A personal event (error, pong): it carries the seq already delivered."""
@@ -142,7 +160,11 @@ class Viewer:
             if isinstance(item, _Close):
                 await self._close(item.code, item.reason)
                 return
-            await self.sink.send(item)
+            self.sending = True
+            try:
+                await self.sink.send(item)
+            finally:
+                self.sending = False
 
     async def _close(self, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):

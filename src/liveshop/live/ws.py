@@ -41,6 +41,7 @@ from liveshop.live.room import (
     Viewer,
 )
 from liveshop.live.room_store import encode
+from liveshop.live.wire import raw_writer
 from liveshop.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -128,8 +129,14 @@ async def room_socket(websocket: WebSocket, show_id: IdPath) -> None:
             await websocket.close(refused.close, refused.event.code)
         return
 
+    bound = hub.settings.room_queue_frames
     viewer = Viewer(
-        sink=_Sink(websocket), user_id=user_id, key=key, bound=hub.settings.room_queue_frames
+        sink=_Sink(websocket),
+        user_id=user_id,
+        key=key,
+        bound=bound,
+        # The same backlog in bytes as the queue allows in frames (frames are small).
+        raw=raw_writer(websocket.scope, max_buffered=bound * 4096),
     )
     session = _Session(hub, show_id, viewer, user_id)
     try:
