@@ -139,7 +139,7 @@ async def test_b_c_studio_pins_and_deals_buyer_buys_seller_ships(
         assert "10 left" in await card.inner_text()
 
         await studio.locator("#deal-variant").select_option(label="Cloud hoodie")
-        await studio.get_by_label("Deal price").fill("999")
+        await studio.get_by_label("Deal price").fill("9.99")
         await studio.get_by_label("Deal stock").fill("5")
         await studio.get_by_role("button", name="Launch deal").click()
         await studio.locator("#deal-msg", has_text="launched").wait_for()

@@ -1,5 +1,6 @@
 // Money arrives as integer minor units plus a currency; format it for a market's locale.
 const LOCALES = { UK: "en-GB", DE: "de-DE", FR: "fr-FR", IT: "it-IT", ES: "es-ES", US: "en-US", ID: "id-ID" };
+export const CURRENCY = { UK: "GBP", DE: "EUR", FR: "EUR", IT: "EUR", ES: "EUR", US: "USD", ID: "IDR" };
 // Rupiah prices are whole numbers in practice (the server formats them the same way).
 export const exponent = (currency) => (currency === "IDR" ? 0 : 2);
 

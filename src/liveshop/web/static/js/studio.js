@@ -1,5 +1,6 @@
 // The studio for one show: stream settings, pins, deals, auctions, giveaways, chat, metrics.
 import { $, api, el, market, priceIn, toast, when } from "./common.js";
+import { CURRENCY, toMinor } from "./room_money.js";
 import { initMetrics } from "./studio_metrics.js";
 import { initPromos } from "./studio_promos.js";
 import { clearProblems, creatorZone, isoToZoned, showProblem, zonedToIso } from "./studio_util.js";
@@ -72,12 +73,16 @@ document.querySelectorAll("[data-copy]").forEach((b) => b.addEventListener("clic
   try { await navigator.clipboard.writeText(value); toast("Copied"); } catch { toast("Copy failed: select the field and copy"); }
 }));
 
+const dealCurrency = CURRENCY[market];
+$("#deal-currency").textContent = `(${dealCurrency})`;
 $("#deal-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const f = new FormData(ev.target);
+  const price = toMinor(f.get("price"), dealCurrency);
+  if (price === null) { $("#deal-msg").textContent = "Enter the deal price, e.g. 9.99."; return; }
   try {
     const d = await api(`/shows/${showId}/deals`, { method: "POST", body: {
-      variant_id: Number(f.get("variant_id")), prices: { [market]: Number(f.get("price")) },
+      variant_id: Number(f.get("variant_id")), prices: { [market]: price },
       stock: Number(f.get("stock")), per_buyer_limit: Number(f.get("limit")),
       countdown_seconds: Number(f.get("countdown")), duration_seconds: Number(f.get("duration")),
     } });
