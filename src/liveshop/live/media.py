@@ -238,11 +238,19 @@ class StreamStat:
     bw_in: int  # bits/s, averaged by nginx over ~10 s, so 0 for a stream's first seconds
 
 
-async def fetch_streams(settings: Settings, *, wait: float = 2.0) -> dict[str, StreamStat] | None:
-    """Publishing streams of the ingest application by name; None when nginx is unreachable."""
+async def fetch_streams(
+    settings: Settings, *, wait: float = 2.0, client: httpx.AsyncClient | None = None
+) -> dict[str, StreamStat] | None:
+    """Publishing streams of the ingest application by name; None when nginx is unreachable.
+
+    Pollers pass their own `client`: a new one loads the CA bundle, a real cost every tick.
+    """
     try:
-        async with httpx.AsyncClient(timeout=wait) as client:
-            response = await client.get(stat_url(settings))
+        if client is None:
+            async with httpx.AsyncClient(timeout=wait) as own:
+                response = await own.get(stat_url(settings))
+        else:
+            response = await client.get(stat_url(settings), timeout=wait)
         response.raise_for_status()
         root = ET.fromstring(response.content)
     except (httpx.HTTPError, ET.ParseError):

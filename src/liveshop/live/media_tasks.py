@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import httpx
 from sqlalchemy import select
 
 from liveshop.broker import Broker
@@ -35,6 +36,7 @@ class Monitor:
     broker: Broker
     settings: Settings
     samples: dict[int, tuple[float, int]] = field(default_factory=dict)
+    client: httpx.AsyncClient | None = None
 
     async def tick(self) -> None:
         async with UnitOfWork(db=self.db, broker=self.broker, write=False) as uow:
@@ -43,7 +45,11 @@ class Monitor:
         if not live_ids:
             self.samples.clear()
             return
-        streams = await fetch_streams(self.settings)
+        streams = None
+        if self.settings.media_enabled:
+            if self.client is None:
+                self.client = httpx.AsyncClient()
+            streams = await fetch_streams(self.settings, client=self.client)
         before, self.samples = self.samples, {}
         for show_id in live_ids:
             try:
@@ -98,9 +104,13 @@ class Monitor:
 async def run_media_monitor(db: Database, broker: Broker, settings: Settings) -> None:
     """Tick the monitor every `media_poll_seconds` until cancelled."""
     monitor = Monitor(db=db, broker=broker, settings=settings)
-    while True:
-        try:
-            await monitor.tick()
-        except Exception:  # e.g. the database restarting: try again next tick
-            log.exception("media monitor tick failed")
-        await asyncio.sleep(settings.media_poll_seconds)
+    try:
+        while True:
+            try:
+                await monitor.tick()
+            except Exception:  # e.g. the database restarting: try again next tick
+                log.exception("media monitor tick failed")
+            await asyncio.sleep(settings.media_poll_seconds)
+    finally:
+        if monitor.client is not None:
+            await monitor.client.aclose()
