@@ -173,3 +173,47 @@ async def test_admin_sets_roles_and_bans(api: Api, client: httpx.AsyncClient) ->
     assert login.status_code == 403 and login.json()["code"] == "account_banned"
     listed = (await client.get("/api/v1/admin/users", headers=admin.headers)).json()
     assert listed["total"] == 2
+
+
+async def test_admin_searches_users_by_text_and_role(api: Api, client: httpx.AsyncClient) -> None:
+    admin = await api.user("admin", email="root@example.com")
+    grace = await api.user("creator", email="grace.hopper@navy.example")
+    cotton = await api.user("buyer", email="cotton@example.com")
+    plain = await api.user("buyer", email="plain@example.com")
+    snake = await api.user("buyer", email="snake@example.com")
+    names = [
+        (grace, "Amazing Grace"),
+        (cotton, "100% Cotton Club"),
+        (plain, "100 Cotton Club"),  # what an unescaped "%" would also match
+        (snake, "snake_case fan"),
+    ]
+    for who, name in names:
+        r = await client.patch("/api/v1/me", headers=who.headers, json={"display_name": name})
+        assert r.status_code == 200, r.text
+
+    async def found(**params: str) -> list[int]:
+        r = await client.get("/api/v1/admin/users", headers=admin.headers, params=params)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        assert body["total"] == len(body["items"])  # the total counts the matches, not everyone
+        return [u["id"] for u in body["items"]]
+
+    assert await found(q="GRACE.HOPPER@Navy") == [grace.id]  # by email, any case
+    assert await found(q="aMaZiNg gRaCe") == [grace.id]  # by display name, any case
+    assert await found(q="100%") == [cotton.id]  # "%" is a literal, not a wildcard
+    assert await found(q="100") == [cotton.id, plain.id]
+    assert await found(q="e_c") == [snake.id]  # "_" too: unescaped, "example.com" matches
+    assert await found(q="  ") == await found()  # blank is no filter
+    assert len(await found()) == 5
+    assert await found(role="creator") == [grace.id]
+    assert await found(role="admin", q="root") == [admin.id]
+    assert await found(role="admin", q="grace") == []
+
+    for params, status in (({"q": "x" * 101}, 422), ({"role": "wizard"}, 422)):
+        r = await client.get("/api/v1/admin/users", headers=admin.headers, params=params)
+        assert r.status_code == status, r.text
+        assert r.headers["content-type"] == "application/problem+json"
+        assert r.json()["code"]
+    r = await client.get("/api/v1/admin/users", headers=grace.headers, params={"q": "grace"})
+    assert r.status_code == 403 and r.json()["code"] == "forbidden"
+    assert (await client.get("/api/v1/admin/users", params={"q": "grace"})).status_code == 401

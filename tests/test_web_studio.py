@@ -68,10 +68,36 @@ async def test_studio_schedule_auction_giveaway_and_metrics(
         )
         assert r.ok, await r.text()
 
+        # Another seller's two shops: one allows our seller-creator, the other does not.
+        other = await api.post(
+            f"{API}/auth/signup",
+            json={"email": "fabrics@example.com", "password": PASSWORD, "display_name": "Fab"},
+        )
+        api.cookies.clear()
+        fab = {"Authorization": f"Bearer {other.json()['token']}"}
+        for name in ("Friendly Fabrics", "Aloof Atelier"):
+            r = await api.post(f"{API}/shops", headers=fab, json={"name": name, "market": "UK"})
+            assert r.status_code == 201, r.text
+            if name == "Friendly Fabrics":
+                r = await api.post(
+                    f"{API}/shops/{r.json()['id']}/creators",
+                    headers=fab,
+                    json={"creator_id": seller.show["host_id"]},
+                )
+                assert r.status_code == 201, r.text
+
         # --- the studio home: my shows, and scheduling one through the form --------------
         studio = await creator_ctx.new_page()
         await studio.goto("/studio")
         await studio.locator("#shows-upcoming li", has_text="Cosy night in").wait_for()
+        # The shop picker offers only shops whose products I may sell (not Aloof Atelier).
+        picker = studio.locator("#s-shop")
+        allowing = picker.locator('optgroup[label="Shops that allow you"] option')
+        await allowing.wait_for(state="attached")
+        assert await picker.locator("optgroup").evaluate_all(
+            "gs => gs.map(g => [g.label, [...g.children].map(o => o.textContent)])"
+        ) == [["Your shops", ["Leeds Loungewear"]], ["Shops that allow you", ["Friendly Fabrics"]]]
+        await picker.select_option(label="Leeds Loungewear")
         await studio.get_by_role("button", name="Schedule show").click()
         await studio.locator("#err-title", has_text="title").wait_for()  # inline, not a toast
         await studio.get_by_label("Title", exact=True).fill("Friday night auction")
@@ -117,6 +143,7 @@ async def test_studio_schedule_auction_giveaway_and_metrics(
         await home.goto("/studio")
         await home.locator("#shows-upcoming li", has_text="Friday night auction live").wait_for()
         await home.locator("#shows-past li", has_text="Cosy night in").wait_for()
+        await home.locator("#s-shop").select_option(label="Leeds Loungewear")
         await _shots(home, "studio-home", "#product-boxes input")
         await home.close()
 

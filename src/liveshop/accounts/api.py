@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from liveshop.accounts import service
+from liveshop.accounts.models import Role
 from liveshop.accounts.schemas import (
     AdminUserUpdate,
     FollowCreate,
@@ -99,9 +100,21 @@ async def get_user(user_id: IdPath, uow: Uow) -> UserPublic:
 
 
 @router.get("/admin/users")
-async def admin_list_users(user: CurrentUser, uow: Uow, page: PageDep) -> Paginated[UserPrivate]:
+async def admin_list_users(
+    user: CurrentUser,
+    uow: Uow,
+    page: PageDep,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    role: Role | None = None,
+) -> Paginated[UserPrivate]:
+    """Users, by id; q finds text in the email, display name or handle, role narrows by role."""
     rows, total = await service.list_(
-        session=uow.session, actor=user, limit=page.limit, offset=page.offset
+        session=uow.session,
+        actor=user,
+        limit=page.limit,
+        offset=page.offset,
+        q=q,
+        role=role,
     )
     return Paginated[UserPrivate](**paginated([private(u) for u in rows], total, page))
 

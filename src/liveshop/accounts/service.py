@@ -7,10 +7,11 @@ import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import String, cast, delete, func, or_, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from liveshop.accounts.models import AuthToken, Follow, Notification, Role, User
 from liveshop.accounts.schemas import (
@@ -157,13 +158,36 @@ async def admin_update(
 
 
 async def list_(
-    *, session: AsyncSession, actor: User, limit: int, offset: int
+    *,
+    session: AsyncSession,
+    actor: User,
+    limit: int,
+    offset: int,
+    q: str | None = None,
+    role: Role | None = None,
 ) -> tuple[list[User], int]:
+    """Users for admins, optionally those whose email, name or handle contains q, or with a role."""
     if not actor.has_role(Role.admin):
         raise forbidden("Only admins can list users.")
-    total = (await session.execute(select(func.count()).select_from(User))).scalar_one()
-    rows = await session.execute(select(User).order_by(User.id).limit(limit).offset(offset))
-    return list(rows.scalars()), total
+    cond: list[ColumnElement[bool]] = []
+    if q and q.strip():
+        text = q.strip()
+        # icontains lowers both sides and escapes % and _ so they match literally (any dialect).
+        cond.append(
+            or_(
+                User.email.icontains(text, autoescape=True),
+                User.display_name.icontains(text, autoescape=True),
+                User.handle.icontains(text, autoescape=True),
+            )
+        )
+    if role is not None:
+        # roles is a JSON list of enum values; its text holds the quoted name on every dialect.
+        cond.append(cast(User.roles, String).contains(f'"{role.value}"'))
+    total = (
+        await session.execute(select(func.count()).select_from(User).where(*cond))
+    ).scalar_one()
+    stmt = select(User).where(*cond).order_by(User.id).limit(limit).offset(offset)
+    return list((await session.execute(stmt)).scalars()), total
 
 
 # --- follows ---------------------------------------------------------------------------

@@ -7,10 +7,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from liveshop.accounts.models import User
 from liveshop.accounts.schemas import UserPublic
+from liveshop.catalog.schemas import ShopPublic
 from liveshop.deps import CurrentUser, IdPath, PageDep, Uow
 from liveshop.live import audience, campaigns, service
 from liveshop.live.models import LiveEvent, Show
 from liveshop.live.schemas import (
+    AllowedShopPublic,
     CohostInvite,
     CohostPublic,
     EventCreate,
@@ -155,6 +157,16 @@ async def shop_creators(shop_id: IdPath, user: CurrentUser, uow: Uow) -> list[Us
     """Creators this shop lets sell its products in their shows."""
     rows = await audience.allowed_creators(session=uow.session, actor=user, shop_id=shop_id)
     return [UserPublic.model_validate(u) for u in rows]
+
+
+@router.get("/me/allowed-shops")
+async def my_allowed_shops(user: CurrentUser, uow: Uow) -> list[AllowedShopPublic]:
+    """Shops whose products I may sell in my shows: my own, then those that allow me."""
+    rows = await audience.allowed_shops(session=uow.session, user=user)
+    return [
+        AllowedShopPublic(**ShopPublic.model_validate(shop).model_dump(), via=via)
+        for shop, via in rows
+    ]
 
 
 @router.post("/shops/{shop_id}/creators", status_code=status.HTTP_201_CREATED)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import Role, User
 from liveshop.catalog import service as catalog
+from liveshop.catalog.models import Shop, ShopMember
 from liveshop.errors import Problem, not_found
 from liveshop.live import service as shows
 from liveshop.live.models import ShopCreator, ShowCohost, ShowRsvp, ShowStatus
+from liveshop.live.schemas import ShopLink
 from liveshop.uow import UnitOfWork
 
 
@@ -121,3 +123,26 @@ async def allowed_creators(*, session: AsyncSession, actor: User, shop_id: int) 
         .order_by(User.id)
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def allowed_shops(*, session: AsyncSession, user: User) -> list[tuple[Shop, ShopLink]]:
+    """Shops whose products this user may sell, each marked owner, member or allowed."""
+    # Only the caller's own links are read: no one learns which shops allow someone else.
+    stmt = (
+        select(Shop, ShopMember.role, ShopCreator.id)
+        .outerjoin(ShopMember, and_(ShopMember.shop_id == Shop.id, ShopMember.user_id == user.id))
+        .outerjoin(
+            ShopCreator, and_(ShopCreator.shop_id == Shop.id, ShopCreator.creator_id == user.id)
+        )
+        .where(or_(ShopMember.id.is_not(None), ShopCreator.id.is_not(None)))
+        .order_by(Shop.id)
+    )
+    out: list[tuple[Shop, ShopLink]] = []
+    for shop, member_role, _ in (await session.execute(stmt)).all():
+        # Selling for a shop outranks being allowed by it: the member may also pick its drafts.
+        via: ShopLink = (
+            "allowed" if member_role is None else "owner" if member_role == "owner" else "member"
+        )
+        out.append((shop, via))
+    own = [row for row in out if row[1] != "allowed"]
+    return own + [row for row in out if row[1] == "allowed"]

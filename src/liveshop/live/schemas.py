@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from liveshop.accounts.schemas import MarketCode
-from liveshop.catalog.schemas import ImageUrl
+from liveshop.catalog.schemas import ImageUrl, ShopPublic
 
 ProductIds = list[int]
+ShopLink = Literal["owner", "member", "allowed"]
 
 
 class ShowCreate(BaseModel):
@@ -68,6 +70,12 @@ class CohostInvite(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     user_id: int = Field(ge=1, le=2**31 - 1)
+
+
+class AllowedShopPublic(ShopPublic):
+    """A shop whose products the caller may sell, and why: own, staff, or allowed by it."""
+
+    via: ShopLink
 
 
 class ShopCreatorIn(BaseModel):

@@ -49,25 +49,64 @@ function redraw(u, text) {
   msg.textContent = text;
 }
 
+function filters() {
+  return { q: $("#user-filter").value.trim(), role: $("#role-filter").value };
+}
+
 function render() {
-  const q = $("#user-filter").value.trim().toLowerCase();
-  const shown = users.filter((u) => !q || [u.display_name, u.handle, u.email].some((s) => s.toLowerCase().includes(q)));
-  $("#users").replaceChildren(...shown.map(card));
-  if (!shown.length) $("#users").append(el("li", { text: q ? "No user on this page matches." : "No users." }));
-  $("#users-count").textContent = total ? `Users ${offset + 1}–${Math.min(offset + users.length, total)} of ${total}` : "";
+  const { q, role } = filters();
+  const narrowed = Boolean(q || role);
+  $("#users").replaceChildren(...users.map(card));
+  if (!users.length) $("#users").append(el("li", { text: narrowed ? "No user matches." : "No users." }));
+  const range = `${offset + 1}–${Math.min(offset + users.length, total)}`;
+  $("#users-count").textContent = !total ? (narrowed ? "0 users match" : "")
+    : narrowed ? `${total} user${total === 1 ? "" : "s"} match${total === 1 ? "es" : ""}${total > users.length ? ` (showing ${range})` : ""}`
+    : `Users ${range} of ${total}`;
   $("#prev").disabled = offset === 0;
   $("#next").disabled = offset + LIMIT >= total;
   $(".pager").hidden = offset === 0 && total <= LIMIT;
 }
 
+let latest = 0; // only the newest request may draw, so a slow old answer never replaces a new one
+
 async function load() {
-  const page = await api(`/admin/users?limit=${LIMIT}&offset=${offset}`);
-  users = page.items;
-  total = page.total;
-  render();
+  const { q, role } = filters();
+  const params = new URLSearchParams({ limit: LIMIT, offset });
+  if (q) params.set("q", q);
+  if (role) params.set("role", role);
+  const mine = ++latest;
+  $("#users").setAttribute("aria-busy", "true");
+  try {
+    const page = await api(`/admin/users?${params}`);
+    if (mine !== latest) return;
+    users = page.items;
+    total = page.total;
+    $("#admin-msg").className = ""; $("#admin-msg").textContent = "";
+    render();
+    // Keep the search in the address, so a reload or a shared link shows the same users.
+    const shown = new URLSearchParams();
+    if (q) shown.set("q", q);
+    if (role) shown.set("role", role);
+    history.replaceState(null, "", shown.toString() ? `?${shown}` : location.pathname);
+  } catch (e) {
+    if (mine === latest) { $("#admin-msg").className = "error"; $("#admin-msg").textContent = e.message; }
+  } finally {
+    if (mine === latest) $("#users").removeAttribute("aria-busy");
+  }
 }
 
-$("#user-filter").addEventListener("input", render);
+let timer = 0;
+function search() {
+  clearTimeout(timer);
+  timer = setTimeout(() => { offset = 0; load(); }, 250);
+}
+
+const initial = new URLSearchParams(location.search);
+$("#user-filter").value = initial.get("q") || "";
+$("#role-filter").value = ROLES.includes(initial.get("role")) ? initial.get("role") : "";
+$("#user-filter").addEventListener("input", search);
+$("#role-filter").addEventListener("change", () => { clearTimeout(timer); offset = 0; load(); });
+$("#user-search").addEventListener("submit", (ev) => { ev.preventDefault(); clearTimeout(timer); offset = 0; load(); });
 $("#prev").addEventListener("click", () => { offset = Math.max(0, offset - LIMIT); load(); });
 $("#next").addEventListener("click", () => { offset += LIMIT; load(); });
-load().catch((e) => { $("#admin-msg").textContent = e.message; });
+load();

@@ -38,15 +38,19 @@ async function loadMarkets() {
 }
 
 async function loadShops() {
-  const [mine, all] = await Promise.all([api("/me/shops"), api("/shops?limit=100")]);
+  // Only shops whose products I may sell: my own, then those that allow me as a creator.
+  const shops = await api("/me/allowed-shops");
+  const mine = shops.filter((s) => s.via !== "allowed");
+  const allowing = shops.filter((s) => s.via === "allowed");
   for (const s of mine) ownShops.add(s.id);
-  const others = all.items.filter((s) => !ownShops.has(s.id));
+  const option = (s) => el("option", { value: s.id, text: s.name });
   const select = $("#s-shop");
   select.replaceChildren(
-    el("option", { value: "", text: "Choose a shop" }),
-    mine.length ? el("optgroup", { label: "Your shops" }, ...mine.map((s) => el("option", { value: s.id, text: s.name }))) : null,
-    others.length ? el("optgroup", { label: "Other shops (they must allow you)" }, ...others.map((s) => el("option", { value: s.id, text: s.name }))) : null);
-  if (mine.length === 1) select.value = String(mine[0].id);
+    el("option", { value: "", text: shops.length ? "Choose a shop" : "No shop yet" }),
+    mine.length ? el("optgroup", { label: "Your shops" }, ...mine.map(option)) : null,
+    allowing.length ? el("optgroup", { label: "Shops that allow you" }, ...allowing.map(option)) : null);
+  if (shops.length === 1) select.value = String(shops[0].id);
+  if (!shops.length) $("#shop-hint").textContent = "No shops yet: open your own, or ask a shop to add you as a creator.";
   await loadProducts();
 }
 

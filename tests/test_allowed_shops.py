@@ -1,0 +1,57 @@
+"""GET /me/allowed-shops: the shops whose products the caller may sell in a show."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.factories import Actor, Api
+
+API = "/api/v1"
+
+
+async def test_allowed_shops_are_mine_and_those_that_allow_me(
+    api: Api, client: httpx.AsyncClient
+) -> None:
+    seller, other_seller, creator = (
+        await api.user("seller"),
+        await api.user("seller"),
+        await api.user("creator"),
+    )
+    shop = await api.shop(seller, name="Cosy Knits")
+    aloof = await api.shop(other_seller, name="Aloof Atelier")
+
+    async def allowed(who: Actor) -> list[tuple[str, str]]:
+        r = await client.get(f"{API}/me/allowed-shops", headers=who.headers)
+        assert r.status_code == 200, r.text
+        return [(s["name"], s["via"]) for s in r.json()]
+
+    assert await allowed(seller) == [("Cosy Knits", "owner")]
+    assert await allowed(creator) == []
+
+    r = await client.post(
+        f"{API}/shops/{shop['id']}/creators",
+        headers=seller.headers,
+        json={"creator_id": creator.id},
+    )
+    assert r.status_code == 201, r.text
+    assert await allowed(creator) == [("Cosy Knits", "allowed")]  # not Aloof Atelier
+    body = (await client.get(f"{API}/me/allowed-shops", headers=creator.headers)).json()
+    assert body[0]["id"] == shop["id"] and body[0]["market_code"] == "UK"
+
+    # A creator who also opens a shop sees it first, as its owner; the allowing shop stays.
+    own = await api.shop(creator, name="Creator Corner")
+    assert await allowed(creator) == [("Creator Corner", "owner"), ("Cosy Knits", "allowed")]
+    # Another seller allowing you does not put you on the owner's list, nor theirs on yours.
+    assert await allowed(other_seller) == [("Aloof Atelier", "owner")]
+    assert aloof["id"] not in [s["id"] for s in body]
+
+    r = await client.delete(
+        f"{API}/shops/{shop['id']}/creators/{creator.id}", headers=seller.headers
+    )
+    assert r.status_code == 204
+    assert await allowed(creator) == [("Creator Corner", "owner")]
+    assert own["id"] != shop["id"]
+
+    r = await client.get(f"{API}/me/allowed-shops")
+    assert r.status_code == 401
+    assert r.headers["content-type"] == "application/problem+json"
