@@ -107,6 +107,11 @@ async def test_listing_paginates_and_filters(api: Api, client: httpx.AsyncClient
     assert (await client.get(f"/api/v1/products?shop_id={shop['id']}&limit=100")).json()[
         "total"
     ] == 8
+    # A shopper's % and _ are characters, not wildcards.
+    await api.product(seller, shop["id"], title="100% wool scarf", prices={"UK": 2500})
+    found = (await client.get("/api/v1/products", params={"q": "100%"})).json()
+    assert [p["title"] for p in found["items"]] == ["100% wool scarf"]
+    assert (await client.get("/api/v1/products", params={"q": "m_g"})).json()["total"] == 0
 
 
 async def test_stock_cannot_drop_below_held(api: Api, client: httpx.AsyncClient) -> None:

@@ -243,9 +243,13 @@ async def list_products(
     if shop_id is not None:
         cond.append(Product.shop_id == shop_id)
     if q:
-        like = f"%{q.lower()}%"
+        # autoescape: a shopper's "%" or "_" is a character, not a wildcard.
+        words = q.lower()
         cond.append(
-            or_(func.lower(Product.title).like(like), func.lower(Product.description).like(like))
+            or_(
+                func.lower(Product.title).contains(words, autoescape=True),
+                func.lower(Product.description).contains(words, autoescape=True),
+            )
         )
     if market or min_price is not None or max_price is not None:
         priced = select(Variant.product_id).join(VariantPrice)
