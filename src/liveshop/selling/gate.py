@@ -137,14 +137,19 @@ class _View:
     generation: bytes = b""
     admitted: set[bytes] = field(default_factory=set)
     next_index: int = 0  # the admitted list may repeat a caller; this counts its entries
-    fetched_at: float = float("-inf")
-    refreshing: bool = False
+    fetched_at: float = float("-inf")  # when the data was asked for
+    marks: int = 0  # bumped when this process knows the data changed
+    refresh: asyncio.Future[None] | None = None
 
 
 class RedisGate:
-    # How stale a process's view may be. Staleness only ever sends a request down the full
-    # path, or tells a caller "sold out" up to this long after a unit came back.
+    # A view older than VIEW_SECONDS is refreshed (one refresh at a time, requests go on
+    # with the current view meanwhile); one older than TRUST_SECONDS, or known to have
+    # changed in this process, is refreshed before anyone is answered. Staleness only ever
+    # sends a request down the full path, or tells a caller "sold out" shortly after another
+    # process saw a unit come back.
     VIEW_SECONDS = 0.1
+    TRUST_SECONDS = 1.0
 
     def __init__(self, url: str) -> None:
         # Short timeouts: a dead Redis must cost milliseconds, then the database decides.
@@ -177,7 +182,7 @@ class RedisGate:
         except (TimeoutError, RedisError, OSError) as exc:
             log.warning("deal gate unavailable, using the database path: %s", exc)
             return None
-        if result <= 0:  # it just ran out: this process's next look should be a fresh one
+        if result == 0:  # we took the last unit: this process's next look should be fresh
             self._stale(deal_id)
         return result >= 0
 
@@ -189,17 +194,28 @@ class RedisGate:
             log.warning("deal gate unavailable for give-back: %s", exc)
 
     def _stale(self, deal_id: int) -> None:
-        # Keep the object (and its refreshing flag): replacing it would let every request
+        # Keep the object (and any refresh in flight): replacing it would let every request
         # start its own refresh.
         if (view := self._views.get(deal_id)) is not None:
             view.fetched_at = float("-inf")
+            view.marks += 1
 
     async def surely_sold_out(self, deal_id: int, who: str) -> bool:
         view = self._views.get(deal_id)
         if view is None:
             view = self._views[deal_id] = _View()
-        if not view.refreshing and time.monotonic() - view.fetched_at > self.VIEW_SECONDS:
-            await self._refresh(deal_id, view)
+        age = time.monotonic() - view.fetched_at
+        if age > self.VIEW_SECONDS:
+            if view.refresh is None:
+                view.refresh = asyncio.ensure_future(self._refresh(deal_id, view))
+            if age > self.TRUST_SECONDS:
+                # Too old to judge by (the first look after a quiet spell, or known to have
+                # changed): wait for the one refresh. Under load the view is never this old,
+                # and requests go on with the current view while it refreshes.
+                try:
+                    await asyncio.shield(view.refresh)
+                except Exception:
+                    return False  # the full path decides
         return (
             view.left is not None
             and view.left <= 0
@@ -208,7 +224,7 @@ class RedisGate:
         )
 
     async def _refresh(self, deal_id: int, view: _View) -> None:
-        view.refreshing = True
+        asked_at, marks = time.monotonic(), view.marks
         try:
             left, generation, new = await self._view(
                 keys=self.keys(deal_id), args=[view.next_index, view.generation]
@@ -217,8 +233,9 @@ class RedisGate:
             view.left, view.generation = None, b""  # unknown: everyone takes the full path
             return
         finally:
-            view.refreshing = False
-            view.fetched_at = time.monotonic()
+            view.refresh = None
+            # A change seen while asking may not be in the answer: then it is stale already.
+            view.fetched_at = asked_at if view.marks == marks else float("-inf")
         generation = generation or b""
         if generation != view.generation:
             view.admitted, view.next_index = set(), 0
