@@ -7,7 +7,6 @@ import contextlib
 import hashlib
 import os
 import signal
-import socket
 import sys
 import tempfile
 import uuid
@@ -25,6 +24,7 @@ from liveshop.db import Database, utcnow
 from liveshop.selling.models import FlashDeal
 from liveshop.settings import Settings
 from tests.factories import Actor, Api, address
+from tests.system import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -123,12 +123,6 @@ async def open_now(db: Database, deal_id: int) -> None:
 
 def buy_body(market: str = "UK") -> dict[str, Any]:
     return {"market": market, "quantity": 1, "address": address(market)}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.asynccontextmanager

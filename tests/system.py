@@ -1,4 +1,5 @@
-"""System programs the video tests need (nginx with the RTMP module, ffmpeg).
+"""What the system-level tests need from the machine: programs (nginx with the RTMP module,
+ffmpeg, chromium) and free local ports.
 
 Missing programs skip the test with the reason, so a laptop without nginx still runs the
 suite; CI sets LIVESHOP_REQUIRE_ALL=1 so that a missing program fails instead of hiding.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -24,3 +26,10 @@ def require(program: str, reason: str) -> str:
             pytest.fail(f"{message} (LIVESHOP_REQUIRE_ALL=1)")
         pytest.skip(message)
     return found
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now, for a child server to bind."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

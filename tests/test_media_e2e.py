@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,17 +23,11 @@ import httpx
 import pytest
 
 from liveshop.settings import Settings
-from tests.system import require
+from tests.system import free_port, require
 
 pytestmark = pytest.mark.slow
 
 PUSH_SECONDS = 10
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -30,7 +30,7 @@ from liveshop.live import media
 from liveshop.live.models import ShowPin
 from liveshop.orders.models import Order
 from liveshop.settings import Settings
-from tests.system import require
+from tests.system import free_port, require
 from tests.web_kit import (
     DESKTOP,
     PHONE,
@@ -38,7 +38,6 @@ from tests.web_kit import (
     api_signup,
     browser,
     db_exec,
-    free_port,
     new_buyer,
     pay_in_dialog,
     seller_with_show,

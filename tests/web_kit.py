@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ import httpx
 
 from liveshop.db import create_oneoff_engine
 from liveshop.settings import Settings
-from tests.system import require
+from tests.system import free_port, require
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -38,12 +37,6 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 PASSWORD = "correct horse battery"
 ADDRESS = {"name": "Amy Buyer", "line1": "1 Briggate", "city": "Leeds", "postcode": "LS1 6HD"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

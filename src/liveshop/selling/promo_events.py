@@ -8,9 +8,9 @@ their public handle only, never by email or id.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel
 
 
 class AuctionOpenedEvent(BaseModel):
@@ -90,18 +90,3 @@ class CouponClaimedEvent(BaseModel):
     type: Literal["coupon_claimed"] = "coupon_claimed"
     code: str
     remaining: int
-
-
-PromoEvent = Annotated[
-    AuctionOpenedEvent
-    | AuctionBidEvent
-    | AuctionExtendedEvent
-    | AuctionEndedEvent
-    | GiveawayOpenedEvent
-    | GiveawayEnteredEvent
-    | GiveawayDrawnEvent
-    | CouponOpenedEvent
-    | CouponClaimedEvent,
-    Field(discriminator="type"),
-]
-promo_event = TypeAdapter[PromoEvent](PromoEvent)
