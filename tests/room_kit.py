@@ -15,6 +15,7 @@ import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from liveshop.live import media
 from liveshop.live import service as shows
 from liveshop.live.events import Frame, room_event
 from liveshop.live.models import Show
@@ -199,5 +200,6 @@ async def go_live(client: httpx.AsyncClient, show_id: int) -> None:
     async with UnitOfWork(db=app.state.db, broker=app.state.broker) as uow:
         show = await uow.session.get(Show, show_id)
         assert show is not None
-        await shows.go_live(uow=uow, show=show, hls_url=None)
+        url = media.live_playlist_url(app.state.settings, show_id)
+        await shows.go_live(uow=uow, show=show, hls_url=url)
         await uow.commit()

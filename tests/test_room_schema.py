@@ -97,7 +97,9 @@ async def test_replaying_events_onto_the_snapshot_equals_a_fresh_snapshot(
                 assert replayed.pins[0].variants[0].available == 4
                 assert [m.text for m in replayed.chat] == ["hello <b>room</b>"]
 
-                stored = await room_service.load_state(db=app.state.db, show_id=sid, recent_chat=50)
+                stored = await room_service.load_state(
+                    db=app.state.db, show_id=sid, settings=app.state.settings
+                )
                 assert _comparable(replayed) == _comparable(stored)
                 for x in (first, fresh):
                     await x.close()

@@ -17,6 +17,7 @@ from liveshop import errors, logs
 from liveshop.api import api_router
 from liveshop.broker import create_broker
 from liveshop.db import create_database
+from liveshop.live import service as shows
 from liveshop.live.media import start_managed
 from liveshop.live.media_tasks import run_media_monitor
 from liveshop.live.room import RoomHub
@@ -26,6 +27,7 @@ from liveshop.middleware import BodyLimit, Metrics
 from liveshop.orders.tasks import run_sweeper
 from liveshop.payments.sandbox import SandboxProvider
 from liveshop.selling import gate as gates
+from liveshop.selling import show_end
 from liveshop.selling.edge import SoldOutEdge
 from liveshop.selling.promo_tasks import run_promo_tasks
 from liveshop.settings import Settings, get_settings
@@ -40,6 +42,7 @@ from liveshop.web.pages_studio import router as studio_pages
 
 def create_app(settings: Settings | None = None, *, run_background: bool = True) -> FastAPI:
     settings = settings or get_settings()
+    shows.on_show_ended("selling", show_end.closer(settings.hold_minutes))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -208,11 +208,27 @@ class Room:
         # Read the head before the database: anything committed later is numbered after it.
         self.last_seq = await self.store.head(self.show_id)
         self.state = await room_service.load_state(
-            db=self.hub.db, show_id=self.show_id, recent_chat=self.hub.settings.room_recent_chat
+            db=self.hub.db, show_id=self.show_id, settings=self.hub.settings
         )
         await self.store.seed(self.show_id, likes=self.state.likes, peak=self.state.peak_viewers)
-        self.state.likes = max(self.state.likes, await self.store.likes(self.show_id))
+        await self._load_counters()
         self._task = asyncio.create_task(self._run())
+
+    async def _load_counters(self) -> None:
+        """Room-wide counters as the store has them now.
+
+        The leader publishes `viewers` only when the totals change, so a process that opens
+        the room later must not start from the database's (persisted, stale) figures.
+        """
+        assert self.state is not None
+        st = self.state
+        st.likes = max(st.likes, await self.store.likes(self.show_id))
+        count, peak, unique = await self.store.totals(self.show_id)
+        st.viewers = count
+        st.peak_viewers, st.unique_viewers = (
+            max(st.peak_viewers, peak),
+            max(st.unique_viewers, unique),
+        )
 
     # --- viewers -------------------------------------------------------------------------
 
@@ -363,9 +379,9 @@ class Room:
         """This process fell out of the history: reload and give every viewer a snapshot."""
         self.last_seq = await self.store.head(self.show_id)
         self.state = await room_service.load_state(
-            db=self.hub.db, show_id=self.show_id, recent_chat=self.hub.settings.room_recent_chat
+            db=self.hub.db, show_id=self.show_id, settings=self.hub.settings
         )
-        self.state.likes = max(self.state.likes, await self.store.likes(self.show_id))
+        await self._load_counters()
         self.ring.clear()
         for viewer in list(self.viewers):
             self._send_snapshot(viewer)

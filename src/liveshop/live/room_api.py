@@ -79,7 +79,7 @@ async def room_state(show_id: IdPath, request: Request, uow: Uow) -> RoomState:
     return await room_service.build_state(
         session=uow.session,
         show_id=show_id,
-        recent_chat=request.app.state.settings.room_recent_chat,
+        settings=request.app.state.settings,
     )
 
 

@@ -19,7 +19,7 @@ from liveshop.catalog.models import Product, Variant
 from liveshop.catalog.schemas import price_public
 from liveshop.db import Database, sessionmaker_for, utcnow
 from liveshop.errors import Problem, not_found
-from liveshop.live import moderation
+from liveshop.live import media, moderation
 from liveshop.live.events import (
     ChatEvent,
     ChatUser,
@@ -36,6 +36,7 @@ from liveshop.live.events import (
     send_room_event,
 )
 from liveshop.live.models import ChatMessage, Show, ShowPin, ShowProduct, ShowStatus
+from liveshop.settings import Settings
 from liveshop.uow import UnitOfWork
 
 if TYPE_CHECKING:
@@ -96,8 +97,13 @@ async def _current_pins(session: AsyncSession, show_id: int) -> list[ShowPin]:
     return list((await session.execute(stmt)).scalars())
 
 
-async def build_state(*, session: AsyncSession, show_id: int, recent_chat: int) -> RoomState:
-    """The room as the database has it (counters as last persisted)."""
+async def build_state(*, session: AsyncSession, show_id: int, settings: Settings) -> RoomState:
+    """The room as the database has it (counters as last persisted).
+
+    Everything here comes from stored state, never from events some process happened to see:
+    a viewer who arrives after the show went live, on any process, gets the same room.
+    """
+    recent_chat = settings.room_recent_chat
     show = await session.get(Show, show_id)
     if show is None:
         raise not_found("show", show_id)
@@ -114,6 +120,9 @@ async def build_state(*, session: AsyncSession, show_id: int, recent_chat: int) 
         show_id=show.id,
         title=show.title,
         status=show.status,
+        hls_url=media.live_playlist_url(settings, show.id)
+        if show.status == ShowStatus.live
+        else None,
         pins=await pinned_products(session=session, pins=await _current_pins(session, show_id)),
         pinned_message=show.pinned_message,
         slow_mode_seconds=show.slow_mode_seconds,
@@ -124,9 +133,9 @@ async def build_state(*, session: AsyncSession, show_id: int, recent_chat: int) 
     )
 
 
-async def load_state(*, db: Database, show_id: int, recent_chat: int) -> RoomState:
+async def load_state(*, db: Database, show_id: int, settings: Settings) -> RoomState:
     async with sessionmaker_for(db.read)() as session:
-        return await build_state(session=session, show_id=show_id, recent_chat=recent_chat)
+        return await build_state(session=session, show_id=show_id, settings=settings)
 
 
 def _chat_event(message: ChatMessage, name: str) -> ChatEvent:

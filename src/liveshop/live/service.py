@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -20,6 +21,16 @@ from liveshop.live.schemas import ShowCreate, ShowUpdate
 from liveshop.uow import UnitOfWork
 
 ACTIVE = [ShowStatus.live.value, ShowStatus.scheduled.value]
+
+# What higher layers do when a show ends (selling closes the show's deals and auctions), run
+# inside the unit of work that ends it. The app registers them at start, by name, so building
+# a second app replaces rather than repeats them: live never imports selling.
+ShowEndedHandler = Callable[[UnitOfWork, "Show"], Awaitable[None]]
+show_ended_handlers: dict[str, ShowEndedHandler] = {}
+
+
+def on_show_ended(name: str, handler: ShowEndedHandler) -> None:
+    show_ended_handlers[name] = handler
 
 
 def new_stream_key() -> str:
@@ -216,6 +227,8 @@ async def end(*, uow: UnitOfWork, show: Show) -> None:
     show.ended_at = utcnow()
     await uow.session.flush()
     send_room_event(uow, show.id, ShowStateEvent(show_id=show.id, status=show.status, at=utcnow()))
+    for handler in list(show_ended_handlers.values()):
+        await handler(uow, show)
 
 
 async def get_by_stream_key(*, session: AsyncSession, key: str) -> Show | None:

@@ -131,7 +131,12 @@ const handlers = {
     $("#chat").replaceChildren(...state.chat.map(chatLine));
     startVideo(state.hls_url);
   },
-  show_state(e) { setStatus(e.status); startVideo(e.hls_url); },
+  show_state(e) {
+    setStatus(e.status);
+    startVideo(e.hls_url);
+    // Selling stops with the show (selling/show_end.py): deals end, auctions close.
+    if (e.status === "ended") { setDeal(null); refreshPromos(); }
+  },
   chat(e) { $("#chat").append(chatLine(e)); $("#chat").lastChild.scrollIntoView({ block: "nearest" }); },
   // Totals only grow; processes may publish theirs out of order, so keep the highest.
   like_count(e) { likes = Math.max(likes, e.count); $("#likes").textContent = likes; },
@@ -166,7 +171,7 @@ function connect() {
       handlers[e.type]?.(e);
       for (const p of promos) p.handlers[e.type]?.(e);
       // A snapshot means a fresh start (or too far behind): reread the auction and giveaway.
-      if (e.type === "snapshot") refreshPromos();
+      if (e.type === "snapshot") { refreshPromos(); loadDeals(); }
     }
   };
   socket.onclose = () => { setTimeout(connect, backoff); backoff = Math.min(backoff * 2, 10000); };
@@ -178,11 +183,17 @@ async function loadMe() {
   for (const p of promos) p.render();
 }
 
-async function load() {
-  const [room, deals] = await Promise.all([api(`/shows/${showId}/room`), api(`/shows/${showId}/deals`)]);
-  handlers.snapshot({ state: room });
+// Deals are not part of the room snapshot: read them whenever a snapshot (re)starts the room.
+async function loadDeals() {
+  const deals = await api(`/shows/${showId}/deals`).catch(() => []);
   const current = deals.filter((d) => d.status === "open" || d.status === "scheduled");
   setDeal(current[current.length - 1] || null);
+}
+
+async function load() {
+  const room = await api(`/shows/${showId}/room`);
+  handlers.snapshot({ state: room });
+  await loadDeals();
   connect();
 }
 
