@@ -47,8 +47,13 @@ class Server:
 
 
 @contextlib.asynccontextmanager
-async def serve(settings: Settings, tmp_path: Path, *, media: bool) -> AsyncIterator[Server]:
-    """`liveshop serve` as a child process (with its managed nginx when `media`)."""
+async def serve(
+    settings: Settings, tmp_path: Path, *, media: bool, env: dict[str, str] | None = None
+) -> AsyncIterator[Server]:
+    """`liveshop serve` as a child process (with its managed nginx when `media`).
+
+    `env` adds settings, e.g. a second server's `LIVESHOP_MEDIA_PUBLIC_URL`."""
+    extra = env or {}
     port = free_port()
     env = {
         **os.environ,
@@ -73,7 +78,8 @@ async def serve(settings: Settings, tmp_path: Path, *, media: bool) -> AsyncIter
         }
     else:
         env["LIVESHOP_MEDIA_ENABLED"] = "false"
-    log = tmp_path / "server.log"
+    env |= extra
+    log = tmp_path / f"server-{port}.log"
     with log.open("wb") as out:
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
