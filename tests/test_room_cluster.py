@@ -124,3 +124,21 @@ async def test_two_processes_share_chat_counts_and_resume(
         assert chat_texts(watcher_a) + chat_texts(back) == chat_texts(watcher_b)
         for c in (talker, liker, watcher_b, back):
             await c.close()
+
+
+async def test_a_process_that_opens_the_room_late_starts_from_the_room_wide_counts(
+    api: Api, client: httpx.AsyncClient, settings: Settings
+) -> None:
+    """The leader publishes `viewers` only on change, so B must not start from zero."""
+    _host, show, _ = await make_show(api, client)
+    sid = show["id"]
+    async with cluster(settings, 2) as (a, b):
+        on_a = [await RoomClient.connect(a, sid) for _ in range(3)]
+        await on_a[0].wait(lambda c: c.of("viewers") and c.of("viewers")[-1].count == 3)
+        await asyncio.sleep(1.0)  # several stats ticks: the count is settled and unchanged
+        late = await RoomClient.connect(b, sid)
+        snapshot = (await late.wait(lambda c: c.of("snapshot")))[0].state
+        assert snapshot.viewers >= 3, snapshot.viewers
+        assert snapshot.peak_viewers >= 3
+        for c in [*on_a, late]:
+            await c.close()
