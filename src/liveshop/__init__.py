@@ -1,1 +1,8 @@
 """Liveshop: open-source live commerce."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("liveshop")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0+unknown"

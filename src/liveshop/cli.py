@@ -21,6 +21,24 @@ app.add_typer(user_app, name="user")
 console = Console()
 
 
+def _version(value: bool) -> None:
+    if value:
+        from liveshop import __version__
+
+        typer.echo(f"liveshop {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version"),
+    ] = False,
+) -> None:
+    """Liveshop: live shopping, self-hosted."""
+
+
 def _serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
@@ -92,6 +110,40 @@ def db_check() -> None:
 
     check(get_settings().database_url)
     console.print("[green]Models and migrations agree.[/green]")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the revision the database is at."""
+    from liveshop.migrate import current
+
+    current(get_settings().database_url)
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[
+        str, typer.Argument(help="Target revision, e.g. 0004 (or -- -1 for one step)")
+    ],
+) -> None:
+    """Step the schema back to REVISION (take a backup first: data in dropped columns is lost)."""
+    from liveshop.migrate import downgrade
+
+    downgrade(get_settings().database_url, revision)
+    console.print(f"[green]Database at {revision}.[/green]")
+
+
+@db_app.command("revision")
+def db_revision(
+    message: Annotated[str, typer.Option("--message", "-m", help="What the migration does")],
+    autogenerate: Annotated[
+        bool, typer.Option(help="Compare the models with the database and write the difference")
+    ] = False,
+) -> None:
+    """Write a new migration under src/liveshop/migrations/versions (for developers)."""
+    from liveshop.migrate import revision
+
+    revision(get_settings().database_url, message, autogenerate=autogenerate)
 
 
 @user_app.command("create")

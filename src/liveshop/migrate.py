@@ -26,3 +26,17 @@ def upgrade(url: str, revision: str = "head") -> None:
 def check(url: str) -> None:
     """Raise if the models have changes that no migration captures."""
     command.check(alembic_config(url))
+
+
+def downgrade(url: str, revision: str) -> None:
+    command.downgrade(alembic_config(url), revision)
+
+
+def current(url: str) -> None:
+    """Print the database's revision (Alembic writes it to stdout)."""
+    command.current(alembic_config(url), verbose=False)
+
+
+def revision(url: str, message: str, *, autogenerate: bool) -> None:
+    """Write a new migration into the package, compared against the database at `url`."""
+    command.revision(alembic_config(url), message=message, autogenerate=autogenerate)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 import liveshop.models  # noqa: F401 - registers every table on Base.metadata
@@ -13,6 +14,10 @@ from liveshop.settings import get_settings
 
 config = context.config
 target_metadata = Base.metadata
+# Hosts that start together all run `liveshop serve` (which migrates first): on PostgreSQL the
+# first takes this transaction-level advisory lock and migrates, the others wait for its
+# commit and then find nothing left to do.
+MIGRATION_LOCK = 0x4C495645  # "LIVE"
 
 
 def _url() -> str:
@@ -27,6 +32,8 @@ def _run(connection: Connection) -> None:
         compare_type=True,
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
         context.run_migrations()
 
 
