@@ -66,7 +66,8 @@ async def test_a_signup_watch_live_video_and_chat(settings: Settings, tmp_path: 
         await page.get_by_role("button", name="Sign up").click()
         await page.wait_for_url(f"{server.url}/")
         await page.goto(f"/shows/{show_id}")
-        await page.locator("#novideo").wait_for(state="visible")
+        # Before it goes live the room is a waiting room (countdown, host, RSVP).
+        await page.locator("#waiting").wait_for(state="visible")
         await page.locator(".pin", has_text="Cloud hoodie").wait_for()
 
         async with httpx.AsyncClient(base_url=server.url, timeout=10) as api:
@@ -88,6 +89,7 @@ async def test_a_signup_watch_live_video_and_chat(settings: Settings, tmp_path: 
             later = await page.eval_on_selector("#video", "v => v.currentTime")
             assert later > first, (first, later)
             assert await page.locator("#novideo").is_hidden()
+            assert await page.locator("#waiting").is_hidden()
 
             # A second viewer chats; the first sees it without a reload.
             ctx2, _ = await new_buyer(b, server.url)
@@ -123,7 +125,7 @@ async def test_b_c_studio_pins_and_deals_buyer_buys_seller_ships(
         viewer_ctx, _ = await new_buyer(b, server.url, viewport=PHONE)
         viewer = await viewer_ctx.new_page()
         await viewer.goto(f"/shows/{show_id}")
-        await viewer.locator("#novideo").wait_for(state="visible")  # media is off here
+        await viewer.locator("#waiting").wait_for(state="visible")  # scheduled: a waiting room
         await viewer.locator("#pins", has_text="Nothing pinned yet").wait_for()
 
         # B: the creator pins a product and launches a deal from the studio.

@@ -8,7 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from liveshop.accounts.schemas import MarketCode
 from liveshop.catalog.models import Product, Variant, VariantPrice
 from liveshop.markets.money import format_money
-from liveshop.markets.seed import LOCALES
+from liveshop.markets.seed import LOCALES, MARKETS
+
+# Markets whose shelf prices exclude tax, which is added at checkout by destination.
+PLUS_TAX_MARKETS = frozenset(str(m["code"]) for m in MARKETS if not m["prices_include_tax"])
 
 MAX_MONEY = 10**12  # minor units; far above any real price, far below int64
 MAX_STOCK = 10_000_000
@@ -84,6 +87,9 @@ class PricePublic(BaseModel):
     compare_at: int | None
     formatted: str
     compare_at_formatted: str | None = None
+    plus_tax: bool = Field(
+        default=False, description="True where prices exclude sales tax (US): show '+ tax'"
+    )
 
 
 class VariantPublic(BaseModel):
@@ -153,6 +159,7 @@ def price_public(price: VariantPrice) -> PricePublic:
         compare_at_formatted=(
             format_money(price.compare_at, price.currency, locale) if price.compare_at else None
         ),
+        plus_tax=price.market_code in PLUS_TAX_MARKETS,
     )
 
 

@@ -10,7 +10,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from liveshop.accounts.security import csrf_token
-from liveshop.deps import Caller, IdPath, optional_caller, settings_of
+from liveshop.catalog.models import Product
+from liveshop.db import Base
+from liveshop.deps import Caller, IdPath, Uow, optional_caller, settings_of
+from liveshop.live.models import Show
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -36,8 +39,26 @@ def render(
     return templates.TemplateResponse(request, template, context)
 
 
+def missing(request: Request, caller: Caller | None, what: str) -> HTMLResponse:
+    """A whole page that says what was not found, instead of a shell its script cannot fill."""
+    response = render(request, caller, "not_found.html", "Not found", what=what)
+    response.status_code = 404
+    return response
+
+
+async def exists(uow: Uow, model: type[Base], item_id: int) -> bool:
+    return await uow.session.get(model, item_id) is not None
+
+
 def login_first(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+
+@router.get("/favicon.ico")
+async def favicon() -> Response:
+    """Browsers ask for /favicon.ico before reading the page's <link rel="icon">."""
+    body = (STATIC_DIR / "favicon.svg").read_bytes()
+    return Response(body, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -46,12 +67,18 @@ async def home(request: Request, caller: MaybeCaller) -> Response:
 
 
 @router.get("/shows/{show_id}", response_class=HTMLResponse)
-async def live_room(request: Request, show_id: IdPath, caller: MaybeCaller) -> Response:
+async def live_room(request: Request, show_id: IdPath, caller: MaybeCaller, uow: Uow) -> Response:
+    if not await exists(uow, Show, show_id):
+        return missing(request, caller, "show")
     return render(request, caller, "room.html", "Live room", show_id=show_id)
 
 
 @router.get("/products/{product_id}", response_class=HTMLResponse)
-async def product_page(request: Request, product_id: IdPath, caller: MaybeCaller) -> Response:
+async def product_page(
+    request: Request, product_id: IdPath, caller: MaybeCaller, uow: Uow
+) -> Response:
+    if not await exists(uow, Product, product_id):
+        return missing(request, caller, "product")
     return render(request, caller, "product.html", "Product", product_id=product_id)
 
 

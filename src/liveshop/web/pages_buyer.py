@@ -7,8 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
-from liveshop.deps import IdPath
-from liveshop.web.pages import MaybeCaller, login_first, render
+from liveshop.accounts.models import User
+from liveshop.catalog.models import Shop
+from liveshop.deps import IdPath, Uow
+from liveshop.live.models import Show
+from liveshop.web.pages import MaybeCaller, exists, login_first, missing, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -16,12 +19,18 @@ Slug = Annotated[str, Path(min_length=1, max_length=80)]
 
 
 @router.get("/shops/{shop_id}", response_class=HTMLResponse)
-async def shop_page(request: Request, shop_id: IdPath, caller: MaybeCaller) -> Response:
+async def shop_page(request: Request, shop_id: IdPath, caller: MaybeCaller, uow: Uow) -> Response:
+    if not await exists(uow, Shop, shop_id):
+        return missing(request, caller, "shop")
     return render(request, caller, "shop.html", "Shop", shop_id=shop_id)
 
 
 @router.get("/creators/{user_id}", response_class=HTMLResponse)
-async def creator_page(request: Request, user_id: IdPath, caller: MaybeCaller) -> Response:
+async def creator_page(
+    request: Request, user_id: IdPath, caller: MaybeCaller, uow: Uow
+) -> Response:
+    if not await exists(uow, User, user_id):
+        return missing(request, caller, "creator")
     return render(request, caller, "creator.html", "Creator", creator_id=user_id)
 
 
@@ -31,7 +40,9 @@ async def event_page(request: Request, slug: Slug, caller: MaybeCaller) -> Respo
 
 
 @router.get("/shows/{show_id}/replay", response_class=HTMLResponse)
-async def replay_page(request: Request, show_id: IdPath, caller: MaybeCaller) -> Response:
+async def replay_page(request: Request, show_id: IdPath, caller: MaybeCaller, uow: Uow) -> Response:
+    if not await exists(uow, Show, show_id):
+        return missing(request, caller, "show")
     return render(request, caller, "replay.html", "Replay", show_id=show_id)
 
 

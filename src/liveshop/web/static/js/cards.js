@@ -1,5 +1,5 @@
 // Small list items shared by the buyer pages: a product card and a show row.
-import { el, priceIn, when } from "./common.js";
+import { el, priceIn, shelf, when } from "./common.js";
 
 export const placeholder = (title) => `/img/placeholder.svg?t=${encodeURIComponent(title.slice(0, 40))}`;
 
@@ -9,7 +9,7 @@ export function productCard(p) {
     el("a", { href: `/products/${p.id}` },
       el("img", { src: p.images[0] || placeholder(p.title), alt: "", loading: "lazy", width: 300, height: 300 }),
       el("span", { class: "title", text: p.title })),
-    el("span", { class: price ? "price" : "muted", text: price ? price.formatted : "Not sold in your market" }));
+    el("span", { class: price ? "price" : "muted", text: price ? shelf(price) : "Not sold in your market" }));
 }
 
 // Where a show's link goes: the room while live or upcoming, the replay once it ended.

@@ -51,6 +51,8 @@ export function toast(text) {
 }
 
 export const priceIn = (prices, m = market) => prices.find((p) => p.market === m);
+// A shelf price as a buyer reads it: US prices exclude sales tax, which checkout adds.
+export const shelf = (p) => (p.plus_tax ? `${p.formatted} + tax` : p.formatted);
 export const uid = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`);
 
 // The buy dialog: address + sandbox card; `place(address)` returns the order(s) to pay.

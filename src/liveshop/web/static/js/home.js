@@ -1,4 +1,4 @@
-import { $, api, el, market, priceIn, when } from "./common.js";
+import { $, api, el, market, priceIn, shelf, when } from "./common.js";
 
 const showItem = (s) => el("li", { class: "show" },
   el("a", { href: `/shows/${s.id}` }, el("strong", { text: s.title })),
@@ -36,7 +36,7 @@ async function load() {
       el("a", { href: `/products/${p.id}` },
         el("img", { src: p.images[0] || `/img/placeholder.svg?t=${encodeURIComponent(p.title.slice(0, 40))}`, alt: "", loading: "lazy", width: 300, height: 300 }),
         el("span", { class: "title", text: p.title })),
-      el("span", { class: "price", text: price ? price.formatted : "Not sold here" }));
+      el("span", { class: "price", text: price ? shelf(price) : "Not sold here" }));
   }));
   if (!products.items.length) $("#products").append(el("li", { text: "No products found." }));
 }

@@ -1,4 +1,4 @@
-import { $, api, buyDialog, el, market, priceIn, toast } from "./common.js";
+import { $, api, buyDialog, el, market, priceIn, shelf, toast } from "./common.js";
 import { followButton } from "./follow.js";
 
 const id = $("#product").dataset.product;
@@ -8,7 +8,7 @@ const variant = () => product.variants.find((v) => String(v.id) === $("#p-varian
 function show() {
   const v = variant();
   const price = v && priceIn(v.prices);
-  $("#p-price").textContent = price ? price.formatted : "Not sold in your market";
+  $("#p-price").textContent = price ? shelf(price) : "Not sold in your market";
   $("#p-stock").textContent = v ? v.available : 0;
   for (const b of [$("#p-cart"), $("#p-buy")]) if (b) b.disabled = !price || !v.available;
 }
@@ -38,6 +38,10 @@ async function load() {
   $("#p-img").src = product.images[0] || `/img/placeholder.svg?t=${encodeURIComponent(product.title.slice(0, 40))}`;
   $("#p-variant").replaceChildren(...product.variants.map((v) => el("option", { value: v.id, text: v.option_values.join(" / ") || v.sku })));
   $("#p-variant").onchange = show;
+  // A product without options has one variant: no chooser (it would only list the SKU).
+  const options = product.options || [];
+  $("#p-variant-row").hidden = !options.length && product.variants.length < 2;
+  $("#p-variant-label").textContent = options.join(" / ") || "Option";
   show();
   loadShop().catch(() => {});
 }

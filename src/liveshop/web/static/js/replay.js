@@ -1,6 +1,6 @@
 // A show's replay: the recorded HLS video and its product timestamps. Choosing a timestamp
 // seeks the video there and shows that product's card; buying from here is attributed to the show.
-import { $, api, buyDialog, el, market, priceIn, when } from "./common.js";
+import { $, api, buyDialog, el, market, priceIn, shelf, when } from "./common.js";
 import { placeholder } from "./cards.js";
 
 const showId = Number($("#replay").dataset.show);
@@ -66,7 +66,7 @@ function productCard(pin) {
     el("img", { src: p.images[0] || placeholder(p.title), alt: "", width: 72, height: 72 }),
     el("div", {},
       el("a", { href: `/products/${p.id}`, class: "title", text: p.title }),
-      el("span", { class: price ? "price" : "muted", text: price ? price.formatted : "Not sold in your market" }),
+      el("span", { class: price ? "price" : "muted", text: price ? shelf(price) : "Not sold in your market" }),
       el("span", { class: "stock", text: v ? `${v.available} left` : "" })),
     buy);
 }

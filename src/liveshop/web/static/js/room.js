@@ -1,7 +1,8 @@
 // The live room: HLS video, the room WebSocket (chat, likes, viewers, pins, deals), buying.
-import { $, api, buyDialog, el, market, priceIn, toast } from "./common.js";
+import { $, api, buyDialog, el, market, priceIn, shelf, toast } from "./common.js";
 import { auctionRoom } from "./room_auction.js";
 import { giveawayRoom } from "./room_giveaway.js";
+import { waitingRoom } from "./room_waiting.js";
 
 const showId = $("#room").dataset.show;
 // Who I am, to tell "you're leading" and "you won" from someone else's handle.
@@ -31,7 +32,8 @@ function loadHls() {
 
 async function startVideo(url) {
   const video = $("#video");
-  $("#novideo").hidden = Boolean(url);
+  // A scheduled show has its waiting room instead of "video unavailable".
+  $("#novideo").hidden = Boolean(url) || !$("#waiting").hidden;
   video.hidden = !url;
   if (!url || video.dataset.src === url) return;
   video.dataset.src = url;
@@ -64,7 +66,7 @@ function pinCard(p) {
     el("img", { src: p.image || `/img/placeholder.svg?t=${encodeURIComponent(p.title.slice(0, 40))}`, alt: "", width: 72, height: 72 }),
     el("div", {},
       el("a", { href: `/products/${p.product_id}`, class: "title", text: p.title }),
-      el("span", { class: "price", text: price ? price.formatted : "Not sold here" }),
+      el("span", { class: "price", text: price ? shelf(price) : "Not sold here" }),
       el("span", { class: "stock", text: `${v ? v.available : 0} left` })),
     buy);
 }
@@ -85,7 +87,7 @@ function setDeal(d) {
   if (!d) return;
   const price = priceIn(d.prices);
   $("#deal-title").textContent = d.title;
-  $("#deal-price").textContent = price ? price.formatted : "Not in your market";
+  $("#deal-price").textContent = price ? shelf(price) : "";
   $("#deal-regular").textContent = price?.regular_formatted || "";
   $("#deal-left").textContent = d.left;
   tick();
@@ -101,8 +103,10 @@ function tick() {
   const mm = String(Math.floor(secs / 60)).padStart(2, "0");
   const ss = String(secs % 60).padStart(2, "0");
   $("#deal-countdown").textContent = open ? `Ends in ${mm}:${ss}` : `Starts in ${mm}:${ss}`;
-  $("#deal-buy").disabled = !open || deal.left <= 0 || !document.body.dataset.user;
-  $("#deal-buy").textContent = deal.left <= 0 ? "Sold out" : "Buy";
+  // Outside the deal's markets there is nothing to buy: say so before anyone types an address.
+  const sold = Boolean(priceIn(deal.prices));
+  $("#deal-buy").disabled = !open || deal.left <= 0 || !document.body.dataset.user || !sold;
+  $("#deal-buy").textContent = !sold ? "Not sold in your market" : deal.left <= 0 ? "Sold out" : "Buy";
 }
 setInterval(tick, 500);
 
@@ -116,6 +120,8 @@ $("#deal-buy").addEventListener("click", () => {
 function setStatus(status) {
   $("#status").textContent = status;
   $("#status").classList.toggle("live", status === "live");
+  $("#waiting").hidden = status !== "scheduled";
+  waitingRoom(showId, status, Boolean(document.body.dataset.user)).catch(() => {});
 }
 
 const handlers = {
