@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from liveshop.accounts.models import User
 from liveshop.db import utcnow
 from liveshop.live.models import Show
 from liveshop.selling.models import FlashDeal
@@ -18,8 +19,10 @@ from liveshop.settings import Settings
 from tests.web_kit import (
     PHONE,
     SHOTS,
+    api_signup,
     browser,
     db_exec,
+    logged_in,
     new_buyer,
     seller_with_show,
     serve,
@@ -139,3 +142,51 @@ async def test_first_visitor_pages(settings: Settings, tmp_path: Path) -> None:
         assert await buy.is_disabled()
         assert await de_page.locator("#waiting").is_hidden()
         await de_ctx.close()
+
+
+async def test_first_visitor_studio_seller_and_admin(settings: Settings, tmp_path: Path) -> None:
+    async with serve(settings, tmp_path, media=False) as server, browser() as b:
+        seller = await seller_with_show(server.url, n_products=2)
+        # A buyer who opens /studio is told what it is for, without a form they cannot use.
+        ctx, _ = await new_buyer(b, server.url, viewport=PHONE)
+        page = await ctx.new_page()
+        await page.goto("/studio")
+        await page.locator("#not-creator").wait_for()
+        assert await page.locator("#schedule-form").count() == 0
+        await ctx.close()
+
+        # The studio says the chat is empty rather than showing an empty box.
+        studio_ctx = await logged_in(b, server.url, seller.email, viewport=PHONE)
+        studio = await studio_ctx.new_page()
+        await studio.goto(f"/studio/shows/{seller.show['id']}")
+        await studio.locator("#chat-empty", has_text="No messages yet").wait_for()
+
+        # Seller center on a phone: the tabs stay on one line, the price column is whole.
+        await studio.goto("/seller/products")
+        await studio.locator("#products tr").first.wait_for()
+        tabs = await studio.locator(".subnav").bounding_box()
+        assert tabs is not None and tabs["height"] < 60, tabs
+        price = await studio.locator("#products tr td").last.bounding_box()
+        assert price is not None and price["x"] + price["width"] <= PHONE["width"], price
+        await studio_ctx.close()
+
+        # The admin markets page is a table with headers and an explanation.
+        admin_email, _ = await api_signup_admin(server.url, settings)
+        admin_ctx = await logged_in(b, server.url, admin_email, viewport=PHONE)
+        admin = await admin_ctx.new_page()
+        await admin.goto("/admin")
+        await admin.get_by_role("columnheader", name="Market").wait_for()
+        await admin.get_by_role("rowheader", name="Deutschland (DE)").wait_for()
+        assert await admin.get_by_role("switch", name="Deutschland open").is_checked()
+        await admin.screenshot(path=str(SHOTS / "admin-markets-phone.png"))
+        await admin_ctx.close()
+
+
+async def api_signup_admin(url: str, settings: Settings) -> tuple[str, dict[str, Any]]:
+    async with httpx.AsyncClient(base_url=url, timeout=10) as api:
+        email, body = await api_signup(api, "Ada Admin", ["buyer"])
+    await db_exec(
+        settings.database_url,
+        update(User).where(User.email == email).values(roles=["admin", "buyer"]),
+    )
+    return email, body

@@ -47,6 +47,18 @@ async def is_host(*, session: AsyncSession, user: User, show: Show) -> bool:
     return (await session.execute(stmt)).first() is not None
 
 
+async def is_cohost_or_host(*, session: AsyncSession, user: User, show: Show) -> bool:
+    """The show's own people (host or accepted co-host), admins not included."""
+    if show.host_id == user.id:
+        return True
+    stmt = select(ShowCohost.id).where(
+        ShowCohost.show_id == show.id,
+        ShowCohost.user_id == user.id,
+        ShowCohost.status == "accepted",
+    )
+    return (await session.execute(stmt)).first() is not None
+
+
 async def is_moderator(*, session: AsyncSession, user: User, show: Show) -> bool:
     if await is_host(session=session, user=user, show=show):
         return True

@@ -87,6 +87,7 @@ class Viewer:
     user_id: int | None
     key: str
     bound: int
+    counted: bool = True  # False for the show's own people: they are not its audience
     cursor: int = 0
     closed: bool = False
     holding: list[_Frame] | None = None
@@ -250,7 +251,8 @@ class Room:
             held, viewer.holding = viewer.holding or [], None
             for frame in held:
                 viewer.deliver(frame)
-        await self.store.add_unique(self.show_id, viewer.key)
+        if viewer.counted:
+            await self.store.add_unique(self.show_id, viewer.key)
 
     def _send_snapshot(self, viewer: Viewer) -> None:
         assert self.state is not None
@@ -389,7 +391,7 @@ class Room:
     async def _stats(self) -> None:
         assert self.state is not None
         settings, store = self.hub.settings, self.store
-        await store.report(self.show_id, self.hub.proc, len(self.viewers))
+        await store.report(self.show_id, self.hub.proc, sum(v.counted for v in self.viewers))
         if await store.head(self.show_id) > self.last_seq and not self._inbox:
             self._heal = True  # pub/sub is at-most-once; the history is not
         ttl = int(settings.room_stats_seconds * 3000)

@@ -117,8 +117,13 @@ async def room_socket(websocket: WebSocket, show_id: IdPath) -> None:
             user = await _caller(websocket, uow)
             user_id = user.id if user else None
             key = _viewer_key(websocket, user)
-            if await uow.session.get(Show, show_id) is None:
+            show = await uow.session.get(Show, show_id)
+            if show is None:
                 raise _Refused("show_not_found", f"No show {show_id} exists.", CLOSE_NOT_FOUND)
+            # The host and co-hosts watching their own room (the studio) are not audience.
+            hosting = user is not None and await moderation.is_cohost_or_host(
+                session=uow.session, user=user, show=show
+            )
             if user_id is not None and await moderation.is_banned(
                 session=uow.session, show_id=show_id, user_id=user_id
             ):
@@ -135,6 +140,7 @@ async def room_socket(websocket: WebSocket, show_id: IdPath) -> None:
         user_id=user_id,
         key=key,
         bound=bound,
+        counted=not hosting,
         # The same backlog in bytes as the queue allows in frames (frames are small).
         raw=raw_writer(websocket.scope, max_buffered=bound * 4096),
     )

@@ -30,7 +30,7 @@ function render() {
   $("#shops").replaceChildren(...shown.map((s) => el("tr", { "data-shop": s.id },
     el("th", { scope: "row" }, el("a", { href: `/shops/${s.id}`, text: s.name }), el("div", { class: "hint slug", text: s.slug })),
     el("td", { text: s.market_code }),
-    el("td", {}, when(s.created_at)),
+    el("td", { class: "opt" }, when(s.created_at)),
     el("td", {}, el("span", { class: `badge ${s.verification}`, text: s.verification })),
     el("td", {}, el("div", { class: "row" }, ...actions(s))))));
   if (!shown.length) $("#shops").append(el("tr", {}, el("td", { colspan: 5, text: filter ? `No ${filter} shops on this page.` : "No shops yet." })));

@@ -20,7 +20,7 @@ function row(p) {
       p.images[0] ? el("img", { class: "thumb", src: p.images[0], alt: "", loading: "lazy" }) : null, " ",
       el("a", { href: `/seller/products/${p.id}`, text: p.title })),
     el("td", {}, el("span", { class: `badge ${p.status}`, text: p.status })),
-    el("td", { class: "num", text: String(p.variants.length) }),
+    el("td", { class: "num opt", text: String(p.variants.length) }),
     el("td", { class: "num", text: String(stock) }),
     el("td", { text: priceText(p) }));
 }

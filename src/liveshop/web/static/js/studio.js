@@ -64,6 +64,7 @@ function connect() {
       else if (e.type.startsWith("deal_")) loadDeals();
       for (const fn of listeners[e.type] || []) fn(e);
     }
+    $("#chat-empty").hidden = $("#chat").children.length > 0;
   };
   ws.onclose = () => setTimeout(connect, 2000);
 }
