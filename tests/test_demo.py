@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import calendar
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import httpx
 
 from liveshop.demo import PASSWORD, build_demo
+from liveshop.markets.seed import MARKETS
+
+MARKET_TZ = {str(m["code"]): str(m["timezone"]) for m in MARKETS}
 
 
 async def test_demo_builds_and_its_accounts_log_in(database_url: str, settings, make_app) -> None:  # type: ignore[no-untyped-def]
@@ -28,5 +35,10 @@ async def test_demo_builds_and_its_accounts_log_in(database_url: str, settings, 
             shows = (await client.get("/api/v1/shows")).json()
             assert len(shows) == 3 and {s["status"] for s in shows} == {"scheduled"}
             assert all(s["product_ids"] for s in shows)
+            for show in shows:  # a title that names a day must be on that day where it airs
+                tz = ZoneInfo(MARKET_TZ[show["markets"][0]])
+                day = datetime.fromisoformat(show["starts_at"]).astimezone(tz).strftime("%A")
+                named = [d for d in calendar.day_name if d in show["title"]]
+                assert named in ([], [day]), (show["title"], day)
             img = await client.get(products["items"][0]["images"][0])
             assert img.headers["content-type"] == "image/svg+xml"

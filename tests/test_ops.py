@@ -58,3 +58,20 @@ async def test_openapi_lists_the_api(client: httpx.AsyncClient) -> None:
 async def test_migrations_match_models(database_url: str) -> None:
     """`alembic check`: the models have no change that lacks a migration."""
     await asyncio.to_thread(check, database_url)
+
+
+def test_http_client_requests_do_not_flood_the_console() -> None:
+    import logging
+
+    from liveshop import logs
+
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        logs.configure(json_logs=False, level="INFO")
+        assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
+        assert logging.getLogger("liveshop").isEnabledFor(logging.INFO)
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+        logging.getLogger("httpx").setLevel(logging.NOTSET)

@@ -15,7 +15,7 @@ from liveshop.live.schemas import ShowCreate
 from liveshop.uow import UnitOfWork
 
 SHOWS = [
-    ("maya@demo.liveshop", "Sunday Lounge Drop — cosy picks under £30", 1, "UK"),
+    ("maya@demo.liveshop", "Lounge Drop — cosy picks under £30", 1, "UK"),
     ("jonas@demo.liveshop", "Kaffee-Klatsch: espresso gear live", 2, "DE"),
     ("tasha@demo.liveshop", "Glow-up Hour: flash deals on skincare", 3, "US"),
 ]

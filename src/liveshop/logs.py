@@ -31,3 +31,7 @@ def configure(*, json_logs: bool, level: str) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # The media monitor polls nginx every few seconds: httpx's per-request INFO lines would
+    # bury everything an operator needs to read.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
