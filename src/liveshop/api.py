@@ -9,6 +9,7 @@ from liveshop.live.media_api import router as media
 from liveshop.live.metrics_api import router as metrics
 from liveshop.live.room_api import router as room
 from liveshop.markets.api import router as markets
+from liveshop.orders.address_api import router as addresses
 from liveshop.orders.api import router as orders
 from liveshop.payments.api import router as payments
 from liveshop.selling.api import router as deals
@@ -20,6 +21,7 @@ for router in (
     markets,
     catalog,
     orders,
+    addresses,
     payments,
     live,
     room,

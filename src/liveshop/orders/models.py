@@ -160,3 +160,16 @@ class ReturnRequest(Base):
     decision_note: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
+
+
+class SavedAddress(Base):
+    """A buyer's address book entry; checkout offers the default one for the market."""
+
+    __tablename__ = "saved_addresses"
+    __table_args__ = (Index("ix_saved_addresses_user", "user_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    address: Mapped[dict[str, Any]] = mapped_column(JSON)
+    is_default: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -55,12 +55,47 @@ export const priceIn = (prices, m = market) => prices.find((p) => p.market === m
 export const shelf = (p) => (p.plus_tax ? `${p.formatted} + tax` : p.formatted);
 export const uid = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`);
 
+const ADDRESS_FIELDS = ["name", "line1", "city", "postcode", "region"];
+
+function fillAddress(form, a) {
+  for (const k of ADDRESS_FIELDS) form.elements[k].value = (a && a[k]) || "";
+}
+
+// The buyer's saved addresses for this market, default first; the default fills the form.
+async function offerSaved(form) {
+  const row = $("#buy-saved-row");
+  const saved = document.body.dataset.user
+    ? (await api("/me/addresses").catch(() => [])).filter((s) => s.address.country === market)
+    : [];
+  row.hidden = !saved.length;
+  const select = $("#buy-saved");
+  select.replaceChildren(
+    ...saved.map((s) => el("option", { value: s.id, text: `${s.address.name}, ${s.address.line1}, ${s.address.city}` })),
+    el("option", { value: "", text: "A new address" }));
+  select.onchange = () => fillAddress(form, saved.find((s) => String(s.id) === select.value)?.address);
+  if (saved.length && !form.elements.name.value) fillAddress(form, saved[0].address);
+}
+
+// What the buyer is about to pay: `price` is a price object, `quantity` how many.
+function showTotal(summary) {
+  const out = $("#buy-total");
+  if (!summary?.price) { out.textContent = ""; return; }
+  const { price, quantity = 1 } = summary;
+  const total = quantity === 1 ? price.formatted : new Intl.NumberFormat(undefined, {
+    style: "currency", currency: price.currency,
+  }).format((price.amount * quantity) / 10 ** (price.currency === "IDR" ? 0 : 2));
+  out.textContent = `${quantity} × ${price.formatted} · Total ${total}${price.plus_tax ? " + tax" : ""}`;
+}
+
 // The buy dialog: address + sandbox card; `place(address)` returns the order(s) to pay.
-export function buyDialog(what, place) {
+// `summary` ({price, quantity}) shows the price and total before anyone types an address.
+export function buyDialog(what, place, summary) {
   const dialog = $("#buy-dialog");
   const form = $("#buy-form");
   const error = $("#buy-error");
   $("#buy-what").textContent = what;
+  showTotal(summary);
+  offerSaved(form);
   error.textContent = "";
   const placeKey = uid();
   const payKey = uid();
@@ -81,6 +116,9 @@ export function buyDialog(what, place) {
           method: "POST", idem: `${payKey}-${o.id}`,
           body: { card_number: String(f.get("card")).replace(/\s+/g, "") },
         });
+      }
+      if ($("#buy-save").checked && document.body.dataset.user) {
+        await api("/me/addresses", { method: "POST", body: { address } }).catch(() => {});
       }
       dialog.close();
       toast("Paid! See your orders.");

@@ -54,9 +54,10 @@ $("#p-cart")?.addEventListener("click", async () => {
 });
 $("#p-buy")?.addEventListener("click", () => {
   $("#p-msg").textContent = "";
+  const v = variant();
   buyDialog(product.title, (address, key) => api("/orders/buy-now", {
-    method: "POST", idem: key, body: { market, variant_id: Number(variant().id), quantity: 1, address },
-  }));
+    method: "POST", idem: key, body: { market, variant_id: Number(v.id), quantity: 1, address },
+  }), { price: priceIn(v.prices), quantity: 1 });
 });
 document.addEventListener("bought", () => { location.href = "/orders"; });
 load();

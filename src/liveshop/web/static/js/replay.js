@@ -60,7 +60,7 @@ function productCard(pin) {
   if (loggedIn) {
     buy.addEventListener("click", () => buyDialog(p.title, (address, key) => api("/orders/buy-now", {
       method: "POST", idem: key, body: { market, variant_id: v.id, quantity: 1, address, show_id: showId },
-    })));
+    }), { price, quantity: 1 }));
   }
   return el("div", { class: "card pin", "data-product": p.id },
     el("img", { src: p.images[0] || placeholder(p.title), alt: "", width: 72, height: 72 }),

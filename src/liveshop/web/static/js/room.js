@@ -61,7 +61,7 @@ function pinCard(p) {
   const buy = el("button", { type: "button", text: "Buy", disabled: !price || !v.available || !document.body.dataset.user });
   buy.addEventListener("click", () => buyDialog(p.title, (address, key) => api("/orders/buy-now", {
     method: "POST", idem: key, body: { market, variant_id: v.id, quantity: 1, address, show_id: Number(showId) },
-  })));
+  }), { price, quantity: 1 }));
   return el("li", { class: "card pin", "data-product": p.product_id },
     el("img", { src: p.image || `/img/placeholder.svg?t=${encodeURIComponent(p.title.slice(0, 40))}`, alt: "", width: 72, height: 72 }),
     el("div", {},
@@ -114,7 +114,7 @@ $("#deal-buy").addEventListener("click", () => {
   const d = deal;
   buyDialog(`${d.title} (flash deal)`, (address, key) => api(`/deals/${d.id}/buy`, {
     method: "POST", idem: key, body: { market, quantity: 1, address },
-  }).then((r) => (Array.isArray(r) ? r : [r.order || r])));
+  }).then((r) => (Array.isArray(r) ? r : [r.order || r])), { price: priceIn(d.prices), quantity: 1 });
 });
 
 function setStatus(status) {
