@@ -17,6 +17,7 @@ from liveshop.live.models import Show
 from liveshop.selling.models import FlashDeal
 from liveshop.settings import Settings
 from tests.web_kit import (
+    ADDRESS,
     PHONE,
     SHOTS,
     api_signup,
@@ -24,6 +25,7 @@ from tests.web_kit import (
     db_exec,
     logged_in,
     new_buyer,
+    pay_in_dialog,
     seller_with_show,
     serve,
 )
@@ -98,6 +100,19 @@ async def test_first_visitor_pages(settings: Settings, tmp_path: Path) -> None:
         await page.goto(f"/products/{product['id']}")
         await page.locator("#p-title", has_text="Cloud hoodie").wait_for()
         assert await page.locator("#p-variant-row").is_hidden()
+
+        # Checkout shows what it costs before any typing; the address is kept for next time.
+        await page.get_by_role("button", name="Buy now").click()
+        await page.locator("#buy-total", has_text="1 × £19.99 · Total £19.99").wait_for()
+        await pay_in_dialog(page)
+        await page.wait_for_url(f"{server.url}/orders")
+        await page.goto(f"/products/{product['id']}")
+        await page.get_by_role("button", name="Buy now").click()
+        dialog = page.locator("#buy-dialog")
+        await dialog.get_by_label("Saved address").wait_for()
+        assert await dialog.get_by_label("Full name", exact=True).input_value() == ADDRESS["name"]
+        assert await dialog.get_by_label("City", exact=True).input_value() == ADDRESS["city"]
+        await dialog.get_by_role("button", name="Cancel").click()
         assert errors == []
         await ctx.close()
 
