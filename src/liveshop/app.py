@@ -38,7 +38,11 @@ from liveshop.web.pages_seller import router as seller_pages
 from liveshop.web.pages_studio import router as studio_pages
 
 
-def create_app(settings: Settings | None = None, *, run_background: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, run_background: bool = True, manage_media: bool = False
+) -> FastAPI:
+    """The app. `manage_media` runs nginx in this process: `liveshop serve` supervises it in
+    its parent instead (once per host, outside the web workers), so only tests ask for it."""
     settings = settings or get_settings()
 
     @contextlib.asynccontextmanager
@@ -51,7 +55,7 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
         gates.install(deal_gate)
         app.state.rooms = RoomHub(broker=broker, db=db, settings=settings)
         await app.state.rooms.start()
-        app.state.media = await start_managed(settings) if run_background else None
+        app.state.media = await start_managed(settings) if manage_media else None
         tasks = []
         if run_background:
             tasks.append(

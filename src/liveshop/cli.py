@@ -22,23 +22,39 @@ console = Console()
 
 
 def _serve(host: str, port: int, workers: int) -> None:
+    """uvicorn's workers for the web, and in this (parent) process, nginx and its supervision.
+
+    nginx is supervised here, once per host, not in a worker: killing or replacing a web worker
+    must not cut the encoders off.
+    """
     import uvicorn
 
-    uvicorn.run(
-        "liveshop.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        loop="uvloop",
-        http="httptools",
-        ws="websockets-sansio",
-        # Room frames are small and go to thousands of sockets: compressing each costs more
-        # CPU than it saves bandwidth.
-        ws_per_message_deflate=False,
-        log_config=None,
-        access_log=False,
-    )
+    from liveshop import logs
+    from liveshop.live.media_supervisor import MediaSupervisor
+
+    settings = get_settings()
+    if settings.env != "test":
+        logs.configure(json_logs=settings.log_json, level=settings.log_level)
+    media = MediaSupervisor(settings)
+    media.start()
+    try:
+        uvicorn.run(
+            "liveshop.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            loop="uvloop",
+            http="httptools",
+            ws="websockets-sansio",
+            # Room frames are small and go to thousands of sockets: compressing each costs
+            # more CPU than it saves bandwidth.
+            ws_per_message_deflate=False,
+            log_config=None,
+            access_log=False,
+        )
+    finally:
+        media.close()
 
 
 @app.command()
@@ -74,6 +90,27 @@ def media_config(
         console.print(f"[green]Wrote {output}[/green]")
     else:
         typer.echo(text)
+
+
+@media_app.command("run")
+def media_run() -> None:
+    """Supervise nginx alone (when the web runs under another process manager than `serve`)."""
+    import signal
+    import threading
+
+    from liveshop import logs
+    from liveshop.live.media_supervisor import MediaSupervisor
+
+    settings = get_settings()
+    logs.configure(json_logs=settings.log_json, level=settings.log_level)
+    media = MediaSupervisor(settings)
+    if not media.start():
+        raise typer.Exit(1)
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    done.wait()
+    media.close()
 
 
 @db_app.command("upgrade")

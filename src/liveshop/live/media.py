@@ -1,4 +1,4 @@
-"""nginx-rtmp: config rendering, media URLs and the managed nginx child process.
+"""nginx-rtmp: config rendering, media URLs and stream stats (media_supervisor runs nginx).
 
 Encoders publish to `rtmp://host:port/live/<stream key>`. The on_publish hook answers with a
 3xx whose Location renames the stream to `show-<id>`, so HLS (and the stat page) only ever
@@ -14,8 +14,6 @@ import hmac
 import logging
 import os
 import shutil
-import signal
-import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -278,48 +276,6 @@ def _int(text: str | None) -> int:
 # --- the managed process -----------------------------------------------------------------
 
 
-class ManagedNginx:
-    """nginx running as our child; `stop()` ends it (fast shutdown: RTMP links never idle)."""
-
-    def __init__(self, proc: asyncio.subprocess.Process, conf: Path) -> None:
-        self.proc = proc
-        self.conf = conf
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    async def stop(self) -> None:
-        if self.proc.returncode is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(self.proc.wait(), STOP_TIMEOUT_SECONDS)
-        except TimeoutError:
-            log.warning("nginx did not stop within %ss; killing it", STOP_TIMEOUT_SECONDS)
-            with contextlib.suppress(ProcessLookupError):
-                self.proc.kill()
-            await self.proc.wait()
-        log.info("media server stopped")
-
-
-def _die_with_parent() -> None:
-    # If Liveshop is killed outright, nginx must not linger holding the RTMP port.
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-def _tail(path: Path, lines: int = 5) -> str:
-    try:
-        return " | ".join(path.read_text(errors="replace").strip().splitlines()[-lines:])
-    except OSError:
-        return ""
-
-
 def write_config(settings: Settings) -> Path:
     """Create media_dir's layout and write nginx.conf into it; returns the config path."""
     media = settings.media_dir.resolve()
@@ -331,55 +287,17 @@ def write_config(settings: Settings) -> Path:
 
 
 async def start_managed(settings: Settings) -> ManagedMedia | None:
-    """Start nginx when it is installed and enabled; None when video is unavailable."""
-    reason = unavailable_reason(settings)
-    if reason is not None:
-        log.warning("video unavailable: %s", reason)
+    """Supervise nginx from this process (tests, embedded use); None when video is unavailable.
+
+    `liveshop serve` supervises nginx in its parent process instead, once per host: web
+    workers come and go, and the encoders' connections must not go with them.
+    """
+    from liveshop.live.media_supervisor import MediaSupervisor
+
+    supervisor = MediaSupervisor(settings)
+    if not await asyncio.to_thread(supervisor.start):
         return None
-    if await port_open_async(settings.rtmp_port):
-        # Another worker of this deployment, or an operator-run nginx, already serves RTMP.
-        log.info("RTMP port %s is already served; not starting nginx", settings.rtmp_port)
-        return None
-    conf = write_config(settings)
-    media = conf.parent
-    binary = shutil.which(settings.nginx_binary) or settings.nginx_binary
-    stderr_path = media / "logs" / "nginx.stderr"
-    with stderr_path.open("ab") as stderr:
-        proc = await asyncio.create_subprocess_exec(
-            binary,
-            "-c",
-            str(conf),
-            "-p",
-            str(media) + "/",
-            "-e",
-            str(media / "logs" / "error.log"),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=stderr,
-            preexec_fn=_die_with_parent,
-        )
-    handle = ManagedNginx(proc, conf)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + START_TIMEOUT_SECONDS
-    while loop.time() < deadline:
-        if proc.returncode is not None:
-            break
-        if await port_open_async(settings.rtmp_port):
-            log.info(
-                "media server up: rtmp %s, hls %s (nginx pid %s)",
-                rtmp_url(settings),
-                hls_base_url(settings),
-                proc.pid,
-            )
-            return handle
-        await asyncio.sleep(0.05)
-    await handle.stop()
-    log.error(
-        "video unavailable: nginx did not start (exit %s): %s",
-        proc.returncode,
-        _tail(media / "logs" / "error.log") or _tail(stderr_path),
-    )
-    return None
+    return supervisor
 
 
 # --- replays -----------------------------------------------------------------------------
