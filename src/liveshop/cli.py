@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -21,7 +24,7 @@ app.add_typer(user_app, name="user")
 console = Console()
 
 
-def _serve(host: str, port: int, workers: int) -> None:
+def _serve(host: str, port: int, workers: int, metrics_dir: Path | None) -> None:
     """uvicorn's workers for the web, and in this (parent) process, nginx and its supervision.
 
     nginx is supervised here, once per host, not in a worker: killing or replacing a web worker
@@ -55,6 +58,30 @@ def _serve(host: str, port: int, workers: int) -> None:
         )
     finally:
         media.close()
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def _metrics_dir() -> Path | None:
+    """Multi-process metrics (liveshop/metrics.py) for the workers `_serve` starts.
+
+    Runs before anything imports prometheus_client, which picks its storage at import. An
+    operator's directory is emptied (a previous run's figures would add up with ours);
+    otherwise a fresh one, ours to remove at exit (returned).
+    """
+    given = os.environ.get(METRICS_DIR_ENV)
+    if given:
+        path = Path(given)
+        path.mkdir(parents=True, exist_ok=True)
+        for old in path.glob("*.db"):
+            old.unlink(missing_ok=True)
+        return None
+    path = Path(tempfile.mkdtemp(prefix="liveshop-metrics-"))
+    os.environ[METRICS_DIR_ENV] = str(path)
+    return path
 
 
 @app.command()
@@ -65,12 +92,13 @@ def serve(
     migrate: Annotated[bool, typer.Option(help="Apply migrations first")] = True,
 ) -> None:
     """Run the web server."""
+    metrics_dir = _metrics_dir()
     settings = get_settings()
     if migrate:
         from liveshop.migrate import upgrade
 
         upgrade(settings.database_url)
-    _serve(host or settings.host, port or settings.port, workers)
+    _serve(host or settings.host, port or settings.port, workers, metrics_dir)
 
 
 @media_app.command("config")
@@ -84,8 +112,6 @@ def media_config(
 
     text = render_config(get_settings())
     if output:
-        from pathlib import Path
-
         Path(output).write_text(text)
         console.print(f"[green]Wrote {output}[/green]")
     else:
@@ -177,6 +203,7 @@ def demo(
     reset: Annotated[bool, typer.Option(help="Start from an empty demo database")] = True,
 ) -> None:
     """Create a demo database with shops, products, creators, buyers and a show; then serve it."""
+    metrics_dir = _metrics_dir() if serve_after else None
     from liveshop.demo import build_demo, print_accounts
 
     settings = get_settings()
@@ -188,7 +215,7 @@ def demo(
     accounts = asyncio.run(build_demo(url, reset=reset, progress_console=console))
     print_accounts(console, accounts, f"http://127.0.0.1:{port}")
     if serve_after:
-        _serve("127.0.0.1", port, 1)
+        _serve("127.0.0.1", port, 1, metrics_dir)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -87,9 +87,17 @@ def stat_url(settings: Settings) -> str:
     return f"http://127.0.0.1:{settings.media_http_port}/stat"
 
 
+HOOK_HEADER = "X-Liveshop-Hook-Secret"
+HOOK_PROXY = "/_liveshop_hooks/"
+
+
 def _hook_url(settings: Settings, call: str) -> str:
-    base = settings.base_url.rstrip("/")
-    return f"{base}/api/v1/media/hooks/{call}?secret={quote(hook_secret(settings), safe='')}"
+    """Where nginx-rtmp sends a hook: its own HTTP server, which adds the secret header.
+
+    nginx-rtmp can put nothing but the URL on a hook request, and a secret in a URL lands in
+    every access log on the way (ours, a reverse proxy's); a header does not.
+    """
+    return f"http://127.0.0.1:{settings.media_http_port}{HOOK_PROXY}{call}"
 
 
 # --- the config --------------------------------------------------------------------------
@@ -122,6 +130,11 @@ events {{
 }}
 
 rtmp {{
+    # The publish name is the stream key: the access log never records names or arguments.
+    log_format liveshop '$remote_addr [$time_local] $command "$app" '
+                        '$bytes_received $bytes_sent ($session_readable_time)';
+    access_log {_q(media / "logs" / "rtmp-access.log")} liveshop;
+
     server {{
         listen {settings.rtmp_port};
         chunk_size 4096;
@@ -190,6 +203,16 @@ http {{
                 {cors}
                 add_header Cache-Control "no-cache";
             }}
+        }}
+
+        # nginx-rtmp's hooks, on to Liveshop with the secret as a header. Local only: the
+        # secret is added here, so nobody else may use this door.
+        location {HOOK_PROXY} {{
+            allow 127.0.0.1;
+            deny all;
+            proxy_pass {_q(settings.base_url.rstrip("/") + "/api/v1/media/hooks/")};
+            proxy_set_header {HOOK_HEADER} {_q(hook_secret(settings))};
+            proxy_redirect off;
         }}
 
         location = /stat {{
@@ -282,6 +305,9 @@ def write_config(settings: Settings) -> Path:
     for sub in ("hls", "logs", "tmp"):
         (media / sub).mkdir(parents=True, exist_ok=True)
     conf = media / "nginx.conf"
+    # It holds the hook secret: readable by its owner (who runs nginx) only.
+    conf.touch(mode=0o600)
+    conf.chmod(0o600)
     conf.write_text(render_config(settings))
     return conf
 

@@ -39,6 +39,7 @@ from liveshop.live.events import (
 )
 from liveshop.live.room_store import RoomStore, decode, encode, store_for
 from liveshop.live.wire import RawWrite, text_frame
+from liveshop.metrics import SLOW_CONSUMER_CUTOFFS
 from liveshop.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,8 @@ class Viewer:
     ) -> None:
         if self.closed:
             return
+        if reason == "slow_consumer":
+            SLOW_CONSUMER_CUTOFFS.inc()
         if event is not None:
             self.send_event(event)
         self.closed = True
