@@ -177,6 +177,8 @@ rtmp {{
 
 http {{
     access_log off;
+    # A player (or a prober) asking for a stream that is not there is no error worth a line.
+    log_not_found off;
     sendfile on;
     tcp_nopush on;
     client_body_temp_path {_q(tmp / "body")};
