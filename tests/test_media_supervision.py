@@ -230,3 +230,24 @@ async def test_nginx_that_dies_is_started_again(settings: Settings, tmp_path: Pa
     finally:
         await supervisor.stop()
     assert not await asyncio.to_thread(port_open, settings.rtmp_port)
+
+
+async def test_an_in_process_app_runs_nginx_only_when_asked(
+    settings: Settings, make_app: Any, tmp_path: Path
+) -> None:
+    """`create_app(manage_media=True)`: the explicit in-process way, for tests and embedding."""
+    require("nginx", "the media server is nginx with libnginx-mod-rtmp")
+    require(str(settings.media_rtmp_module), "nginx needs the RTMP module (libnginx-mod-rtmp)")
+    settings = settings.model_copy(
+        update={
+            "media_dir": tmp_path / "media",
+            "rtmp_port": free_port(),
+            "media_http_port": free_port(),
+        }
+    )
+    async with make_app(settings, run_background=True):
+        assert not await media.port_open_async(settings.rtmp_port)  # workers never start it
+    async with make_app(settings, run_background=False, manage_media=True) as app:
+        assert await media.port_open_async(settings.rtmp_port)
+        assert app.state.media.pid is not None
+    assert not await asyncio.to_thread(port_open, settings.rtmp_port)

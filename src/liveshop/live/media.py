@@ -215,6 +215,7 @@ http {{
             proxy_pass {_q(settings.base_url.rstrip("/") + "/api/v1/media/hooks/")};
             proxy_set_header {HOOK_HEADER} {_q(hook_secret(settings))};
             proxy_redirect off;
+            proxy_ssl_server_name on;  # an https base_url behind SNI
         }}
 
         location = /stat {{
