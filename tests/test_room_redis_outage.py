@@ -47,19 +47,26 @@ def seen(c: RoomClient) -> tuple[str | None, set[int]]:
     return message, pins
 
 
+@pytest.mark.parametrize("viewer_on", ["same process", "other process"])
 async def test_a_room_resynchronises_after_a_redis_outage(
-    settings: Settings, make_app: Any, tmp_path: Path
+    settings: Settings, make_app: Any, tmp_path: Path, viewer_on: str
 ) -> None:
+    """The viewer is on the process that made the changes (its publishes failed), or on
+    another one (with a broker of its own, which only sees its connection drop)."""
     redis = PrivateRedis(require("redis-server", "the outage test stops a real Redis"), tmp_path)
     await redis.start()
     settings = settings.model_copy(update={"redis_url": redis.url, "room_stats_seconds": 0.3})
     try:
-        async with make_app(settings, run_background=False) as app:
+        async with (
+            make_app(settings, run_background=False) as app,
+            make_app(settings, run_background=False) as other,
+        ):
             transport = httpx.ASGITransport(app=app)
             async with (
                 httpx.AsyncClient(transport=transport, base_url="http://t", timeout=30) as client,
-                serve(app) as base,
+                serve(app if viewer_on == "same process" else other) as base,
             ):
+                assert app.state.broker is not other.state.broker
                 api = Api(client)
                 host, show, items = await make_show(api, client, products=2)
                 sid = show["id"]
