@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -38,6 +39,9 @@ def _serve(host: str, port: int, workers: int, metrics_dir: Path | None) -> None
     settings = get_settings()
     if settings.env != "test":
         logs.configure(json_logs=settings.log_json, level=settings.log_level)
+    # uvicorn re-raises the signal that stopped it once it is done: let that end us through
+    # `finally` (stopping nginx, removing the metrics directory), not by the default handler.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     media = MediaSupervisor(settings)
     media.start()
     try:
@@ -60,6 +64,10 @@ def _serve(host: str, port: int, workers: int, metrics_dir: Path | None) -> None
         media.close()
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -121,7 +129,6 @@ def media_config(
 @media_app.command("run")
 def media_run() -> None:
     """Supervise nginx alone (when the web runs under another process manager than `serve`)."""
-    import signal
     import threading
 
     from liveshop import logs
