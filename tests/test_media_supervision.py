@@ -203,6 +203,10 @@ async def test_killing_a_web_worker_leaves_the_stream_untouched(
     text = server.log.read_text(errors="replace")
     assert text.count("media server up") == 1, server_log(server.log)
     assert "bind()" not in text
+    print(
+        f"\nworker {workers[0]} killed; over 8 s the playlist went {before} -> {after}, "
+        f"one stream session, encoder still running, one 'media server up'"
+    )
 
 
 async def test_nginx_that_dies_is_started_again(settings: Settings, tmp_path: Path) -> None:

@@ -149,3 +149,20 @@ async def test_metrics_add_up_across_workers(settings: Settings) -> None:
             for ws in sockets:
                 with contextlib.suppress(Exception):
                     await ws.close()
+
+
+def test_a_failing_sweep_pass_is_timed_and_counted() -> None:
+    from prometheus_client import REGISTRY
+
+    from liveshop import metrics
+
+    def value(name: str) -> float:
+        return REGISTRY.get_sample_value(name, {"sweep": "probe"}) or 0.0
+
+    failures, passes = value("liveshop_sweep_failures_total"), value("liveshop_sweep_seconds_count")
+    with metrics.sweep("probe"):
+        pass
+    with pytest.raises(RuntimeError), metrics.sweep("probe"):
+        raise RuntimeError("database away")
+    assert value("liveshop_sweep_failures_total") == failures + 1
+    assert value("liveshop_sweep_seconds_count") == passes + 2
