@@ -125,7 +125,6 @@ async def seed(url: str, buyers: int) -> tuple[int, list[str]]:
             starts_at=now,
             markets=["UK"],
             status="live",
-            stream_key="sk_" + uuid.uuid4().hex,
             created_at=now,
             slow_mode_seconds=0,
             keywords=[],

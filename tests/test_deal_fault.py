@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select
 
 from liveshop.db import create_database
@@ -68,6 +69,7 @@ class PrivateRedis:
 async def test_redis_restart_mid_sale(settings, make_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     redis = PrivateRedis(require("redis-server", "the fault test restarts a real Redis"), tmp_path)
     await redis.start()
+    fallbacks = REGISTRY.get_sample_value("liveshop_deal_gate_fallbacks_total", {"step": "take"})
     settings.redis_url = redis.url
     db = create_database(settings.database_url)
     try:
@@ -133,6 +135,9 @@ async def test_redis_restart_mid_sale(settings, make_app, tmp_path: Path) -> Non
             )
         assert sorted(active) == sorted(o["id"] for o in ok)  # every accepted hold is there
         assert set(statuses) == {"pending_payment"}
+        # Operators see the outage: buys the gate could not decide went to the database.
+        after = REGISTRY.get_sample_value("liveshop_deal_gate_fallbacks_total", {"step": "take"})
+        assert (after or 0) > (fallbacks or 0)
     finally:
         redis.kill()
         await db.dispose()

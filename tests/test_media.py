@@ -1,6 +1,6 @@
 """Video through nginx-rtmp: the hooks, stream keys, playback, replays and the rendered config.
 
-These drive the hooks the way nginx does (form POSTs with the hook secret in the URL) against
+These drive the hooks the way nginx does (form POSTs, the hook secret in a header) against
 the in-process app; tests/test_media_e2e.py runs the real nginx and ffmpeg.
 """
 
@@ -53,10 +53,10 @@ async def hook(
     secret: str | None,
     addr: str = "203.0.113.7",
 ) -> httpx.Response:
-    """POST like nginx-rtmp: a form body, the secret in the URL."""
-    params = {"secret": secret} if secret is not None else {}
+    """POST like nginx-rtmp through nginx's hook proxy: a form body, the secret in a header."""
+    headers = {media.HOOK_HEADER: secret} if secret is not None else {}
     form = {"app": "live", "call": call.replace("-", "_"), "name": key, "addr": addr}
-    return await client.post(f"{HOOKS}/{call}", params=params, data=form)
+    return await client.post(f"{HOOKS}/{call}", headers=headers, data=form)
 
 
 async def new_show(api: Api, client: httpx.AsyncClient) -> tuple[Actor, dict[str, Any], str]:
@@ -121,7 +121,9 @@ async def test_publish_is_denied_without_the_secret_a_valid_key_or_a_startable_s
         if code:
             assert response.json()["code"] == code
     not_a_form = await client.post(
-        f"{HOOKS}/publish", params={"secret": secret(settings)}, content=b"\x00\xff garbage"
+        f"{HOOKS}/publish",
+        headers={media.HOOK_HEADER: secret(settings)},
+        content=b"\x00\xff garbage",
     )
     assert not_a_form.status_code == 400
     assert await state(app, show["id"]) == ("scheduled", 0, 0)

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
+from liveshop.live.media import hook_secret
 from liveshop.settings import Settings
 from tests.system import free_port, require
 
@@ -165,7 +166,9 @@ async def wait_for(what: str, check: Any, within: float, log: Path) -> float:
         await asyncio.sleep(0.05)
 
 
-async def test_a_real_push_goes_live_serves_hls_ends_and_leaves_a_replay(server: Server) -> None:
+async def test_a_real_push_goes_live_serves_hls_ends_and_leaves_a_replay(
+    server: Server, settings: Settings
+) -> None:
     ffmpeg = require("ffmpeg", "ffmpeg's test sources are the RTMP publisher")
     async with httpx.AsyncClient(base_url=server.url, timeout=10) as api:
         signup = await api.post(
@@ -282,6 +285,14 @@ async def test_a_real_push_goes_live_serves_hls_ends_and_leaves_a_replay(server:
         # The old key cannot restart an ended show.
         assert await run(ffmpeg_push(ffmpeg, f"{ingest['rtmp_url']}/{key}", 2), 20) != 0
         assert await snapshot() == ("ended", 1)
+
+    # No log, nginx's or ours, records the stream key or the hook secret.
+    logs = [server.log, *(server.media_dir / "logs").iterdir()]
+    assert any(p.name == "rtmp-access.log" and "PUBLISH" in p.read_text() for p in logs)
+    for path in logs:
+        written = path.read_text(errors="replace")
+        assert key not in written, f"stream key in {path.name}"
+        assert hook_secret(settings) not in written, f"hook secret in {path.name}"
 
     print(
         f"\npublish->live {to_live:.2f}s, live->first HLS fragment {to_hls:.2f}s, "

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 import httpx
+from prometheus_client import REGISTRY
 
 from liveshop.live.room import CLOSE_SLOW_CONSUMER, Viewer
 from liveshop.settings import Settings
@@ -113,6 +114,7 @@ async def test_heartbeats_and_slow_consumers_are_disconnected_resumable(
                 assert beats[0].at
 
                 hub = app.state.rooms
+                cutoffs = REGISTRY.get_sample_value("liveshop_ws_slow_consumer_cutoffs_total")
                 peer = StalledPeer()
                 stalled = Viewer(sink=peer, user_id=None, key="stalled", bound=4)
                 await hub.join(sid, stalled, after=None)
@@ -130,6 +132,9 @@ async def test_heartbeats_and_slow_consumers_are_disconnected_resumable(
                     if peer.closed:
                         break
                 assert peer.closed == (CLOSE_SLOW_CONSUMER, "slow_consumer")
+                # Operators see it: the counter of cut-offs went up.
+                now = REGISTRY.get_sample_value("liveshop_ws_slow_consumer_cutoffs_total")
+                assert now == (cutoffs or 0) + 1
                 assert stalled not in hub.rooms[sid].viewers and stalled.queue.empty()
                 assert sender.cancelled()
                 # It may come back from where it was, and it misses nothing.

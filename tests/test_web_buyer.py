@@ -387,7 +387,8 @@ async def live_and_replay(
     settings: Settings, url: str, seller: Any, ffmpeg: str, media_dir: Path
 ) -> int:
     """A show goes live on the publish hook, pins two products and ends with a replay."""
-    hook = f"/api/v1/media/hooks/{{}}?secret={media.hook_secret(settings)}"
+    hook = "/api/v1/media/hooks/{}"
+    hook_headers = {media.HOOK_HEADER: media.hook_secret(settings)}
     async with httpx.AsyncClient(base_url=url, timeout=10, headers=seller.headers) as api:
         r = await api.post(
             "/api/v1/shows",
@@ -403,14 +404,14 @@ async def live_and_replay(
         show = r.json()
         key = (await api.get(f"/api/v1/shows/{show['id']}/ingest")).json()["stream_key"]
         form = {"name": key, "addr": "127.0.0.1"}
-        r = await api.post(hook.format("publish"), data=form)
+        r = await api.post(hook.format("publish"), data=form, headers=hook_headers)
         assert r.status_code == 302, r.text
         for p in seller.products:
             r = await api.post(f"/api/v1/shows/{show['id']}/pins", json={"product_id": p["id"]})
             assert r.status_code == 201, r.text
         # What nginx would have written while the show streamed.
         await record_hls(ffmpeg, media_dir / "hls" / media.stream_name(show["id"]))
-        r = await api.post(hook.format("publish-done"), data=form)
+        r = await api.post(hook.format("publish-done"), data=form, headers=hook_headers)
         assert r.status_code == 204, r.text
         show = (await api.get(f"/api/v1/shows/{show['id']}")).json()
         assert show["status"] == "ended", show

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from liveshop.live.media import hook_secret
+from liveshop.live.media import HOOK_HEADER, hook_secret
 from liveshop.settings import Settings
 from tests.web_kit import (
     DESKTOP,
@@ -151,7 +151,7 @@ async def test_studio_schedule_auction_giveaway_and_metrics(
         ingest = (await api.get(f"{API}/shows/{show_id}/ingest", headers=seller.headers)).json()
         r = await api.post(
             f"{API}/media/hooks/publish",
-            params={"secret": hook_secret(settings)},
+            headers={HOOK_HEADER: hook_secret(settings)},
             data={"name": ingest["stream_key"], "addr": "127.0.0.1"},
         )
         assert r.status_code == 302, r.text

@@ -8,12 +8,11 @@ from collections.abc import AsyncIterator
 
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from liveshop import errors, logs
+from liveshop import errors, logs, metrics
 from liveshop.api import api_router
 from liveshop.broker import create_broker
 from liveshop.db import create_database
@@ -40,7 +39,11 @@ from liveshop.web.pages_seller import router as seller_pages
 from liveshop.web.pages_studio import router as studio_pages
 
 
-def create_app(settings: Settings | None = None, *, run_background: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, run_background: bool = True, manage_media: bool = False
+) -> FastAPI:
+    """The app. `manage_media` runs nginx in this process: `liveshop serve` supervises it in
+    its parent instead (once per host, outside the web workers), so only tests ask for it."""
     settings = settings or get_settings()
     shows.on_show_ended("selling", show_end.closer(settings.hold_minutes))
 
@@ -54,7 +57,7 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
         gates.install(deal_gate)
         app.state.rooms = RoomHub(broker=broker, db=db, settings=settings)
         await app.state.rooms.start()
-        app.state.media = await start_managed(settings) if run_background else None
+        app.state.media = await start_managed(settings) if manage_media else None
         tasks = []
         if run_background:
             tasks.append(
@@ -121,9 +124,7 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
             status_code=200 if healthy else 503,
         )
 
-    @app.get("/metrics", tags=["ops"], include_in_schema=False)
-    async def metrics() -> PlainTextResponse:
-        return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
+    app.include_router(metrics.router)
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(Metrics)

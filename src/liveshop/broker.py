@@ -16,6 +16,10 @@ log = logging.getLogger(__name__)
 
 
 class Broker(Protocol):
+    # Bumped each time the connection to the other processes came back after a loss: what
+    # was published meanwhile may never arrive, so rooms reload rather than trust their state.
+    epoch: int
+
     async def publish(self, channel: str, message: str) -> None: ...
 
     def subscribe(self, channel: str, handler: Handler) -> Callable[[], None]:
@@ -28,6 +32,8 @@ class Broker(Protocol):
 
 
 class InProcessBroker:
+    epoch = 0  # nothing in-process is ever lost
+
     def __init__(self) -> None:
         self._handlers: dict[str, list[Handler]] = defaultdict(list)
 
@@ -63,6 +69,7 @@ class RedisBroker:
         self._local = InProcessBroker()
         self._task: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[None]] = set()
+        self.epoch = 0
 
     async def start(self) -> None:
         # Subscribing to a placeholder keeps listen() alive before any room is opened.
@@ -86,6 +93,8 @@ class RedisBroker:
                 old, channels = self._pubsub, list(self._local._handlers)
                 self._pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
                 await self._pubsub.subscribe("liveshop:__boot__", *channels)
+                self.epoch += 1
+                log.info("pub/sub connection back; rooms resynchronise")
                 await old.aclose()  # type: ignore[no-untyped-call]
 
     async def publish(self, channel: str, message: str) -> None:

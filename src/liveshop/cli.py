@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import signal
+import tempfile
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -39,24 +43,71 @@ def main(
     """Liveshop: live shopping, self-hosted."""
 
 
-def _serve(host: str, port: int, workers: int) -> None:
+def _serve(host: str, port: int, workers: int, metrics_dir: Path | None) -> None:
+    """uvicorn's workers for the web, and in this (parent) process, nginx and its supervision.
+
+    nginx is supervised here, once per host, not in a worker: killing or replacing a web worker
+    must not cut the encoders off.
+    """
     import uvicorn
 
-    uvicorn.run(
-        "liveshop.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        loop="uvloop",
-        http="httptools",
-        ws="websockets-sansio",
-        # Room frames are small and go to thousands of sockets: compressing each costs more
-        # CPU than it saves bandwidth.
-        ws_per_message_deflate=False,
-        log_config=None,
-        access_log=False,
-    )
+    from liveshop import logs
+    from liveshop.live.media_supervisor import MediaSupervisor
+
+    settings = get_settings()
+    if settings.env != "test":
+        logs.configure(json_logs=settings.log_json, level=settings.log_level)
+    # uvicorn re-raises the signal that stopped it once it is done: let that end us through
+    # `finally` (stopping nginx, removing the metrics directory), not by the default handler.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    media = MediaSupervisor(settings)
+    media.start()
+    try:
+        uvicorn.run(
+            "liveshop.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            loop="uvloop",
+            http="httptools",
+            ws="websockets-sansio",
+            # Room frames are small and go to thousands of sockets: compressing each costs
+            # more CPU than it saves bandwidth.
+            ws_per_message_deflate=False,
+            log_config=None,
+            access_log=False,
+        )
+    finally:
+        media.close()
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def _metrics_dir() -> Path | None:
+    """Multi-process metrics (liveshop/metrics.py) for the workers `_serve` starts.
+
+    Runs before anything imports prometheus_client, which picks its storage at import. An
+    operator's directory is emptied (a previous run's figures would add up with ours);
+    otherwise a fresh one, ours to remove at exit (returned).
+    """
+    given = os.environ.get(METRICS_DIR_ENV)
+    if given:
+        path = Path(given)
+        path.mkdir(parents=True, exist_ok=True)
+        for old in path.glob("*.db"):
+            old.unlink(missing_ok=True)
+        return None
+    path = Path(tempfile.mkdtemp(prefix="liveshop-metrics-"))
+    os.environ[METRICS_DIR_ENV] = str(path)
+    return path
 
 
 @app.command()
@@ -67,12 +118,13 @@ def serve(
     migrate: Annotated[bool, typer.Option(help="Apply migrations first")] = True,
 ) -> None:
     """Run the web server."""
+    metrics_dir = _metrics_dir()
     settings = get_settings()
     if migrate:
         from liveshop.migrate import upgrade
 
         upgrade(settings.database_url)
-    _serve(host or settings.host, port or settings.port, workers)
+    _serve(host or settings.host, port or settings.port, workers, metrics_dir)
 
 
 @media_app.command("config")
@@ -86,12 +138,30 @@ def media_config(
 
     text = render_config(get_settings())
     if output:
-        from pathlib import Path
-
         Path(output).write_text(text)
         console.print(f"[green]Wrote {output}[/green]")
     else:
         typer.echo(text)
+
+
+@media_app.command("run")
+def media_run() -> None:
+    """Supervise nginx alone (when the web runs under another process manager than `serve`)."""
+    import threading
+
+    from liveshop import logs
+    from liveshop.live.media_supervisor import MediaSupervisor
+
+    settings = get_settings()
+    logs.configure(json_logs=settings.log_json, level=settings.log_level)
+    media = MediaSupervisor(settings)
+    if not media.start():
+        raise typer.Exit(1)
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    done.wait()
+    media.close()
 
 
 @db_app.command("upgrade")
@@ -192,6 +262,7 @@ def demo(
     reset: Annotated[bool, typer.Option(help="Start from an empty demo database")] = True,
 ) -> None:
     """Create a demo database with shops, products, creators, buyers and a show; then serve it."""
+    metrics_dir = _metrics_dir() if serve_after else None
     from liveshop.demo import build_demo, print_accounts
 
     settings = get_settings()
@@ -203,7 +274,7 @@ def demo(
     accounts = asyncio.run(build_demo(url, reset=reset, progress_console=console))
     print_accounts(console, accounts, f"http://127.0.0.1:{port}")
     if serve_after:
-        _serve("127.0.0.1", port, 1)
+        _serve("127.0.0.1", port, 1, metrics_dir)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     log_json: bool = True
     log_level: str = "INFO"
     var_dir: Path = Path("./var")
+    # Bearer token for /metrics; unset, only local clients that came through no proxy may read.
+    metrics_token: str | None = None
 
     # Video: nginx with the RTMP module ingests, writes HLS and recordings under media_dir.
     media_enabled: bool = True

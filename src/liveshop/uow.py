@@ -31,6 +31,10 @@ class UnitOfWork:
         self.committed = False
 
     @property
+    def db(self) -> Database:
+        return self._db
+
+    @property
     def session(self) -> AsyncSession:
         if self._session is None:
             raise RuntimeError("unit of work used outside `async with`")

@@ -3,10 +3,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 SelfServiceRole = Literal["buyer", "creator", "seller"]
 AnyRole = Literal["buyer", "creator", "seller", "moderator", "admin"]
+PUBLIC_ROLES = frozenset({"buyer", "creator", "seller"})
 MarketCode = Literal["UK", "DE", "FR", "IT", "ES", "US", "ID"]
 
 
@@ -36,6 +37,15 @@ class UserPublic(BaseModel):
     handle: str
     display_name: str
     roles: list[str]
+
+    @field_validator("roles")
+    @classmethod
+    def _public_roles(cls, roles: list[str]) -> list[str]:
+        # Who runs the platform is nobody's business: a target list for phishing and abuse.
+        # UserPrivate (the user themself, admins) keeps every role.
+        if cls is UserPublic:
+            return [r for r in roles if r in PUBLIC_ROLES]
+        return roles
 
 
 class UserPrivate(UserPublic):

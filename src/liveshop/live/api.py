@@ -9,7 +9,7 @@ from liveshop.accounts.models import User
 from liveshop.accounts.schemas import UserPublic
 from liveshop.catalog.schemas import ShopPublic
 from liveshop.deps import CurrentUser, IdPath, PageDep, Uow
-from liveshop.live import audience, campaigns, service
+from liveshop.live import audience, campaigns, hooks, media, service
 from liveshop.live.models import LiveEvent, Show
 from liveshop.live.schemas import (
     AllowedShopPublic,
@@ -24,7 +24,6 @@ from liveshop.live.schemas import (
     ShowPublic,
     ShowUpdate,
 )
-from liveshop.settings import Settings
 
 router = APIRouter(tags=["live"])
 StatusFilter = Literal["live", "scheduled", "ended", "cancelled"]
@@ -41,13 +40,6 @@ async def show_public(session: AsyncSession, show: Show) -> ShowPublic:
         for c, u in await service.cohosts(session=session, show_id=show.id)
     ]
     return out
-
-
-def ingest(settings: Settings, show: Show) -> ShowIngest:
-    host = settings.base_url.split("://", 1)[-1].split("/")[0].rsplit(":", 1)[0]
-    return ShowIngest(
-        rtmp_url=f"rtmp://{host}:{settings.rtmp_port}/live", stream_key=show.stream_key
-    )
 
 
 @router.post("/shows", status_code=status.HTTP_201_CREATED)
@@ -104,9 +96,10 @@ async def cancel_show(show_id: IdPath, user: CurrentUser, uow: Uow) -> ShowPubli
 
 @router.get("/shows/{show_id}/ingest")
 async def show_ingest(show_id: IdPath, request: Request, user: CurrentUser, uow: Uow) -> ShowIngest:
-    """The RTMP URL and stream key for OBS; host only."""
-    show = await service.get_for_host(session=uow.session, host=user, show_id=show_id)
-    return ingest(request.app.state.settings, show)
+    """The RTMP URL and stream key for OBS; host only. The key is issued on the first call."""
+    settings = request.app.state.settings
+    key = await hooks.ingest_key(uow=uow, settings=settings, host=user, show_id=show_id)
+    return ShowIngest(rtmp_url=media.rtmp_url(settings), stream_key=key)
 
 
 @router.put("/shows/{show_id}/rsvp", status_code=status.HTTP_204_NO_CONTENT)

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from liveshop.accounts.models import User
 from liveshop.db import utcnow
 from liveshop.errors import Problem
-from liveshop.live import media
+from liveshop.live import media, stream_keys
 from liveshop.live import service as shows
 from liveshop.live.models import Show, ShowPin, ShowStatus, StreamSession
 from liveshop.settings import Settings
@@ -64,7 +64,7 @@ def close_session(row: StreamSession, reason: str) -> None:
 
 async def check_publish(*, session: AsyncSession, settings: Settings, key: str) -> Show:
     """Validate a publish and lock the show; raises a 4xx Problem, changing nothing, to deny."""
-    found = await shows.get_by_stream_key(session=session, key=key)
+    found = await stream_keys.find(session=session, key=key)
     if found is None:
         raise Problem(403, "stream_key_invalid", "Unknown stream key.")
     show = await lock_show(session, found.id)
@@ -112,7 +112,7 @@ async def publish_done(
     *, uow: UnitOfWork, settings: Settings, key: str, client_addr: str | None
 ) -> Show | None:
     """Close the publish's session; the show ends after the grace unless the encoder returns."""
-    found = await shows.get_by_stream_key(session=uow.session, key=key)
+    found = await stream_keys.find(session=uow.session, key=key)
     if found is None:
         return None  # the key was rotated or never valid: nothing of ours is open
     show = await lock_show(uow.session, found.id)
@@ -173,7 +173,9 @@ async def finish(*, uow: UnitOfWork, settings: Settings, show: Show) -> None:
 # --- stream keys ---------------------------------------------------------------------------
 
 
-async def rotate_stream_key(*, session: AsyncSession, host: User, show_id: int) -> Show:
+async def rotate_stream_key(
+    *, session: AsyncSession, settings: Settings, host: User, show_id: int
+) -> str:
     """Give the show a new key; the old one stops working at once. Not while live."""
     found = await shows.get_for_host(session=session, host=host, show_id=show_id)
     show = await lock_show(session, found.id)
@@ -181,9 +183,31 @@ async def rotate_stream_key(*, session: AsyncSession, host: User, show_id: int) 
         raise Problem(409, "show_live", "Stop streaming before rotating the stream key.")
     if show.status not in STARTABLE:
         raise Problem(409, "show_not_startable", f"A {show.status} show needs no stream key.")
-    show.stream_key = shows.new_stream_key()
+    key = stream_keys.issue(settings, show)
     await session.flush()
-    return show
+    return key
+
+
+async def ingest_key(*, uow: UnitOfWork, settings: Settings, host: User, show_id: int) -> str:
+    """The show's stream key for its host, issued on the first request.
+
+    `uow` may be read-only (a GET): issuing opens its own write unit of work.
+    """
+    show = await shows.get_for_host(session=uow.session, host=host, show_id=show_id)
+    key = stream_keys.reveal(settings, show)
+    if key is not None:
+        return key
+    async with UnitOfWork(db=uow.db, broker=uow.broker) as writer:
+        locked = await lock_show(writer.session, show.id)
+        key = stream_keys.reveal(settings, locked)  # a concurrent first request won
+        if key is None:
+            if locked.status == ShowStatus.live:
+                raise Problem(
+                    409, "show_live", "Stop streaming before a new stream key can be issued."
+                )
+            key = stream_keys.issue(settings, locked)
+            await writer.commit()
+    return key
 
 
 # --- reading -------------------------------------------------------------------------------

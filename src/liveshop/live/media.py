@@ -1,4 +1,4 @@
-"""nginx-rtmp: config rendering, media URLs and the managed nginx child process.
+"""nginx-rtmp: config rendering, media URLs and stream stats (media_supervisor runs nginx).
 
 Encoders publish to `rtmp://host:port/live/<stream key>`. The on_publish hook answers with a
 3xx whose Location renames the stream to `show-<id>`, so HLS (and the stat page) only ever
@@ -14,13 +14,11 @@ import hmac
 import logging
 import os
 import shutil
-import signal
-import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -89,9 +87,17 @@ def stat_url(settings: Settings) -> str:
     return f"http://127.0.0.1:{settings.media_http_port}/stat"
 
 
+HOOK_HEADER = "X-Liveshop-Hook-Secret"
+HOOK_PROXY = "/_liveshop_hooks/"
+
+
 def _hook_url(settings: Settings, call: str) -> str:
-    base = settings.base_url.rstrip("/")
-    return f"{base}/api/v1/media/hooks/{call}?secret={quote(hook_secret(settings), safe='')}"
+    """Where nginx-rtmp sends a hook: its own HTTP server, which adds the secret header.
+
+    nginx-rtmp can put nothing but the URL on a hook request, and a secret in a URL lands in
+    every access log on the way (ours, a reverse proxy's); a header does not.
+    """
+    return f"http://127.0.0.1:{settings.media_http_port}{HOOK_PROXY}{call}"
 
 
 # --- the config --------------------------------------------------------------------------
@@ -124,6 +130,11 @@ events {{
 }}
 
 rtmp {{
+    # The publish name is the stream key: the access log never records names or arguments.
+    log_format liveshop '$remote_addr [$time_local] $command "$app" '
+                        '$bytes_received $bytes_sent ($session_readable_time)';
+    access_log {_q(media / "logs" / "rtmp-access.log")} liveshop;
+
     server {{
         listen {settings.rtmp_port};
         chunk_size 4096;
@@ -166,6 +177,8 @@ rtmp {{
 
 http {{
     access_log off;
+    # A player (or a prober) asking for a stream that is not there is no error worth a line.
+    log_not_found off;
     sendfile on;
     tcp_nopush on;
     client_body_temp_path {_q(tmp / "body")};
@@ -192,6 +205,17 @@ http {{
                 {cors}
                 add_header Cache-Control "no-cache";
             }}
+        }}
+
+        # nginx-rtmp's hooks, on to Liveshop with the secret as a header. Local only: the
+        # secret is added here, so nobody else may use this door.
+        location {HOOK_PROXY} {{
+            allow 127.0.0.1;
+            deny all;
+            proxy_pass {_q(settings.base_url.rstrip("/") + "/api/v1/media/hooks/")};
+            proxy_set_header {HOOK_HEADER} {_q(hook_secret(settings))};
+            proxy_redirect off;
+            proxy_ssl_server_name on;  # an https base_url behind SNI
         }}
 
         location = /stat {{
@@ -278,108 +302,31 @@ def _int(text: str | None) -> int:
 # --- the managed process -----------------------------------------------------------------
 
 
-class ManagedNginx:
-    """nginx running as our child; `stop()` ends it (fast shutdown: RTMP links never idle)."""
-
-    def __init__(self, proc: asyncio.subprocess.Process, conf: Path) -> None:
-        self.proc = proc
-        self.conf = conf
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    async def stop(self) -> None:
-        if self.proc.returncode is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(self.proc.wait(), STOP_TIMEOUT_SECONDS)
-        except TimeoutError:
-            log.warning("nginx did not stop within %ss; killing it", STOP_TIMEOUT_SECONDS)
-            with contextlib.suppress(ProcessLookupError):
-                self.proc.kill()
-            await self.proc.wait()
-        log.info("media server stopped")
-
-
-def _die_with_parent() -> None:
-    # If Liveshop is killed outright, nginx must not linger holding the RTMP port.
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-
-def _tail(path: Path, lines: int = 5) -> str:
-    try:
-        return " | ".join(path.read_text(errors="replace").strip().splitlines()[-lines:])
-    except OSError:
-        return ""
-
-
 def write_config(settings: Settings) -> Path:
     """Create media_dir's layout and write nginx.conf into it; returns the config path."""
     media = settings.media_dir.resolve()
     for sub in ("hls", "logs", "tmp"):
         (media / sub).mkdir(parents=True, exist_ok=True)
     conf = media / "nginx.conf"
+    # It holds the hook secret: readable by its owner (who runs nginx) only.
+    conf.touch(mode=0o600)
+    conf.chmod(0o600)
     conf.write_text(render_config(settings))
     return conf
 
 
 async def start_managed(settings: Settings) -> ManagedMedia | None:
-    """Start nginx when it is installed and enabled; None when video is unavailable."""
-    reason = unavailable_reason(settings)
-    if reason is not None:
-        log.warning("video unavailable: %s", reason)
+    """Supervise nginx from this process (tests, embedded use); None when video is unavailable.
+
+    `liveshop serve` supervises nginx in its parent process instead, once per host: web
+    workers come and go, and the encoders' connections must not go with them.
+    """
+    from liveshop.live.media_supervisor import MediaSupervisor
+
+    supervisor = MediaSupervisor(settings)
+    if not await asyncio.to_thread(supervisor.start):
         return None
-    if await port_open_async(settings.rtmp_port):
-        # Another worker of this deployment, or an operator-run nginx, already serves RTMP.
-        log.info("RTMP port %s is already served; not starting nginx", settings.rtmp_port)
-        return None
-    conf = write_config(settings)
-    media = conf.parent
-    binary = shutil.which(settings.nginx_binary) or settings.nginx_binary
-    stderr_path = media / "logs" / "nginx.stderr"
-    with stderr_path.open("ab") as stderr:
-        proc = await asyncio.create_subprocess_exec(
-            binary,
-            "-c",
-            str(conf),
-            "-p",
-            str(media) + "/",
-            "-e",
-            str(media / "logs" / "error.log"),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=stderr,
-            preexec_fn=_die_with_parent,
-        )
-    handle = ManagedNginx(proc, conf)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + START_TIMEOUT_SECONDS
-    while loop.time() < deadline:
-        if proc.returncode is not None:
-            break
-        if await port_open_async(settings.rtmp_port):
-            log.info(
-                "media server up: rtmp %s, hls %s (nginx pid %s)",
-                rtmp_url(settings),
-                hls_base_url(settings),
-                proc.pid,
-            )
-            return handle
-        await asyncio.sleep(0.05)
-    await handle.stop()
-    log.error(
-        "video unavailable: nginx did not start (exit %s): %s",
-        proc.returncode,
-        _tail(media / "logs" / "error.log") or _tail(stderr_path),
-    )
-    return None
+    return supervisor
 
 
 # --- replays -----------------------------------------------------------------------------

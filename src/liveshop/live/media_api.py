@@ -6,9 +6,8 @@ The hooks answer nginx: 3xx (with the public stream name) or 2xx to allow, 4xx t
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel
 
 from liveshop.deps import CurrentUser, IdPath, Uow, settings_of
@@ -21,9 +20,10 @@ from liveshop.live.schemas import ShowIngest
 router = APIRouter(tags=["media"])
 
 
-def require_hook_secret(request: Request, secret: Annotated[str | None, Query()] = None) -> None:
-    """Only our nginx knows the secret in the hook URLs."""
-    hooks.check_secret(settings_of(request), secret)
+def require_hook_secret(request: Request) -> None:
+    """Only our nginx knows the secret; its HTTP server adds it as a header (never in a URL,
+    which access logs record)."""
+    hooks.check_secret(settings_of(request), request.headers.get(media.HOOK_HEADER))
 
 
 FromMediaServer = Depends(require_hook_secret)
@@ -137,10 +137,12 @@ async def rotate_stream_key(
     show_id: IdPath, request: Request, user: CurrentUser, uow: Uow
 ) -> ShowIngest:
     """Issue a new stream key (host only, not while live); the old key is refused from now."""
-    show = await hooks.rotate_stream_key(session=uow.session, host=user, show_id=show_id)
-    out = ShowIngest(rtmp_url=media.rtmp_url(settings_of(request)), stream_key=show.stream_key)
+    settings = settings_of(request)
+    key = await hooks.rotate_stream_key(
+        session=uow.session, settings=settings, host=user, show_id=show_id
+    )
     await uow.commit()
-    return out
+    return ShowIngest(rtmp_url=media.rtmp_url(settings), stream_key=key)
 
 
 @router.get("/shows/{show_id}/stream-health")

@@ -17,6 +17,7 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import select
 
+from liveshop import metrics
 from liveshop.broker import Broker
 from liveshop.db import Database, utcnow
 from liveshop.live import hooks, media
@@ -107,7 +108,8 @@ async def run_media_monitor(db: Database, broker: Broker, settings: Settings) ->
     try:
         while True:
             try:
-                await monitor.tick()
+                with metrics.sweep("media"):
+                    await monitor.tick()
             except Exception:  # e.g. the database restarting: try again next tick
                 log.exception("media monitor tick failed")
             await asyncio.sleep(settings.media_poll_seconds)

@@ -28,7 +28,10 @@ class Show(Base):
     starts_at: Mapped[datetime]
     markets: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(10), default=ShowStatus.scheduled.value)
-    stream_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # The key itself is never stored (live/stream_keys.py): its hash, and the salt it derives
+    # from; both empty until the host first asks for the key.
+    stream_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    stream_key_salt: Mapped[str | None] = mapped_column(String(32))
     went_live_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
     pinned_message: Mapped[str | None] = mapped_column(String(300))

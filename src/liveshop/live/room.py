@@ -39,6 +39,7 @@ from liveshop.live.events import (
 )
 from liveshop.live.room_store import RoomStore, decode, encode, store_for
 from liveshop.live.wire import RawWrite, text_frame
+from liveshop.metrics import SLOW_CONSUMER_CUTOFFS
 from liveshop.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,8 @@ class Viewer:
     ) -> None:
         if self.closed:
             return
+        if reason == "slow_consumer":
+            SLOW_CONSUMER_CUTOFFS.inc()
         if event is not None:
             self.send_event(event)
         self.closed = True
@@ -191,6 +194,7 @@ class Room:
         self._inbox: list[tuple[int, list[dict[str, object]]]] = []
         self.pending_likes = 0
         self._heal = False
+        self._epoch = hub.broker.epoch
         self._unsubscribe = hub.broker.subscribe(room_channel(show_id), self._on_message)
         self._task: asyncio.Task[None] | None = None
         self._idle_since = time.monotonic()
@@ -285,6 +289,12 @@ class Room:
         while True:
             await asyncio.sleep(settings.room_tick_seconds)
             try:
+                if self._epoch != self.hub.broker.epoch:
+                    # Redis was away: events published meanwhile are gone (pub/sub and the
+                    # history alike), so every viewer gets the room as stored now.
+                    epoch = self.hub.broker.epoch
+                    await self._resync()
+                    self._epoch = epoch
                 if self.pending_likes:
                     count, self.pending_likes = self.pending_likes, 0
                     total = await self.store.add_likes(self.show_id, count)
@@ -392,7 +402,10 @@ class Room:
         assert self.state is not None
         settings, store = self.hub.settings, self.store
         await store.report(self.show_id, self.hub.proc, sum(v.counted for v in self.viewers))
-        if await store.head(self.show_id) > self.last_seq and not self._inbox:
+        head = await store.head(self.show_id)
+        if head < self.last_seq:
+            await self._resync()  # Redis came back empty: numbering starts again
+        elif head > self.last_seq and not self._inbox:
             self._heal = True  # pub/sub is at-most-once; the history is not
         ttl = int(settings.room_stats_seconds * 3000)
         if not await store.lead(self.show_id, self.hub.proc, ttl):

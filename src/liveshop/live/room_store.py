@@ -319,7 +319,13 @@ def store_for(broker: Broker, history: int | None = None) -> RoomStore:
 
 
 async def publish(broker: Broker, show_id: int, payloads: list[str]) -> int:
-    return await store_for(broker).publish(show_id, payloads)
+    try:
+        return await store_for(broker).publish(show_id, payloads)
+    except Exception:
+        # The change is committed but its event is lost: this process's rooms reload from
+        # the database once Redis answers again (others notice their own lost connection).
+        broker.epoch += 1
+        raise
 
 
 def decode(message: str) -> tuple[int, list[dict[str, Any]]]:

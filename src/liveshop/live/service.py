@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
-import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -31,11 +29,6 @@ show_ended_handlers: dict[str, ShowEndedHandler] = {}
 
 def on_show_ended(name: str, handler: ShowEndedHandler) -> None:
     show_ended_handlers[name] = handler
-
-
-def new_stream_key() -> str:
-    """Long and random: the key alone authorizes publishing video."""
-    return "sk_" + secrets.token_urlsafe(32)
 
 
 async def sellable_shop_ids(*, session: AsyncSession, host: User) -> set[int]:
@@ -76,7 +69,6 @@ async def create(*, session: AsyncSession, host: User, data: ShowCreate) -> Show
         cover_url=data.cover_url,
         starts_at=data.starts_at,
         markets=list(data.markets),
-        stream_key=new_stream_key(),
     )
     session.add(show)
     await session.flush()
@@ -178,15 +170,6 @@ async def rsvp_user_ids(*, session: AsyncSession, show_id: int) -> list[int]:
     return list((await session.execute(stmt)).scalars())
 
 
-async def rotate_key(*, session: AsyncSession, host: User, show_id: int) -> Show:
-    show = await get_for_host(session=session, host=host, show_id=show_id)
-    if show.status == ShowStatus.live:
-        raise Problem(409, "show_is_live", "Stop streaming before rotating the stream key.")
-    show.stream_key = new_stream_key()
-    await session.flush()
-    return show
-
-
 # --- going live and ending (called by the media hooks) ---------------------------------
 
 
@@ -229,16 +212,6 @@ async def end(*, uow: UnitOfWork, show: Show) -> None:
     send_room_event(uow, show.id, ShowStateEvent(show_id=show.id, status=show.status, at=utcnow()))
     for handler in list(show_ended_handlers.values()):
         await handler(uow, show)
-
-
-async def get_by_stream_key(*, session: AsyncSession, key: str) -> Show | None:
-    """Constant-time comparison: the key is the only credential for publishing."""
-    if not key or len(key) > 64:
-        return None
-    show = (await session.execute(select(Show).where(Show.stream_key == key))).scalar_one_or_none()
-    if show is None or not hmac.compare_digest(show.stream_key, key):
-        return None
-    return show
 
 
 async def attribution(*, session: AsyncSession, show_id: int | None) -> dict[str, Any]:

@@ -42,6 +42,7 @@ from liveshop.live.room import (
 )
 from liveshop.live.room_store import encode
 from liveshop.live.wire import raw_writer
+from liveshop.metrics import WS_CONNECTIONS
 from liveshop.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,11 @@ def _viewer_key(websocket: WebSocket, user: User | None) -> str:
 @router.websocket("/ws/shows/{show_id}")
 async def room_socket(websocket: WebSocket, show_id: IdPath) -> None:
     """Frames `{"seq", "events"}` out; typed chat/like/ping messages in."""
+    with WS_CONNECTIONS.track_inprogress():
+        await _room_socket(websocket, show_id)
+
+
+async def _room_socket(websocket: WebSocket, show_id: int) -> None:
     state = websocket.app.state
     hub: RoomHub = state.rooms
     await websocket.accept()

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from liveshop import metrics
 from liveshop.broker import Broker
 from liveshop.db import Database, utcnow
 from liveshop.markets.models import Market
@@ -80,9 +81,10 @@ async def run_sweeper(db: Database, broker: Broker, interval: float) -> None:
 
     while True:
         try:
-            await expire_holds(db, broker)
-            await deals.advance(db, broker)
-            await complete_delivered(db, broker)
+            with metrics.sweep("orders"):
+                await expire_holds(db, broker)
+                await deals.advance(db, broker)
+                await complete_delivered(db, broker)
         except asyncio.CancelledError:
             raise
         except Exception:

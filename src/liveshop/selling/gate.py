@@ -29,6 +29,8 @@ from typing import Protocol
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from liveshop.metrics import GATE_FALLBACKS
+
 log = logging.getLogger(__name__)
 # Units left, and whether the deal is pristine (no unit was ever held).
 Loader = Callable[[], Awaitable[tuple[int, bool]]]
@@ -181,6 +183,7 @@ class RedisGate:
                 result = int(await self._take(keys=keys[:2], args=[quantity, who]))
         except (TimeoutError, RedisError, OSError) as exc:
             log.warning("deal gate unavailable, using the database path: %s", exc)
+            GATE_FALLBACKS.labels("take").inc()
             return None
         if result == 0:  # we took the last unit: this process's next look should be fresh
             self._stale(deal_id)
@@ -230,6 +233,7 @@ class RedisGate:
                 keys=self.keys(deal_id), args=[view.next_index, view.generation]
             )
         except (TimeoutError, RedisError, OSError):
+            GATE_FALLBACKS.labels("view").inc()
             view.left, view.generation = None, b""  # unknown: everyone takes the full path
             return
         finally:

@@ -11,6 +11,7 @@ import logging
 
 from sqlalchemy import select
 
+from liveshop import metrics
 from liveshop.broker import Broker
 from liveshop.db import Database, utcnow
 from liveshop.errors import Problem
@@ -74,8 +75,9 @@ async def run_promo_tasks(db: Database, broker: Broker, settings: Settings) -> N
     """Forever: close due auctions, redraw unclaimed giveaways, sleep. Errors never kill it."""
     while True:
         try:
-            await close_due_auctions(db, broker, hold_minutes=settings.hold_minutes)
-            await redraw_unclaimed(db, broker)
+            with metrics.sweep("promotions"):
+                await close_due_auctions(db, broker, hold_minutes=settings.hold_minutes)
+                await redraw_unclaimed(db, broker)
         except asyncio.CancelledError:
             raise
         except Exception:
