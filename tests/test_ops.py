@@ -70,6 +70,7 @@ def test_http_client_requests_do_not_flood_the_console() -> None:
     try:
         logs.configure(json_logs=False, level="INFO")
         assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
+        assert not logging.getLogger("uvicorn.access").propagate
         assert logging.getLogger("liveshop").isEnabledFor(logging.INFO)
     finally:
         root.handlers[:], level = saved

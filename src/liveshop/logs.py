@@ -28,9 +28,14 @@ def configure(*, json_logs: bool, level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # No access log (`liveshop serve` asks uvicorn for none): a line per request would bury
+    # the rest, and paths can carry tokens. Requests are counted in /metrics instead.
+    access = logging.getLogger("uvicorn.access")
+    access.handlers[:] = []
+    access.propagate = False
     # The media monitor polls nginx every few seconds: httpx's per-request INFO lines would
     # bury everything an operator needs to read.
     for name in ("httpx", "httpcore"):
