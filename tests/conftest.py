@@ -11,6 +11,9 @@ import os
 
 os.environ.setdefault("LIVESHOP_ENV", "test")
 os.environ.setdefault("LIVESHOP_LOG_JSON", "false")
+# Servers started by tests keep their background jobs in-process in both modes (one lease
+# still lets a single process work); tests/test_worker.py runs `liveshop worker` instead.
+os.environ.setdefault("LIVESHOP_JOBS_IN_WEB", "true")
 
 import asyncio
 import shutil

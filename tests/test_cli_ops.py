@@ -76,3 +76,18 @@ async def test_hosts_that_migrate_at_once_on_postgresql_do_not_race() -> None:
     assert [r.returncode for r in runs] == [0, 0, 0, 0], [r.stderr[-2000:] for r in runs]
     check = await asyncio.to_thread(_cli, "db", "check", url=rendered)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_serve_refuses_several_workers_without_redis_or_on_sqlite(tmp_path: Path) -> None:
+    env = {**os.environ, "LIVESHOP_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/x.db"}
+    env.pop("LIVESHOP_REDIS_URL", None)
+    out = subprocess.run(
+        [str(LIVESHOP), "serve", "--workers", "2", "--no-migrate"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert out.returncode == 2
+    assert "needs PostgreSQL" in out.stdout and "Redis" in out.stdout

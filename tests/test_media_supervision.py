@@ -26,6 +26,7 @@ import pytest
 from liveshop.live import media
 from liveshop.live.media_supervisor import MediaSupervisor, port_open
 from liveshop.settings import Settings
+from tests.conftest import MODE
 from tests.system import free_port, require
 from tests.test_media_e2e import Server, ffmpeg_push, server_log, stop, wait_for
 
@@ -62,6 +63,8 @@ def nginx_masters(server_pid: int) -> list[int]:
 async def two_workers(
     database_url: str, settings: Settings, tmp_path: Path
 ) -> AsyncIterator[tuple[Server, asyncio.subprocess.Process]]:
+    if MODE != "distributed":
+        pytest.skip("several web workers need PostgreSQL and Redis (serve refuses otherwise)")
     require("nginx", "the media server is nginx with libnginx-mod-rtmp")
     require(str(settings.media_rtmp_module), "nginx needs the RTMP module (libnginx-mod-rtmp)")
     port, rtmp_port, http_port = free_port(), free_port(), free_port()

@@ -20,10 +20,16 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from liveshop.settings import Settings
+from tests.conftest import MODE
 from tests.deal_kit import real_server
 from tests.test_media_supervision import web_workers
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        MODE != "distributed", reason="several web workers need PostgreSQL and Redis"
+    ),
+]
 
 TOKEN = "scrape-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

@@ -18,17 +18,14 @@ from liveshop.broker import create_broker
 from liveshop.db import create_database
 from liveshop.live import service as shows
 from liveshop.live.media import start_managed
-from liveshop.live.media_tasks import run_media_monitor
 from liveshop.live.room import RoomHub
 from liveshop.live.wire import CaptureSocket
 from liveshop.live.ws import router as ws_router
 from liveshop.middleware import BodyLimit, Metrics
-from liveshop.orders.tasks import run_sweeper
 from liveshop.payments.sandbox import SandboxProvider
 from liveshop.selling import gate as gates
 from liveshop.selling import show_end
 from liveshop.selling.edge import SoldOutEdge
-from liveshop.selling.promo_tasks import run_promo_tasks
 from liveshop.settings import Settings, get_settings
 from liveshop.web.api import router as web_router
 from liveshop.web.pages import STATIC_DIR
@@ -37,6 +34,7 @@ from liveshop.web.pages_admin import router as admin_pages
 from liveshop.web.pages_buyer import router as buyer_pages
 from liveshop.web.pages_seller import router as seller_pages
 from liveshop.web.pages_studio import router as studio_pages
+from liveshop.worker import run_jobs
 
 
 def create_app(
@@ -59,12 +57,8 @@ def create_app(
         await app.state.rooms.start()
         app.state.media = await start_managed(settings) if manage_media else None
         tasks = []
-        if run_background:
-            tasks.append(
-                asyncio.create_task(run_sweeper(db, broker, settings.sweep_interval_seconds))
-            )
-            tasks.append(asyncio.create_task(run_media_monitor(db, broker, settings)))
-            tasks.append(asyncio.create_task(run_promo_tasks(db, broker, settings)))
+        if run_background and settings.runs_jobs_in_web:
+            tasks.append(asyncio.create_task(run_jobs(db, broker, settings)))
         try:
             yield
         finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -118,13 +119,57 @@ def serve(
     migrate: Annotated[bool, typer.Option(help="Apply migrations first")] = True,
 ) -> None:
     """Run the web server."""
-    metrics_dir = _metrics_dir()
     settings = get_settings()
+    if workers > 1 and (settings.is_sqlite or not settings.redis_url):
+        # Rooms, gates and rate limits are per process without Redis, and SQLite has one
+        # writer: several workers would each see part of a room and fight over the file.
+        console.print(
+            "[red]--workers > 1 needs PostgreSQL (LIVESHOP_DATABASE_URL) and Redis "
+            "(LIVESHOP_REDIS_URL); embedded mode (SQLite, no Redis) runs one process.[/red]"
+        )
+        raise typer.Exit(2)
+    metrics_dir = _metrics_dir()
     if migrate:
         from liveshop.migrate import upgrade
 
         upgrade(settings.database_url)
     _serve(host or settings.host, port or settings.port, workers, metrics_dir)
+
+
+@app.command()
+def worker() -> None:
+    """Run the background jobs (hold expiry, deal and auction timers, media health).
+
+    Run one or more beside the web processes when Redis is configured; a lease lets exactly
+    one of them work at a time, and another takes over if it dies.
+    """
+    from liveshop import logs
+    from liveshop.broker import create_broker
+    from liveshop.db import create_database
+    from liveshop.worker import run_jobs
+
+    settings = get_settings()
+    logs.configure(json_logs=settings.log_json, level=settings.log_level)
+
+    async def main() -> None:
+        db = create_database(settings.database_url, pool_size=4)
+        broker = create_broker(settings.redis_url)
+        await broker.start()
+        job = asyncio.create_task(run_jobs(db, broker, settings))
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await stop.wait()
+        finally:
+            job.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await job
+            await broker.close()
+            await db.dispose()
+
+    asyncio.run(main())
 
 
 @media_app.command("config")

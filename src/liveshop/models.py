@@ -3,6 +3,7 @@
 from liveshop.accounts import models as accounts
 from liveshop.catalog import models as catalog
 from liveshop.idempotency import IdempotencyRecord
+from liveshop.leases import JobLease
 from liveshop.live import models as live
 from liveshop.markets import models as markets
 from liveshop.orders import models as orders
@@ -11,6 +12,7 @@ from liveshop.selling import models as selling
 
 __all__ = [
     "IdempotencyRecord",
+    "JobLease",
     "accounts",
     "catalog",
     "live",

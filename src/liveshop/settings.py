@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     hold_minutes: float = Field(default=10, gt=0, le=24 * 60)
     deal_hold_minutes: float = Field(default=5, gt=0, le=60)
     sweep_interval_seconds: float = Field(default=2.0, gt=0)
+    # Background jobs in the web process: None means "in embedded mode only" (no Redis);
+    # with Redis, run `liveshop worker` beside the web processes.
+    jobs_in_web: bool | None = None
+    job_lease_seconds: float = Field(default=6.0, ge=1, le=300)
     max_body_bytes: int = Field(default=1_048_576, gt=0)
     db_pool_size: int = Field(default=10, ge=1)
     log_json: bool = True
@@ -71,6 +75,10 @@ class Settings(BaseSettings):
                 "LIVESHOP_SECRET_KEY must be set to 32+ random characters in production"
             )
         return self
+
+    @property
+    def runs_jobs_in_web(self) -> bool:
+        return self.jobs_in_web if self.jobs_in_web is not None else self.redis_url is None
 
     @property
     def is_sqlite(self) -> bool:
