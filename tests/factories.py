@@ -91,15 +91,37 @@ class Api:
             await uow.commit()
 
     async def shop(
-        self, owner: Actor, market: str = "UK", name: str | None = None
+        self,
+        owner: Actor,
+        market: str = "UK",
+        name: str | None = None,
+        verification: str = "verified",
     ) -> dict[str, Any]:
+        """A shop, verified unless asked otherwise (only verified shops go live and sell)."""
         r = await self.c.post(
             "/api/v1/shops",
             headers=owner.headers,
             json={"name": name or f"Shop {next(_seq)}", "market": market},
         )
         assert r.status_code == 201, r.text
-        return r.json()
+        shop: dict[str, Any] = r.json()
+        if verification != shop["verification"]:
+            await self.set_verification(shop["id"], verification)
+            shop["verification"] = verification
+        return shop
+
+    async def set_verification(self, shop_id: int, verification: str) -> None:
+        """What an operator decides, straight in the database (tests need no admin for it)."""
+        from sqlalchemy import update
+
+        from liveshop.catalog.models import Shop
+        from liveshop.uow import UnitOfWork
+
+        app = self.c._transport.app  # type: ignore[attr-defined]
+        async with UnitOfWork(db=app.state.db, broker=app.state.broker) as uow:
+            stmt = update(Shop).where(Shop.id == shop_id).values(verification=verification)
+            await uow.session.execute(stmt)
+            await uow.commit()
 
     async def product(
         self,

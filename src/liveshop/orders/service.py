@@ -142,6 +142,11 @@ class BuyerLimits:
 _COUNTED = [s.value for s in OrderStatus if s not in (OrderStatus.cancelled, OrderStatus.refunded)]
 
 
+async def lock_buyer(session: AsyncSession, buyer: User) -> None:
+    """Serialize one buyer's placements; taken before any variant (lock order: buyer first)."""
+    await session.execute(select(User.id).where(User.id == buyer.id).with_for_update())
+
+
 async def check_buyer_limits(
     session: AsyncSession,
     buyer: User,
@@ -151,10 +156,9 @@ async def check_buyer_limits(
 ) -> None:
     """Refuse a placement that would pass the buyer's unpaid caps or a product's own limit.
 
-    Locks the buyer's row first, so two placements by one buyer are counted one after the
-    other (lock order: buyer, then variants).
+    Precondition: the buyer's row is locked (`lock_buyer`), so two placements by one buyer
+    are counted one after the other.
     """
-    await session.execute(select(User.id).where(User.id == buyer.id).with_for_update())
     unpaid = select(func.count()).where(
         Order.buyer_id == buyer.id, Order.status == OrderStatus.pending_payment.value
     )
@@ -233,18 +237,11 @@ async def place(
     merged: dict[int, int] = {}
     for it in items:
         merged[it.variant_id] = merged.get(it.variant_id, 0) + it.quantity
-    sellable = {v: await _sellable(session, v, market.code) for v in sorted(merged)}
     if limits is not None:
-        await check_buyer_limits(
-            session,
-            buyer,
-            [(variant, merged[v]) for v, (variant, _price) in sellable.items()],
-            len({variant.shop_id for variant, _price in sellable.values()}),
-            limits,
-        )
+        await lock_buyer(session, buyer)
     priced: list[tuple[Variant, VariantPrice, int]] = []
     for variant_id in sorted(merged):  # ascending ids: a fixed lock order
-        variant, price = sellable[variant_id]
+        variant, price = await _sellable(session, variant_id, market.code)
         if not await stock.reserve(session, variant_id=variant_id, quantity=merged[variant_id]):
             raise Problem(
                 409,
@@ -253,6 +250,14 @@ async def place(
                 variant_id=variant_id,
             )
         priced.append((variant, price, merged[variant_id]))
+    if limits is not None:  # after stock: "sold out" is the better answer when both apply
+        await check_buyer_limits(
+            session,
+            buyer,
+            [(variant, qty) for variant, _price, qty in priced],
+            len({variant.shop_id for variant, _price, _qty in priced}),
+            limits,
+        )
 
     expires = utcnow() + timedelta(minutes=hold_minutes)
     by_shop: dict[int, list[tuple[Variant, int, int]]] = {}
