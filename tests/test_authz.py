@@ -705,3 +705,27 @@ async def test_a_removed_moderator_may_play_again(
     assert (await client.delete(url, headers=s.show.seller.headers)).status_code == 204
     entry = await client.post(f"{API}/giveaways/{s.giveaway}/entries", headers=s.moderator.headers)
     assert entry.status_code == 201, entry.text
+
+
+async def test_revoking_stops_bids_and_entries_in_promotions_already_open(
+    client: httpx.AsyncClient, api: Api, creator_show: CreatorShow
+) -> None:
+    c, actions = creator_show, _selling_actions(creator_show)
+    opened = {}
+    for kind in ("auction", "giveaway"):
+        url, body = actions[kind]
+        r = await client.post(url, headers=c.creator.headers, json=body)
+        assert r.status_code == 201, r.text
+        opened[kind] = r.json()["id"]
+    r = await client.delete(f"{API}/shops/{c.shop}/creators/{c.creator.id}",
+                            headers=c.seller.headers)  # fmt: skip
+    assert r.status_code == 204
+    buyer = await api.user("buyer")
+    bid = await client.post(f"{API}/auctions/{opened['auction']}/bids", headers=buyer.headers,
+                            json={"amount": 1})  # fmt: skip
+    problem(bid, 409, "product_not_allowed")
+    entry = await client.post(f"{API}/giveaways/{opened['giveaway']}/entries",
+                              headers=buyer.headers)  # fmt: skip
+    problem(entry, 403, "product_not_allowed")
+    assert (await client.get(f"{API}/auctions/{opened['auction']}")).json()["leader"] is None
+    assert (await client.get(f"{API}/giveaways/{opened['giveaway']}/entrants")).json() == []

@@ -35,15 +35,18 @@ async def sellable_shop_ids(*, session: AsyncSession, host: User) -> set[int]:
     return own | set((await session.execute(stmt)).scalars())
 
 
-async def check_shop_sells(*, session: AsyncSession, actor: User, show: Show, shop_id: int) -> Shop:
+async def check_shop_sells(
+    *, session: AsyncSession, actor: User | None, show: Show, shop_id: int
+) -> Shop:
     """May this show sell this shop's goods right now: the host's allowance, and verification.
 
     Read afresh on every call, so a revoked allowance or a withdrawn verification stops the
-    next selling action at once. An admin acting is trusted with any shop's goods.
+    next selling action at once. An admin running the room is trusted with any shop's goods;
+    buyers' actions (claims, bids, entries) pass no actor.
     """
     shop = await catalog.get_shop(session=session, shop_id=shop_id)
-    if not actor.has_role(Role.admin):
-        host = actor if actor.id == show.host_id else await session.get(User, show.host_id)
+    if actor is None or not actor.has_role(Role.admin):
+        host = await session.get(User, show.host_id)
         allowed = host is not None and (
             host.has_role(Role.admin)
             or shop_id in await sellable_shop_ids(session=session, host=host)

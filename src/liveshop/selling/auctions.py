@@ -265,6 +265,12 @@ async def check_bid(
         return "own_auction"
     if await is_show_staff(session=session, user=bidder, show=show):
         return "show_staff"
+    try:  # the shop may have revoked the host's allowance since the auction opened
+        await shows.check_shop_sells(
+            session=session, actor=None, show=show, shop_id=auction.shop_id
+        )
+    except Problem as exc:
+        return exc.code
     if bidder.banned_at is not None or await _banned(session, show.id, bidder.id, now):
         return "banned"
     # No check of the profile's market, which anyone can change: the winner's order ships

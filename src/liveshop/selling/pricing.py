@@ -266,7 +266,7 @@ async def _claimed_coupons(
         if coupon.funded_by == "seller" and coupon.shop_id is not None:
             # Revoking the host's allowance also stops the shop-funded coupons already out.
             await shows.check_shop_sells(
-                session=session, actor=buyer, show=show, shop_id=coupon.shop_id
+                session=session, actor=None, show=show, shop_id=coupon.shop_id
             )
         claim_id = (
             await session.execute(
