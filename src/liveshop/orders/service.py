@@ -143,8 +143,13 @@ _COUNTED = [s.value for s in OrderStatus if s not in (OrderStatus.cancelled, Ord
 
 
 async def lock_buyer(session: AsyncSession, buyer: User) -> None:
-    """Serialize one buyer's placements; taken before any variant (lock order: buyer first)."""
-    await session.execute(select(User.id).where(User.id == buyer.id).with_for_update())
+    """Serialize one buyer's placements; taken before any variant (lock order: buyer first).
+
+    FOR NO KEY UPDATE on PostgreSQL: it does not block rows that merely reference the user
+    (their foreign-key checks take KEY SHARE), only another placement by the same buyer.
+    """
+    stmt = select(User.id).where(User.id == buyer.id).with_for_update(key_share=True)
+    await session.execute(stmt)
 
 
 async def check_buyer_limits(
