@@ -92,7 +92,11 @@ async def _pg_reset(url: str) -> None:
         await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         for m in MARKETS:
             await conn.execute(
-                text("UPDATE markets SET enabled = true WHERE code = :c"), {"c": m["code"]}
+                text(
+                    "UPDATE markets SET enabled = true, requires_verified_shops = true"
+                    " WHERE code = :c"
+                ),
+                {"c": m["code"]},
             )
     await engine.dispose()
 

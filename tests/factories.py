@@ -46,8 +46,10 @@ def address(market: str, region: str | None = None) -> dict[str, Any]:
 
 
 class Api:
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(self, client: httpx.AsyncClient, database_url: str | None = None) -> None:
+        """`database_url` only for a client of a real server (not an in-process app)."""
         self.c = client
+        self.database_url = database_url
 
     async def user(self, *roles: str, market: str = "UK", email: str | None = None) -> Actor:
         email = email or f"user{next(_seq)}-{uuid.uuid4().hex[:6]}@example.com"
@@ -91,15 +93,48 @@ class Api:
             await uow.commit()
 
     async def shop(
-        self, owner: Actor, market: str = "UK", name: str | None = None
+        self,
+        owner: Actor,
+        market: str = "UK",
+        name: str | None = None,
+        verification: str = "verified",
     ) -> dict[str, Any]:
+        """A shop, verified unless asked otherwise (only verified shops go live and sell)."""
         r = await self.c.post(
             "/api/v1/shops",
             headers=owner.headers,
             json={"name": name or f"Shop {next(_seq)}", "market": market},
         )
         assert r.status_code == 201, r.text
-        return r.json()
+        shop: dict[str, Any] = r.json()
+        if verification != shop["verification"]:
+            await self.set_verification(shop["id"], verification)
+            shop["verification"] = verification
+        return shop
+
+    async def set_verification(self, shop_id: int, verification: str) -> None:
+        """What an operator decides, straight in the database (tests need no admin for it)."""
+        from sqlalchemy import update
+
+        from liveshop.catalog.models import Shop
+        from liveshop.db import create_oneoff_engine
+
+        stmt = update(Shop).where(Shop.id == shop_id).values(verification=verification)
+        app = getattr(self.c._transport, "app", None)
+        if app is not None:
+            from liveshop.uow import UnitOfWork
+
+            async with UnitOfWork(db=app.state.db, broker=app.state.broker) as uow:
+                await uow.session.execute(stmt)
+                await uow.commit()
+            return
+        assert self.database_url, "a client of a real server needs Api(client, database_url)"
+        engine = create_oneoff_engine(self.database_url)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(stmt)
+        finally:
+            await engine.dispose()
 
     async def product(
         self,

@@ -38,7 +38,7 @@ async def scene(api: Api) -> Scene:
     seller_a, seller_b = await api.user("seller"), await api.user("seller")
     buyer1, buyer2 = await api.user("buyer"), await api.user("buyer")
     admin = await api.user("admin")
-    shop_a, shop_b = await api.shop(seller_a), await api.shop(seller_b)
+    shop_a, shop_b = await api.shop(seller_a), await api.shop(seller_b, verification="pending")
     product = await api.product(seller_a, shop_a["id"], stock=10, title="Teapot")
     draft = await api.product(seller_a, shop_a["id"], status="draft", title="Secret")
     variant = product["variants"][0]["id"]
@@ -486,3 +486,246 @@ async def test_a_logged_out_token_stops_working(client: httpx.AsyncClient, scene
                           json={"market": "UK", "variant_id": scene.variant, "quantity": 1,
                                 "address": address("UK")})  # fmt: skip
     problem(r, 401, "invalid_token")
+
+
+# --- creators and shop allowances (revocation takes effect at once) --------------------------
+
+
+@dataclass
+class CreatorShow:
+    seller: Actor
+    creator: Actor
+    shop: int
+    product: int  # active, £50
+    variant: int
+    show: int  # the creator's live show, selling the product
+
+
+@pytest.fixture
+async def creator_show(client: httpx.AsyncClient, api: Api) -> CreatorShow:
+    from tests.promo_kit import live_show
+
+    creator = await api.user("creator")
+    live = await live_show(api, client, host=creator, stock=5, prices={"UK": 5000})
+    return CreatorShow(
+        live.seller, creator, live.shop_id, live.product_id, live.variant_id, live.show_id
+    )
+
+
+def _selling_actions(c: CreatorShow) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Every way a host prices or sells a product in a show (URL, body)."""
+    show = f"{API}/shows/{c.show}"
+    auction = {"variant_id": c.variant, "market": "UK", "start_price": 1, "duration_seconds": 60,
+               "increments": [[0, 1]]}  # fmt: skip
+    return {
+        "pin": (f"{show}/pins", {"product_id": c.product}),
+        "deal": (f"{show}/deals", {"variant_id": c.variant, "prices": {"UK": 1}, "stock": 2}),
+        "auction": (f"{show}/auctions", auction),
+        "giveaway": (f"{show}/giveaways", {"variant_id": c.variant}),
+        "coupon": (
+            f"{show}/coupons",
+            {
+                "code": "FREE",
+                "kind": "percent",
+                "value": 10_000,
+                "market": "UK",
+                "quota": 5,
+                "shop_id": c.shop,
+            },
+        ),
+    }
+
+
+async def _nothing_sold(client: httpx.AsyncClient, api: Api, c: CreatorShow) -> None:
+    show = f"{API}/shows/{c.show}"
+    assert (await client.get(f"{show}/pins")).json() == []
+    assert (await client.get(f"{show}/deals")).json() == []
+    assert (await client.get(f"{show}/auctions")).json() == []
+    assert (await client.get(f"{show}/giveaways")).json() == []
+    assert (await client.get(f"{show}/coupons")).json() == []
+    assert await api.variant(c.variant) == {"stock": 5, "held": 0, "available": 5}
+
+
+SELLING = ["pin", "deal", "auction", "giveaway", "coupon"]
+
+
+@pytest.mark.parametrize("action", SELLING)
+async def test_a_revoked_creator_can_no_longer_price_or_sell_the_shops_products(
+    client: httpx.AsyncClient, api: Api, creator_show: CreatorShow, action: str
+) -> None:
+    c = creator_show
+    r = await client.delete(f"{API}/shops/{c.shop}/creators/{c.creator.id}",
+                            headers=c.seller.headers)  # fmt: skip
+    assert r.status_code == 204, r.text
+    url, body = _selling_actions(c)[action]
+    problem(await client.post(url, headers=c.creator.headers, json=body), 403,
+            "product_not_allowed")  # fmt: skip
+    await _nothing_sold(client, api, c)
+
+
+@pytest.mark.parametrize("action", SELLING)
+async def test_an_allowed_creator_may_sell(
+    client: httpx.AsyncClient, creator_show: CreatorShow, action: str
+) -> None:
+    """The other side of the matrix: until revoked, each of those actions works."""
+    url, body = _selling_actions(creator_show)[action]
+    r = await client.post(url, headers=creator_show.creator.headers, json=body)
+    assert r.status_code == 201, r.text
+
+
+async def test_revoking_stops_a_shop_funded_coupon_already_out(
+    client: httpx.AsyncClient, api: Api, creator_show: CreatorShow
+) -> None:
+    """The £0 order through a 100%-off coupon the creator made before the shop said no."""
+    c = creator_show
+    url, body = _selling_actions(c)["coupon"]
+    assert (await client.post(url, headers=c.creator.headers, json=body)).status_code == 201
+    early, late = await api.user("buyer"), await api.user("buyer")
+    claim = f"{API}/shows/{c.show}/coupons/FREE/claim"
+    assert (await client.post(claim, headers=early.headers)).status_code == 201
+    r = await client.delete(f"{API}/shops/{c.shop}/creators/{c.creator.id}",
+                            headers=c.seller.headers)  # fmt: skip
+    assert r.status_code == 204
+    problem(await client.post(claim, headers=late.headers), 403, "product_not_allowed")
+    r = await client.post(
+        f"{API}/orders/buy-now",
+        headers=early.headers,
+        json={"market": "UK", "variant_id": c.variant, "quantity": 1, "address": address("UK"),
+              "show_id": c.show, "coupons": ["FREE"]},
+    )  # fmt: skip
+    problem(r, 403, "product_not_allowed")
+    assert (await client.get(f"{API}/me/orders", headers=early.headers)).json()["total"] == 0
+    assert await api.variant(c.variant) == {"stock": 5, "held": 0, "available": 5}
+
+
+@pytest.mark.parametrize("status", ["draft", "archived"])
+@pytest.mark.parametrize("action", ["pin", "deal", "auction", "giveaway"])
+async def test_draft_and_archived_products_cannot_be_pinned_or_sold(
+    client: httpx.AsyncClient, api: Api, creator_show: CreatorShow, action: str, status: str
+) -> None:
+    c = creator_show
+    r = await client.patch(f"{API}/products/{c.product}", headers=c.seller.headers,
+                           json={"status": status})  # fmt: skip
+    assert r.status_code == 200, r.text
+    url, body = _selling_actions(c)[action]
+    problem(await client.post(url, headers=c.creator.headers, json=body), 409,
+            "product_not_active")  # fmt: skip
+    await _nothing_sold(client, api, c)
+
+
+async def test_a_draft_product_cannot_be_added_to_a_show(
+    client: httpx.AsyncClient, api: Api, creator_show: CreatorShow
+) -> None:
+    c = creator_show
+    draft = await api.product(c.seller, c.shop, status="draft", title="Unreleased")
+    body = {"title": "Next week", "starts_at": "2030-02-01T18:00:00Z", "markets": ["UK"],
+            "product_ids": [draft["id"]]}  # fmt: skip
+    problem(await client.post(f"{API}/shows", headers=c.creator.headers, json=body), 409,
+            "product_not_active")  # fmt: skip
+    own = {**body, "shop_id": c.shop}
+    problem(await client.post(f"{API}/shows", headers=c.seller.headers, json=own), 409,
+            "product_not_active")  # fmt: skip
+    shows = (await client.get(f"{API}/shows")).json()
+    assert [s["title"] for s in shows] == ["Live now"]
+
+
+# --- co-hosts and moderators do not play in their own room -----------------------------------
+
+
+@dataclass
+class Staffed:
+    show: Any
+    cohost: Actor
+    invited: Actor  # invited, never accepted: not staff
+    moderator: Actor
+    buyer: Actor
+    auction: int
+    giveaway: int
+
+
+@pytest.fixture
+async def staffed(client: httpx.AsyncClient, api: Api) -> Staffed:
+    from tests.promo_kit import live_show
+
+    show = await live_show(api, client, stock=5)
+    cohost, invited = await api.user("creator"), await api.user("creator")
+    moderator, buyer = await api.user("buyer"), await api.user("buyer")
+    base, h = f"{API}/shows/{show.show_id}", show.seller.headers
+    for guest in (cohost, invited):
+        r = await client.post(f"{base}/cohosts", headers=h, json={"user_id": guest.id})
+        assert r.status_code == 201, r.text
+    assert (await client.post(f"{base}/cohosts/accept", headers=cohost.headers)).is_success
+    r = await client.post(f"{base}/moderators", headers=h, json={"user_id": moderator.id})
+    assert r.status_code == 201, r.text
+    r = await client.post(f"{base}/auctions", headers=h,
+                          json={"variant_id": show.variant_id, "market": "UK", "start_price": 100,
+                                "duration_seconds": 60, "increments": [[0, 10]]})  # fmt: skip
+    assert r.status_code == 201, r.text
+    auction = r.json()["id"]
+    r = await client.post(f"{base}/giveaways", headers=h, json={"variant_id": show.variant_id})
+    assert r.status_code == 201, r.text
+    return Staffed(show, cohost, invited, moderator, buyer, auction, r.json()["id"])
+
+
+@pytest.mark.parametrize("who", ["cohost", "moderator"])
+async def test_cohosts_and_moderators_cannot_bid_or_enter(
+    client: httpx.AsyncClient, staffed: Staffed, who: str
+) -> None:
+    s = staffed
+    actor: Actor = getattr(s, who)
+    bid = await client.post(f"{API}/auctions/{s.auction}/bids", headers=actor.headers,
+                            json={"amount": 100})  # fmt: skip
+    problem(bid, 409, "show_staff")
+    entry = await client.post(f"{API}/giveaways/{s.giveaway}/entries", headers=actor.headers)
+    problem(entry, 403, "show_staff")
+    auction = (await client.get(f"{API}/auctions/{s.auction}")).json()
+    assert (auction["leader"], auction["current_price"]) == (None, None)
+    assert (await client.get(f"{API}/giveaways/{s.giveaway}/entrants")).json() == []
+
+
+@pytest.mark.parametrize("who", ["buyer", "invited"])
+async def test_viewers_and_unaccepted_guests_may_bid_and_enter(
+    client: httpx.AsyncClient, staffed: Staffed, who: str
+) -> None:
+    s = staffed
+    actor: Actor = getattr(s, who)
+    bid = await client.post(f"{API}/auctions/{s.auction}/bids", headers=actor.headers,
+                            json={"amount": 100})  # fmt: skip
+    assert bid.status_code == 201, bid.text
+    entry = await client.post(f"{API}/giveaways/{s.giveaway}/entries", headers=actor.headers)
+    assert entry.status_code == 201, entry.text
+    assert (await client.get(f"{API}/giveaways/{s.giveaway}/entrants")).json() == [actor.id]
+
+
+async def test_a_removed_moderator_may_play_again(
+    client: httpx.AsyncClient, staffed: Staffed
+) -> None:
+    s = staffed
+    url = f"{API}/shows/{s.show.show_id}/moderators/{s.moderator.id}"
+    assert (await client.delete(url, headers=s.show.seller.headers)).status_code == 204
+    entry = await client.post(f"{API}/giveaways/{s.giveaway}/entries", headers=s.moderator.headers)
+    assert entry.status_code == 201, entry.text
+
+
+async def test_revoking_stops_bids_and_entries_in_promotions_already_open(
+    client: httpx.AsyncClient, api: Api, creator_show: CreatorShow
+) -> None:
+    c, actions = creator_show, _selling_actions(creator_show)
+    opened = {}
+    for kind in ("auction", "giveaway"):
+        url, body = actions[kind]
+        r = await client.post(url, headers=c.creator.headers, json=body)
+        assert r.status_code == 201, r.text
+        opened[kind] = r.json()["id"]
+    r = await client.delete(f"{API}/shops/{c.shop}/creators/{c.creator.id}",
+                            headers=c.seller.headers)  # fmt: skip
+    assert r.status_code == 204
+    buyer = await api.user("buyer")
+    bid = await client.post(f"{API}/auctions/{opened['auction']}/bids", headers=buyer.headers,
+                            json={"amount": 1})  # fmt: skip
+    problem(bid, 409, "product_not_allowed")
+    entry = await client.post(f"{API}/giveaways/{opened['giveaway']}/entries",
+                              headers=buyer.headers)  # fmt: skip
+    problem(entry, 403, "product_not_allowed")
+    assert (await client.get(f"{API}/auctions/{opened['auction']}")).json()["leader"] is None
+    assert (await client.get(f"{API}/giveaways/{opened['giveaway']}/entrants")).json() == []

@@ -22,7 +22,7 @@ def _variant(sku: str, values: list[str], stock: int = 5, gbp: int = 1500) -> di
 
 async def test_product_with_three_options_and_variants(api: Api, client: httpx.AsyncClient) -> None:
     seller = await api.user("seller")
-    shop = await api.shop(seller, name="Leeds Loungewear")
+    shop = await api.shop(seller, name="Leeds Loungewear", verification="pending")
     assert shop["slug"] == "leeds-loungewear" and shop["verification"] == "pending"
     body = {
         "title": "Hoodie",

@@ -125,7 +125,7 @@ async def test_two_thousand_buyers_one_hundred_units(settings, make_app) -> None
     db = create_database(settings.database_url)
     try:
         async with stampede_client(settings, make_app) as client:
-            api = Api(client)
+            api = Api(client, settings.database_url)
             _seller, _show, deal = await show_with_deal(api, client, stock=100, variant_stock=300)
             await open_now(db, deal["id"])
             buyers = await bulk_buyers(db, 2000)

@@ -21,10 +21,13 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 
+from liveshop.catalog.models import Shop
 from liveshop.live.media import hook_secret
 from liveshop.settings import Settings
 from tests.system import free_port, require
+from tests.web_kit import db_exec
 
 pytestmark = pytest.mark.slow
 
@@ -167,7 +170,7 @@ async def wait_for(what: str, check: Any, within: float, log: Path) -> float:
 
 
 async def test_a_real_push_goes_live_serves_hls_ends_and_leaves_a_replay(
-    server: Server, settings: Settings
+    server: Server, settings: Settings, database_url: str
 ) -> None:
     ffmpeg = require("ffmpeg", "ffmpeg's test sources are the RTMP publisher")
     async with httpx.AsyncClient(base_url=server.url, timeout=10) as api:
@@ -211,6 +214,13 @@ async def test_a_real_push_goes_live_serves_hls_ends_and_leaves_a_replay(
         # A wrong key: nginx refuses the publish and nothing changes.
         assert await run(ffmpeg_push(ffmpeg, f"{ingest['rtmp_url']}/sk_not-the-key", 2), 20) != 0
         assert await snapshot() == ("scheduled", 0)
+        # The right key of a shop nobody verified yet: refused too, and nothing changes.
+        assert await run(ffmpeg_push(ffmpeg, f"{ingest['rtmp_url']}/{key}", 2), 20) != 0
+        assert await snapshot() == ("scheduled", 0)
+        await db_exec(
+            database_url,
+            update(Shop).where(Shop.id == shop["id"]).values(verification="verified"),
+        )
 
         started = time.monotonic()
         push = await asyncio.create_subprocess_exec(

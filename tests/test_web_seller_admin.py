@@ -148,6 +148,7 @@ async def test_seller_center_pages(settings: Settings, tmp_path: Path) -> None:
         await page.get_by_label("Title").fill("Merino scarf")
         await page.get_by_label("Status").select_option("active")
         await page.get_by_label("Image URLs").fill("/img/placeholder.svg?t=Scarf")
+        await page.get_by_label("Limit per buyer").fill("2")
         await page.get_by_label("Option 1").fill("Colour")
         await page.get_by_label("DE · Deutschland (EUR)").check()
         rows = [
@@ -176,6 +177,7 @@ async def test_seller_center_pages(settings: Settings, tmp_path: Path) -> None:
             ["Colour"],
         )
         assert made["shop_id"] == shop_id and made["images"] == ["/img/placeholder.svg?t=Scarf"]
+        assert made["max_per_buyer"] == 2
         prices = {
             v["sku"]: (
                 v["option_values"],
@@ -211,6 +213,14 @@ async def test_seller_center_pages(settings: Settings, tmp_path: Path) -> None:
         assert stock == {"SCARF-GRY": 5, "SCARF-RED": 7, "SCARF-BLU": 2}
         blue = next(v for v in now["variants"] if v["sku"] == "SCARF-BLU")
         assert [(p["market"], p["amount"]) for p in blue["prices"]] == [("UK", 2600)]
+        # The per-buyer limit shows in the editor; emptying it lifts it.
+        assert await page.get_by_label("Limit per buyer").input_value() == "2"
+        await page.get_by_label("Limit per buyer").fill("")
+        await page.get_by_role("button", name="Save details").click()
+        await page.locator("#product-msg", has_text="Saved").wait_for()
+        async with httpx.AsyncClient(base_url=server.url, timeout=10) as api:
+            now = (await api.get(f"{API}/products/{product_id}", headers=seller.headers)).json()
+        assert now["max_per_buyer"] is None
 
         # The list shows it; the status filter narrows it.
         await page.goto("/seller/products")

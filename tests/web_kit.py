@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import update
 
 from liveshop.db import create_oneoff_engine
+from liveshop.markets.models import Market
 from liveshop.settings import Settings
 from tests.system import free_port, require
 
@@ -78,6 +80,9 @@ async def serve(
         }
     else:
         env["LIVESHOP_MEDIA_ENABLED"] = "false"
+    # Browser tests sign shops up through the API, with no operator to verify them: their
+    # markets let unverified shops sell (tests/test_shop_verification.py covers the rule).
+    await db_exec(settings.database_url, update(Market).values(requires_verified_shops=False))
     env |= extra
     log = tmp_path / f"server-{port}.log"
     with log.open("wb") as out:

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
 
     hold_minutes: float = Field(default=10, gt=0, le=24 * 60)
     deal_hold_minutes: float = Field(default=5, gt=0, le=60)
+    # Anti-hoarding: what one buyer may hold unpaid through buy-now and checkout at a time.
+    max_unpaid_orders: int = Field(default=3, ge=1, le=1000)
+    max_held_units_per_variant: int = Field(default=5, ge=1, le=100_000)
     sweep_interval_seconds: float = Field(default=2.0, gt=0)
     # Background jobs in the web process: None means "in embedded mode only" (no Redis);
     # with Redis, run `liveshop worker` beside the web processes.

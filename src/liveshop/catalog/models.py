@@ -56,6 +56,8 @@ class Product(Base):
     status: Mapped[str] = mapped_column(String(10), default=ProductStatus.draft.value)
     options: Mapped[list[str]] = mapped_column(JSON, default=list)
     images: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Units one buyer may have across their unpaid and paid orders; None means no limit.
+    max_per_buyer: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

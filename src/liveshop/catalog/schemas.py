@@ -23,6 +23,7 @@ ImageUrl = Annotated[
 ]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 ProductStatusIn = Literal["draft", "active", "archived"]
+_LIMIT = "Units one buyer may order in all (unpaid and paid orders); none when absent."
 
 
 class PriceIn(BaseModel):
@@ -69,6 +70,7 @@ class ProductCreate(BaseModel):
     options: list[OptionText] = Field(default_factory=list, max_length=3)
     images: list[ImageUrl] = Field(default_factory=list, max_length=10)
     variants: list[VariantIn] = Field(min_length=1, max_length=100)
+    max_per_buyer: int | None = Field(default=None, ge=1, le=MAX_STOCK, description=_LIMIT)
 
 
 class ProductUpdate(BaseModel):
@@ -78,6 +80,9 @@ class ProductUpdate(BaseModel):
     description: str | None = Field(default=None, max_length=5000)
     status: ProductStatusIn | None = None
     images: list[ImageUrl] | None = Field(default=None, max_length=10)
+    max_per_buyer: int | None = Field(
+        default=None, ge=1, le=MAX_STOCK, description=_LIMIT + " Send null to lift it."
+    )
 
 
 class PricePublic(BaseModel):
@@ -111,6 +116,7 @@ class ProductPublic(BaseModel):
     options: list[str]
     images: list[str]
     variants: list[VariantPublic]
+    max_per_buyer: int | None = None
     created_at: datetime
 
 
@@ -185,5 +191,6 @@ def product_public(product: Product) -> ProductPublic:
         options=product.options,
         images=product.images,
         variants=[variant_public(v) for v in product.variants],
+        max_per_buyer=product.max_per_buyer,
         created_at=product.created_at,
     )

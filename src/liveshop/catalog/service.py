@@ -10,7 +10,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from liveshop.accounts.models import Role, User
-from liveshop.catalog.models import Product, ProductStatus, Shop, ShopMember, Variant, VariantPrice
+from liveshop.catalog.models import (
+    Product,
+    ProductStatus,
+    Shop,
+    ShopMember,
+    Variant,
+    VariantPrice,
+    Verification,
+)
 from liveshop.catalog.schemas import (
     PriceIn,
     ProductCreate,
@@ -107,6 +115,27 @@ async def verify_shop(
     return shop
 
 
+async def check_verified(*, session: AsyncSession, shop: Shop) -> None:
+    """A shop goes live and sells only once an operator verified it, where its market asks."""
+    if shop.verification == Verification.verified:
+        return
+    market = await session.get(Market, shop.market_code)
+    if market is not None and not market.requires_verified_shops:
+        return
+    why = (
+        "was refused verification"
+        if shop.verification == Verification.rejected
+        else "is waiting for verification"
+    )
+    raise Problem(
+        403,
+        "shop_not_verified",
+        f"{shop.name} {why}; until the platform verifies it, it cannot go live or sell.",
+        shop_id=shop.id,
+        verification=shop.verification,
+    )
+
+
 # --- products --------------------------------------------------------------------------
 
 
@@ -191,6 +220,7 @@ async def create_product(
         status=data.status,
         options=list(data.options),
         images=list(data.images),
+        max_per_buyer=data.max_per_buyer,
         variants=[_new_variant(shop_id, v) for v in data.variants],
     )
     session.add(product)
@@ -275,7 +305,7 @@ async def update_product(
     await check_member(session=session, user=actor, shop_id=product.shop_id)
     for field in data.model_fields_set:
         value = getattr(data, field)
-        if value is not None:
+        if value is not None or field == "max_per_buyer":  # null lifts the limit
             setattr(product, field, value)
     await session.flush()
     return await get_product(session=session, product_id=product_id, viewer=actor)

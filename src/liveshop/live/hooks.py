@@ -70,6 +70,7 @@ async def check_publish(*, session: AsyncSession, settings: Settings, key: str) 
     show = await lock_show(session, found.id)
     if show.status not in STARTABLE:
         raise Problem(409, "show_not_startable", f"A {show.status} show cannot go live.")
+    await shows.check_can_go_live(session=session, show=show)
     still_open = await open_sessions(session=session, show_id=show.id)
     if still_open and await stream_active(settings, show.id):
         # A second encoder on the key. nginx would refuse it too, but only after we opened a

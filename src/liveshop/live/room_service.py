@@ -20,6 +20,7 @@ from liveshop.catalog.schemas import price_public
 from liveshop.db import Database, sessionmaker_for, utcnow
 from liveshop.errors import Problem, not_found
 from liveshop.live import media, moderation
+from liveshop.live import service as shows
 from liveshop.live.events import (
     ChatEvent,
     ChatUser,
@@ -245,6 +246,9 @@ async def pin(*, uow: UnitOfWork, actor: User, show_id: int, product_id: int) ->
     )
     if (await session.execute(listed)).first() is None:
         raise Problem(409, "product_not_in_show", f"Product {product_id} is not in this show.")
+    listed_product = await session.get(Product, product_id)
+    assert listed_product is not None  # the show lists it, and listed products stay
+    await shows.check_sellable(session=session, actor=actor, show=show, product=listed_product)
     current = await _current_pins(session, show_id)
     existing = next((p for p in current if p.product_id == product_id), None)
     if existing is not None:

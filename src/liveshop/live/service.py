@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import Role, User
 from liveshop.catalog import service as catalog
-from liveshop.catalog.models import Product
+from liveshop.catalog.models import Product, ProductStatus, Shop, Variant
 from liveshop.db import utcnow
 from liveshop.errors import Problem, forbidden, not_found
 from liveshop.live.models import ShopCreator, Show, ShowCohost, ShowProduct, ShowRsvp, ShowStatus
@@ -38,23 +38,72 @@ async def sellable_shop_ids(*, session: AsyncSession, host: User) -> set[int]:
     return own | set((await session.execute(stmt)).scalars())
 
 
-async def _set_products(
-    session: AsyncSession, show: Show, host: User, product_ids: list[int]
+async def check_shop_sells(
+    *, session: AsyncSession, actor: User | None, show: Show, shop_id: int
+) -> Shop:
+    """May this show sell this shop's goods right now: the host's allowance, and verification.
+
+    Read afresh on every call, so a revoked allowance or a withdrawn verification stops the
+    next selling action at once. An admin running the room is trusted with any shop's goods;
+    buyers' actions (claims, bids, entries) pass no actor.
+    """
+    shop = await catalog.get_shop(session=session, shop_id=shop_id)
+    if actor is None or not actor.has_role(Role.admin):
+        host = await session.get(User, show.host_id)
+        allowed = host is not None and (
+            host.has_role(Role.admin)
+            or shop_id in await sellable_shop_ids(session=session, host=host)
+        )
+        if not allowed:
+            raise Problem(
+                403,
+                "product_not_allowed",
+                f"{shop.name} has not allowed this show's host to sell its products.",
+                shop_id=shop_id,
+            )
+    await catalog.check_verified(session=session, shop=shop)
+    return shop
+
+
+async def check_sellable(
+    *, session: AsyncSession, actor: User, show: Show, product: Product
 ) -> None:
-    allowed = await sellable_shop_ids(session=session, host=host)
+    """The one check of every selling action on a product: putting it in a show, pinning it,
+    a flash deal, an auction or a giveaway of it. Only active products of a shop that allows
+    the host (and is verified) can be shown or sold.
+    """
+    await check_shop_sells(session=session, actor=actor, show=show, shop_id=product.shop_id)
+    if product.status != ProductStatus.active:
+        raise Problem(
+            409,
+            "product_not_active",
+            f"Product {product.id} is {product.status}: only active products can be shown or sold.",
+            product_id=product.id,
+        )
+
+
+async def _set_products(
+    session: AsyncSession, show: Show, actor: User, product_ids: list[int]
+) -> None:
     await session.execute(delete(ShowProduct).where(ShowProduct.show_id == show.id))
     for position, product_id in enumerate(dict.fromkeys(product_ids)):
         product = await session.get(Product, product_id)
         if product is None:
             raise not_found("product", product_id)
-        if product.shop_id not in allowed and not host.has_role(Role.admin):
-            raise Problem(
-                403,
-                "product_not_allowed",
-                f"Product {product_id} belongs to a shop that has not allowed you to sell it.",
-            )
+        await check_sellable(session=session, actor=actor, show=show, product=product)
         session.add(ShowProduct(show_id=show.id, product_id=product_id, position=position))
     await session.flush()
+
+
+async def check_can_go_live(*, session: AsyncSession, show: Show) -> None:
+    """A show goes live only if its shop and every shop in its lineup may sell (verified)."""
+    lineup = select(Product.shop_id).join(ShowProduct, ShowProduct.product_id == Product.id)
+    shop_ids = set((await session.execute(lineup.where(ShowProduct.show_id == show.id))).scalars())
+    if show.shop_id is not None:
+        shop_ids.add(show.shop_id)
+    for shop_id in sorted(shop_ids):
+        shop = await catalog.get_shop(session=session, shop_id=shop_id)
+        await catalog.check_verified(session=session, shop=shop)
 
 
 async def create(*, session: AsyncSession, host: User, data: ShowCreate) -> Show:
@@ -214,12 +263,33 @@ async def end(*, uow: UnitOfWork, show: Show) -> None:
         await handler(uow, show)
 
 
-async def attribution(*, session: AsyncSession, show_id: int | None) -> dict[str, Any]:
-    """What an order records about where it was bought: the show and its (original) host."""
-    if show_id is None:
-        return {"channel": "buy_now"}
-    show = await get(session=session, show_id=show_id)
-    channel = "live" if show.status == ShowStatus.live else "replay"
-    if show.status in (ShowStatus.scheduled, ShowStatus.cancelled):
-        channel = "show_page"
+async def attribution(
+    *, session: AsyncSession, show_id: int | None, variant_ids: Sequence[int]
+) -> dict[str, Any]:
+    """What an order records about where it was bought: the show and its (original) host.
+
+    The buyer only names a show; the show decides. It is credited when it is live, or
+    replaying (ended, with a replay), and every variant bought is of a product in its
+    lineup. Any other `show_id` is ignored rather than refused: the purchase goes ahead
+    uncredited (no GMV for the show, no purchase news in its room).
+    """
+    plain: dict[str, Any] = {"channel": "buy_now"}
+    if show_id is None or not variant_ids:
+        return plain
+    show = await session.get(Show, show_id)
+    if show is None:
+        return plain
+    if show.status == ShowStatus.live:
+        channel = "live"
+    elif show.status == ShowStatus.ended and show.replay_path:
+        channel = "replay"
+    else:
+        return plain
+    in_lineup = (
+        select(func.count(func.distinct(Variant.id)))
+        .join(ShowProduct, ShowProduct.product_id == Variant.product_id)
+        .where(ShowProduct.show_id == show.id, Variant.id.in_(set(variant_ids)))
+    )
+    if (await session.execute(in_lineup)).scalar_one() != len(set(variant_ids)):
+        return plain
     return {"channel": channel, "show_id": show.id, "host_id": show.host_id}

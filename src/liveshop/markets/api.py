@@ -21,8 +21,6 @@ async def get_market(code: str, uow: Uow) -> MarketPublic:
 
 @router.patch("/admin/markets/{code}")
 async def update_market(code: str, data: MarketUpdate, user: CurrentUser, uow: Uow) -> MarketPublic:
-    market = await service.set_enabled(
-        session=uow.session, actor=user, code=code, enabled=data.enabled
-    )
+    market = await service.update(session=uow.session, actor=user, code=code, data=data)
     await uow.commit()
     return MarketPublic.model_validate(market)

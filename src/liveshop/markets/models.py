@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import String
+from sqlalchemy import String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from liveshop.db import Base
@@ -21,3 +21,5 @@ class Market(Base):
     prices_include_tax: Mapped[bool]
     return_window_days: Mapped[int]
     enabled: Mapped[bool] = mapped_column(default=True)
+    # Whether a shop must be verified by an operator before it can go live or sell here.
+    requires_verified_shops: Mapped[bool] = mapped_column(default=True, server_default=true())

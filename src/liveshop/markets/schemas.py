@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class MarketPublic(BaseModel):
@@ -16,9 +16,19 @@ class MarketPublic(BaseModel):
     prices_include_tax: bool
     return_window_days: int
     enabled: bool
+    requires_verified_shops: bool
 
 
 class MarketUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool
+    enabled: bool | None = None
+    requires_verified_shops: bool | None = Field(
+        default=None, description="Whether shops must be verified to go live or sell here"
+    )
+
+    @model_validator(mode="after")
+    def _something(self) -> MarketUpdate:
+        if self.enabled is None and self.requires_verified_shops is None:
+            raise ValueError("give enabled, requires_verified_shops or both")
+        return self

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from liveshop.accounts.models import Role, User
 from liveshop.errors import Problem, forbidden, not_found
 from liveshop.markets.models import Market
+from liveshop.markets.schemas import MarketUpdate
 
 
 async def get(*, session: AsyncSession, code: str) -> Market:
@@ -35,9 +36,17 @@ async def check_open(*, session: AsyncSession, code: str) -> Market:
 
 
 async def set_enabled(*, session: AsyncSession, actor: User, code: str, enabled: bool) -> Market:
+    return await update(session=session, actor=actor, code=code, data=MarketUpdate(enabled=enabled))
+
+
+async def update(*, session: AsyncSession, actor: User, code: str, data: MarketUpdate) -> Market:
+    """Switch shopping on or off, and whether shops need verifying to go live or sell."""
     if not actor.has_role(Role.admin):
         raise forbidden("Only admins can switch markets on or off.")
     market = await get(session=session, code=code)
-    market.enabled = enabled
+    if data.enabled is not None:
+        market.enabled = data.enabled
+    if data.requires_verified_shops is not None:
+        market.requires_verified_shops = data.requires_verified_shops
     await session.flush()
     return market

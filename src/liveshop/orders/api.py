@@ -131,14 +131,20 @@ async def checkout(
     """Turn the market's cart into orders (one per shop), holding the stock."""
 
     async def work() -> object:
-        source = await live.attribution(session=uow.session, show_id=data.show_id)
+        cart = await orders.get_cart(session=uow.session, buyer=user, market=data.market)
+        source = await live.attribution(
+            session=uow.session,
+            show_id=data.show_id,
+            variant_ids=[i.variant_id for i in cart.items],
+        )
         placed = await orders.checkout(
             session=uow.session,
             buyer=user,
             market_code=data.market,
             address=data.address,
             hold_minutes=settings.hold_minutes,
-            source=source if data.show_id else None,
+            source=source if "show_id" in source else None,
+            limits=orders.BuyerLimits.of(settings),
         )
         await pricing.apply_coupons(
             session=uow.session, buyer=user, orders=placed, codes=data.coupons, show_id=data.show_id
@@ -157,7 +163,9 @@ async def buy_now(
     """Order one variant straight away, skipping the cart."""
 
     async def work() -> object:
-        source = await live.attribution(session=uow.session, show_id=data.show_id)
+        source = await live.attribution(
+            session=uow.session, show_id=data.show_id, variant_ids=[data.variant_id]
+        )
         placed = await orders.place(
             session=uow.session,
             buyer=user,
@@ -166,6 +174,7 @@ async def buy_now(
             items=[orders.Wanted(data.variant_id, data.quantity)],
             hold_minutes=settings.hold_minutes,
             source=source,
+            limits=orders.BuyerLimits.of(settings),
         )
         await pricing.apply_coupons(
             session=uow.session, buyer=user, orders=placed, codes=data.coupons, show_id=data.show_id

@@ -19,8 +19,18 @@ from liveshop.errors import Problem, forbidden, not_found
 from liveshop.markets import service as markets
 from liveshop.markets.models import Market
 from liveshop.markets.tax import line_tax, rate_for
-from liveshop.orders.models import Cart, CartItem, Hold, Order, OrderEvent, OrderLine, OrderStatus
+from liveshop.orders.models import (
+    Cart,
+    CartItem,
+    Hold,
+    HoldStatus,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+)
 from liveshop.orders.schemas import Address, CartItemIn
+from liveshop.settings import Settings
 
 # --- the audit trail -------------------------------------------------------------------
 
@@ -72,6 +82,8 @@ async def _sellable(
     variant = await catalog.get_variant(session=session, variant_id=variant_id)
     if variant.product.status != ProductStatus.active:
         raise Problem(409, "product_unavailable", f"{variant.product.title} is not on sale.")
+    shop = await catalog.get_shop(session=session, shop_id=variant.shop_id)
+    await catalog.check_verified(session=session, shop=shop)
     price = next((p for p in variant.prices if p.market_code == market), None)
     if price is None:
         raise Problem(
@@ -114,6 +126,99 @@ class Wanted:
     quantity: int
 
 
+@dataclass(frozen=True)
+class BuyerLimits:
+    """How much stock one buyer may tie up unpaid, so free accounts cannot hoard it."""
+
+    unpaid_orders: int
+    units_per_variant: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> BuyerLimits:
+        return cls(settings.max_unpaid_orders, settings.max_held_units_per_variant)
+
+
+# Orders that count towards a product's per-buyer limit: every one not undone.
+_COUNTED = [s.value for s in OrderStatus if s not in (OrderStatus.cancelled, OrderStatus.refunded)]
+
+
+async def lock_buyer(session: AsyncSession, buyer: User) -> None:
+    """Serialize one buyer's placements; taken before any variant (lock order: buyer first).
+
+    FOR NO KEY UPDATE on PostgreSQL: it does not block rows that merely reference the user
+    (their foreign-key checks take KEY SHARE), only another placement by the same buyer.
+    """
+    stmt = select(User.id).where(User.id == buyer.id).with_for_update(key_share=True)
+    await session.execute(stmt)
+
+
+async def check_buyer_limits(
+    session: AsyncSession,
+    buyer: User,
+    wanted: list[tuple[Variant, int]],
+    new_orders: int,
+    limits: BuyerLimits,
+) -> None:
+    """Refuse a placement that would pass the buyer's unpaid caps or a product's own limit.
+
+    Precondition: the buyer's row is locked (`lock_buyer`), so two placements by one buyer
+    are counted one after the other.
+    """
+    unpaid = select(func.count()).where(
+        Order.buyer_id == buyer.id, Order.status == OrderStatus.pending_payment.value
+    )
+    open_orders = int((await session.execute(unpaid)).scalar_one())
+    if open_orders + new_orders > limits.unpaid_orders:
+        raise Problem(
+            409,
+            "too_many_unpaid_orders",
+            f"Pay or cancel your unpaid orders first: at most {limits.unpaid_orders} can wait "
+            "for payment at a time.",
+            limit=limits.unpaid_orders,
+        )
+    per_product: dict[int, tuple[Product, int]] = {}
+    for variant, quantity in wanted:
+        held = select(func.coalesce(func.sum(Hold.quantity), 0)).join(
+            Order, Order.id == Hold.order_id
+        )
+        held = held.where(
+            Order.buyer_id == buyer.id,
+            Hold.variant_id == variant.id,
+            Hold.status == HoldStatus.active.value,
+        )
+        if int((await session.execute(held)).scalar_one()) + quantity > limits.units_per_variant:
+            raise Problem(
+                409,
+                "hold_limit_reached",
+                f"At most {limits.units_per_variant} units of one item can wait for payment "
+                "per buyer.",
+                variant_id=variant.id,
+                limit=limits.units_per_variant,
+            )
+        product, before = per_product.get(variant.product_id, (variant.product, 0))
+        per_product[variant.product_id] = (product, before + quantity)
+    for product_id, (product, quantity) in sorted(per_product.items()):
+        if product.max_per_buyer is None:
+            continue
+        bought = (
+            select(func.coalesce(func.sum(OrderLine.quantity), 0))
+            .join(Order, Order.id == OrderLine.order_id)
+            .where(
+                Order.buyer_id == buyer.id,
+                OrderLine.product_id == product_id,
+                Order.status.in_(_COUNTED),
+            )
+        )
+        if int((await session.execute(bought)).scalar_one()) + quantity > product.max_per_buyer:
+            raise Problem(
+                409,
+                "buyer_limit_reached",
+                f"{product.title} is limited to {product.max_per_buyer} per buyer.",
+                product_id=product_id,
+                limit=product.max_per_buyer,
+            )
+
+
 async def place(
     *,
     session: AsyncSession,
@@ -123,11 +228,13 @@ async def place(
     items: list[Wanted],
     hold_minutes: float,
     source: dict[str, Any] | None = None,
+    limits: BuyerLimits | None = None,
 ) -> list[Order]:
     """Reserve stock for every item and create one pending order per shop.
 
     All-or-nothing: if any variant lacks stock the caller's transaction is rolled back by
-    the raised Problem, releasing the holds taken so far.
+    the raised Problem, releasing the holds taken so far. With `limits` (buy-now and
+    checkout), the buyer's unpaid caps and each product's per-buyer limit are enforced.
     """
     if not items:
         raise Problem(409, "cart_empty", "The cart is empty.")
@@ -135,6 +242,8 @@ async def place(
     merged: dict[int, int] = {}
     for it in items:
         merged[it.variant_id] = merged.get(it.variant_id, 0) + it.quantity
+    if limits is not None:
+        await lock_buyer(session, buyer)
     priced: list[tuple[Variant, VariantPrice, int]] = []
     for variant_id in sorted(merged):  # ascending ids: a fixed lock order
         variant, price = await _sellable(session, variant_id, market.code)
@@ -146,6 +255,14 @@ async def place(
                 variant_id=variant_id,
             )
         priced.append((variant, price, merged[variant_id]))
+    if limits is not None:  # after stock: "sold out" is the better answer when both apply
+        await check_buyer_limits(
+            session,
+            buyer,
+            [(variant, qty) for variant, _price, qty in priced],
+            len({variant.shop_id for variant, _price, _qty in priced}),
+            limits,
+        )
 
     expires = utcnow() + timedelta(minutes=hold_minutes)
     by_shop: dict[int, list[tuple[Variant, int, int]]] = {}
@@ -279,6 +396,7 @@ async def checkout(
     address: Address,
     hold_minutes: float,
     source: dict[str, Any] | None = None,
+    limits: BuyerLimits | None = None,
 ) -> list[Order]:
     cart = await get_cart(session=session, buyer=buyer, market=market_code)
     items = [Wanted(i.variant_id, i.quantity) for i in cart.items]
@@ -290,6 +408,7 @@ async def checkout(
         items=items,
         hold_minutes=hold_minutes,
         source={"channel": "cart", **(source or {})},
+        limits=limits,
     )
     await session.execute(delete(CartItem).where(CartItem.cart_id == cart.id))
     return orders

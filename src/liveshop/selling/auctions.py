@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liveshop import uow as unit_of_work
@@ -25,7 +25,14 @@ from liveshop.db import utcnow
 from liveshop.errors import Problem, forbidden, not_found
 from liveshop.live import service as shows
 from liveshop.live.events import send_room_event
-from liveshop.live.models import RoomSanction, Show, ShowProduct, ShowStatus
+from liveshop.live.models import (
+    RoomModerator,
+    RoomSanction,
+    Show,
+    ShowCohost,
+    ShowProduct,
+    ShowStatus,
+)
 from liveshop.markets import service as markets
 from liveshop.markets.tax import rate_for
 from liveshop.orders import service as orders
@@ -82,6 +89,20 @@ async def show_variant(*, session: AsyncSession, show: Show, variant_id: int) ->
     return variant
 
 
+async def is_show_staff(*, session: AsyncSession, user: User, show: Show) -> bool:
+    """An accepted co-host or an appointed moderator: they run the room, so they do not play."""
+    cohost = select(ShowCohost.id).where(
+        ShowCohost.show_id == show.id,
+        ShowCohost.user_id == user.id,
+        ShowCohost.status == "accepted",
+    )
+    moderator = select(RoomModerator.id).where(
+        RoomModerator.show_id == show.id, RoomModerator.user_id == user.id
+    )
+    stmt = select(or_(exists(cohost), exists(moderator)))
+    return bool((await session.execute(stmt)).scalar_one())
+
+
 async def check_runner(
     *, session: AsyncSession, actor: User, show: Show, shop_id: int | None
 ) -> None:
@@ -134,6 +155,7 @@ async def create(
     show = await live_show(session=session, show_id=show_id)
     variant = await show_variant(session=session, show=show, variant_id=data.variant_id)
     await check_runner(session=session, actor=actor, show=show, shop_id=variant.shop_id)
+    await shows.check_sellable(session=session, actor=actor, show=show, product=variant.product)
     if show.markets and data.market not in show.markets:
         raise Problem(409, "market_not_in_show", f"This show does not sell in {data.market}.")
     market = await markets.check_open(session=session, code=data.market)
@@ -241,10 +263,18 @@ async def check_bid(
         session=session, user=bidder, shop_id=auction.shop_id
     ):
         return "own_auction"
+    if await is_show_staff(session=session, user=bidder, show=show):
+        return "show_staff"
+    try:  # the shop may have revoked the host's allowance since the auction opened
+        await shows.check_shop_sells(
+            session=session, actor=None, show=show, shop_id=auction.shop_id
+        )
+    except Problem as exc:
+        return exc.code
     if bidder.banned_at is not None or await _banned(session, show.id, bidder.id, now):
         return "banned"
-    if bidder.market_code != auction.market_code:
-        return "outside_market"
+    # No check of the profile's market, which anyone can change: the winner's order ships
+    # only to an address in the auction's market (`set_winner_address`).
     if auction.leader_id == bidder.id:
         return "already_leading" if ceiling <= (auction.leader_max or 0) else None
     if amount < min_bid(auction):

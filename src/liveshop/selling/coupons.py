@@ -17,6 +17,7 @@ from liveshop.accounts.models import Follow, Role, User
 from liveshop.catalog import service as catalog
 from liveshop.catalog.models import Product
 from liveshop.errors import Problem, forbidden, not_found
+from liveshop.live import service as shows
 from liveshop.live.events import send_room_event
 from liveshop.live.models import Show, ShowProduct
 from liveshop.markets import service as markets
@@ -56,7 +57,7 @@ async def create(*, session: AsyncSession, actor: User, show_id: int, data: Coup
         ):
             raise forbidden("Only the host or the shop's sellers can create its coupons.")
     if shop_id is not None:
-        await catalog.get_shop(session=session, shop_id=shop_id)
+        await shows.check_shop_sells(session=session, actor=actor, show=show, shop_id=shop_id)
         if not await _shop_sells_in_show(session, show, shop_id):
             raise Problem(409, "shop_not_in_show", "That shop sells nothing in this show.")
     if show.markets and data.market not in show.markets:
@@ -156,6 +157,12 @@ async def record_watch(*, session: AsyncSession, show_id: int, user_id: int, sec
     return seconds
 
 
+async def check_still_funded(*, session: AsyncSession, coupon: Coupon, show: Show) -> None:
+    """A shop-funded coupon works only while the shop still lets the host sell its goods."""
+    if coupon.funded_by == "seller" and coupon.shop_id is not None:
+        await shows.check_shop_sells(session=session, actor=None, show=show, shop_id=coupon.shop_id)
+
+
 async def check_unlocked(*, session: AsyncSession, coupon: Coupon, show: Show, user: User) -> None:
     if coupon.unlock == "follow_host":
         stmt = select(Follow.id).where(
@@ -185,8 +192,9 @@ async def check_unlocked(*, session: AsyncSession, coupon: Coupon, show: Show, u
 async def claim(*, session: AsyncSession, user: User, show_id: int, code: str) -> CouponClaim:
     show = await live_show(session=session, show_id=show_id)
     coupon = await get_by_code(session=session, show_id=show.id, code=code)
-    if coupon.market_code != user.market_code:
-        raise Problem(403, "coupon_not_for_market", f"This coupon is for {coupon.market_code}.")
+    # No market check here: the profile's market is whatever the buyer typed. The coupon
+    # discounts only an order delivered in its market (`pricing`), checked on the address.
+    await check_still_funded(session=session, coupon=coupon, show=show)
     await check_unlocked(session=session, coupon=coupon, show=show, user=user)
     taken = await session.execute(
         update(Coupon)

@@ -82,6 +82,7 @@ async def create(*, uow: UnitOfWork, actor: User, show_id: int, data: DealCreate
     if show.status not in (ShowStatus.live, ShowStatus.scheduled):
         raise Problem(409, "show_not_active", f"A {show.status} show cannot run deals.")
     variant = await catalog.get_variant(session=session, variant_id=data.variant_id)
+    await shows.check_sellable(session=session, actor=actor, show=show, product=variant.product)
     in_show = select(ShowProduct.id).where(
         ShowProduct.show_id == show.id, ShowProduct.product_id == variant.product_id
     )

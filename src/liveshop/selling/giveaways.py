@@ -30,7 +30,14 @@ from liveshop.orders import fulfilment
 from liveshop.orders import service as orders
 from liveshop.orders.models import Hold, HoldStatus, Order, OrderLine, OrderStatus
 from liveshop.orders.schemas import Address
-from liveshop.selling.auctions import check_runner, handle_of, live_show, reserve_one, show_variant
+from liveshop.selling.auctions import (
+    check_runner,
+    handle_of,
+    is_show_staff,
+    live_show,
+    reserve_one,
+    show_variant,
+)
 from liveshop.selling.models import Giveaway, GiveawayEntry
 from liveshop.selling.promo_events import (
     GiveawayDrawnEvent,
@@ -74,6 +81,7 @@ async def create(
     show = await live_show(session=session, show_id=show_id, lock=True)
     variant = await show_variant(session=session, show=show, variant_id=data.variant_id)
     await check_runner(session=session, actor=actor, show=show, shop_id=variant.shop_id)
+    await shows.check_sellable(session=session, actor=actor, show=show, product=variant.product)
     active = select(Giveaway.id).where(Giveaway.show_id == show.id, Giveaway.status == OPEN)
     if (await session.execute(active)).first() is not None:
         raise Problem(409, "giveaway_active", "This room already has an open giveaway.")
@@ -149,6 +157,12 @@ async def check_eligible(*, session: AsyncSession, giveaway: Giveaway, user: Use
         session=session, user=user, shop_id=giveaway.shop_id
     ):
         raise Problem(403, "not_eligible", "Hosts and sellers cannot enter their own giveaway.")
+    if await is_show_staff(session=session, user=user, show=show):
+        raise Problem(
+            403, "show_staff", "Co-hosts and moderators of the show cannot enter its giveaway."
+        )
+    # The shop may have revoked the host's allowance since the giveaway opened.
+    await shows.check_shop_sells(session=session, actor=None, show=show, shop_id=giveaway.shop_id)
     if giveaway.eligibility == "followers":
         stmt = select(Follow.id).where(
             Follow.user_id == user.id,
@@ -157,10 +171,8 @@ async def check_eligible(*, session: AsyncSession, giveaway: Giveaway, user: Use
         )
         if (await session.execute(stmt)).first() is None:
             raise Problem(403, "not_eligible", "This giveaway is for the host's followers.")
-    if giveaway.eligibility == "market" and user.market_code != giveaway.market_code:
-        raise Problem(
-            403, "not_eligible", f"This giveaway is for buyers in {giveaway.market_code}."
-        )
+    # A "market" giveaway is not checked against the profile's market, which anyone can
+    # change: the prize ships only to an address in that market (`claim`).
 
 
 async def enter(*, session: AsyncSession, user: User, giveaway_id: int) -> tuple[bool, int]:
@@ -203,7 +215,8 @@ async def _prize_order(session: AsyncSession, giveaway: Giveaway, winner: User) 
     """A zero-price order holding the prize; the address comes with the claim."""
     show = await shows.get(session=session, show_id=giveaway.show_id)
     variant = await catalog.get_variant(session=session, variant_id=giveaway.variant_id)
-    market = await markets.get(session=session, code=winner.market_code)
+    # A market giveaway's prize ships within its market; the claim checks the address.
+    market = await markets.get(session=session, code=giveaway.market_code or winner.market_code)
     title = variant.product.title
     if variant.option_values:
         title += " — " + " / ".join(variant.option_values)

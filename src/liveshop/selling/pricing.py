@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from liveshop.accounts.models import User
 from liveshop.db import utcnow
 from liveshop.errors import Problem
+from liveshop.live import service as shows
 from liveshop.live.models import LiveEvent, LiveEventShow, Show, ShowStatus
 from liveshop.markets.models import Market
 from liveshop.markets.tax import line_tax
@@ -262,6 +263,11 @@ async def _claimed_coupons(
         ).scalar_one_or_none()
         if coupon is None:
             raise Problem(422, "coupon_unknown", f"No coupon {code} is valid here.", coupon=code)
+        if coupon.funded_by == "seller" and coupon.shop_id is not None:
+            # Revoking the host's allowance also stops the shop-funded coupons already out.
+            await shows.check_shop_sells(
+                session=session, actor=None, show=show, shop_id=coupon.shop_id
+            )
         claim_id = (
             await session.execute(
                 select(func.min(CouponClaim.id)).where(
@@ -287,7 +293,9 @@ def _target(order_list: list[Order], coupon: Coupon, amounts: dict[int, int]) ->
     fits = [
         o
         for o in order_list
-        if o.market_code == coupon.market_code and coupon.shop_id in (None, o.shop_id)
+        if o.market_code == coupon.market_code
+        and (o.address or {}).get("country") == coupon.market_code  # where it is delivered
+        and coupon.shop_id in (None, o.shop_id)
     ]
     return max(fits, key=lambda o: (amounts[o.id], -o.id), default=None)
 

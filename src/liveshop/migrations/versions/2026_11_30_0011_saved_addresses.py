@@ -1,7 +1,7 @@
 """saved addresses
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-30 11:22:18.545957
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import liveshop.db
 
 revision: str = "0011"
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

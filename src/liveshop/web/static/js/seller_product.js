@@ -165,7 +165,16 @@ function thumbs() {
 function details() {
   const title = $("#p-title").value.trim();
   if (!title) throw new Error("The product needs a title.");
-  return { title, description: $("#p-description").value, status: $("#p-status").value, images: images() };
+  return { title, description: $("#p-description").value, status: $("#p-status").value, images: images(), max_per_buyer: limit() };
+}
+
+/** The per-buyer limit: empty means none; anything else must be a whole number from 1. */
+function limit() {
+  const raw = $("#p-limit").value.trim();
+  if (!raw) return null;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error("The limit per buyer must be a whole number from 1, or empty.");
+  return n;
 }
 
 function collectOptions() {
@@ -218,6 +227,7 @@ async function loadEdit() {
   $("#p-title").value = product.title;
   $("#p-description").value = product.description;
   $("#p-status").value = product.status;
+  $("#p-limit").value = product.max_per_buyer ?? "";
   $("#p-images").value = product.images.join("\n");
   options = [...product.options];
   [1, 2, 3].forEach((i) => {
