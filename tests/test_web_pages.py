@@ -294,7 +294,7 @@ async def test_screenshots_room_budget_and_time_to_content(
             ("orders", buyer_ctx, "/orders", ".order"),
             ("studio", creator_ctx, f"/studio/shows/{show_id}", "#products li"),
             ("seller", creator_ctx, "/seller", ".order"),
-            ("admin", admin_ctx, "/admin", "#markets li"),
+            ("admin", admin_ctx, "/admin", "#markets tr"),
         ]
         for name, ctx, path, ready in pages:
             shot = await ctx.new_page()
