@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from liveshop import errors, logs
+from liveshop import errors, logs, openapi
 from liveshop.api import api_router
 from liveshop.broker import create_broker
 from liveshop.db import create_database
@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
     app.state.settings = settings
     app.state.provider = SandboxProvider()
     errors.install(app)
+    openapi.install(app)
     app.include_router(api_router)
     app.include_router(web_router)
     for pages in (page_router, buyer_pages, studio_pages, seller_pages, admin_pages):

@@ -118,7 +118,9 @@ def user_create(
         db = create_database(get_settings().database_url)
         try:
             async with UnitOfWork(db=db, broker=InProcessBroker()) as uow:
-                data = UserCreate(email=email, password=password, display_name=name, market=market)
+                data = UserCreate.model_validate(
+                    {"email": email, "password": password, "display_name": name, "market": market}
+                )
                 user = await create(session=uow.session, data=data, extra_roles=roles)
                 await uow.commit()
                 return user.id

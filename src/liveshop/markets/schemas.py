@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from liveshop.inputs import Input
+
 
 class MarketPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -18,7 +20,5 @@ class MarketPublic(BaseModel):
     enabled: bool
 
 
-class MarketUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MarketUpdate(Input):
     enabled: bool
