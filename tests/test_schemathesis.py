@@ -111,7 +111,7 @@ def _fuzz(base: str, headers: dict[str, str]) -> Report:
                 run()
             except Unsatisfiable:
                 continue  # nothing to break: no parameters, or only free-form ones
-            except Exception as exc:
+            except (Exception, BaseExceptionGroup) as exc:
                 first = str(exc).strip().splitlines()[:12]
                 report.failures.append(f"{operation.label} [{mode.value}]: " + "\n".join(first))
     return report
@@ -136,5 +136,6 @@ async def test_schemathesis_finds_nothing(app: Any, client: httpx.AsyncClient, w
         base = ws_base.replace("ws://", "http://")
         report = await asyncio.to_thread(_fuzz, base, identities[who])
     summary = f"{report.cases} cases as {who}, statuses {sorted(report.statuses.items())}"
+    print(summary)  # the figures, with pytest -s
     assert not report.failures, summary + "\n\n" + "\n\n".join(report.failures)
     assert report.cases > 300, summary
