@@ -24,6 +24,8 @@ console = Console()
 def _serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
+    from liveshop.server import WS_MAX_BYTES, BoundedHttpTools
+
     uvicorn.run(
         "liveshop.app:create_app",
         factory=True,
@@ -31,11 +33,12 @@ def _serve(host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         loop="uvloop",
-        http="httptools",
+        http=BoundedHttpTools,  # httptools, with a bound on the request head
         ws="websockets-sansio",
         # Room frames are small and go to thousands of sockets: compressing each costs more
         # CPU than it saves bandwidth.
         ws_per_message_deflate=False,
+        ws_max_size=WS_MAX_BYTES,  # a bigger frame is refused (1009) before it is buffered
         log_config=None,
         access_log=False,
     )
