@@ -17,6 +17,7 @@ from liveshop.accounts.models import User
 from liveshop.selling import auctions
 from tests.factories import Actor, Api
 from tests.promo_kit import API, LiveShow, app_of, db_uow, live_show
+from tests.room_kit import RoomClient, serve
 
 TABLE = [[0, 100], [2000, 250], [10000, 1000]]
 KEEP_REFUSED = 200  # refused bids kept per auction (selling/auctions.py)
@@ -186,3 +187,22 @@ async def test_show_list_cost_does_not_grow_with_the_shows(
     assert cost_10 == cost_1 <= 8, (cost_1, cost_10)
     listed = (await client.get(f"{API}/shows")).json()
     assert all(s["product_ids"] == [product["id"]] and len(s["cohosts"]) == 1 for s in listed)
+
+
+async def test_socket_bids_share_the_pace_with_http(
+    app: Any, api: Api, client: httpx.AsyncClient
+) -> None:
+    show = await live_show(api, client)
+    aid = await _auction(client, show)
+    bidder = await api.user("buyer")
+    for n in range(5):
+        assert (await _bid(client, bidder, aid, 1000 + 100 * n)).status_code in (201, 409)
+    async with serve(app) as base:
+        room = await RoomClient.connect(base, show.show_id, token=bidder.token)
+        await room.wait(lambda c: c.of("snapshot"))
+        await room.send({"type": "bid", "auction_id": aid, "amount": 9000, "ref": "fast"})
+        error = (await room.wait(lambda c: c.of("error")))[0]
+        assert (error.code, error.ref) == ("rate_limited", "fast") and error.retry_after > 0
+        await room.close()
+    bids = (await client.get(f"{API}/auctions/{aid}/bids")).json()
+    assert 9000 not in [b["amount"]["amount"] for b in bids]
