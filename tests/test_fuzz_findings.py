@@ -259,3 +259,20 @@ async def test_f10_blank_keywords_are_refused_as_the_schema_says(
     admin = await api.user("admin")
     r = await client.post(f"{API}/admin/keywords", headers=admin.headers, json={"word": "   "})
     problem(r, 422)
+
+
+async def test_f4_the_refusal_names_the_field(client: httpx.AsyncClient, api: Api) -> None:
+    user = await api.user("buyer")
+    body = {
+        "name": "N",
+        "line1": "1 High St",
+        "city": "Le\x00eds",
+        "postcode": "LS1",
+        "country": "UK",
+    }
+    r = await client.post(
+        f"{API}/checkout", headers=user.headers, json={"market": "UK", "address": body}
+    )
+    refusal = problem(r, 422)
+    assert refusal["errors"][0]["loc"] == ["body", "address", "city"]
+    assert refusal["detail"] == "address.city: Text must not contain NUL characters"

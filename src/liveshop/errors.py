@@ -69,9 +69,12 @@ def problem_response(status: int, code: str, detail: str, **extra: Any) -> JSONR
 def _clean_errors(errors: list[Any]) -> list[dict[str, Any]]:
     out = []
     for err in errors:
+        loc = [str(p) for p in err.get("loc", ())]
+        if err.get("type") == "string_nul" and err.get("ctx", {}).get("field"):
+            loc += str(err["ctx"]["field"]).split(".")  # found by a model-wide check
         out.append(
             {
-                "loc": [str(p) for p in err.get("loc", ())],
+                "loc": loc,
                 "msg": err.get("msg"),
                 "type": err.get("type"),
             }

@@ -49,8 +49,9 @@ def refuse_nul(value: Any) -> Any:
     """Text may not carry NUL: PostgreSQL cannot store it and no client means it."""
     where = _nul_at(value, "")
     if where is not None:
+        # errors.py appends `field` to the error's location.
         raise PydanticCustomError(
-            "string_nul", "{field} must not contain NUL characters", {"field": where or "text"}
+            "string_nul", "Text must not contain NUL characters", {"field": where}
         )
     return value
 
