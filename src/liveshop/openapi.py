@@ -58,6 +58,8 @@ ERRORS = {
     "429": "Too many requests; retry after `Retry-After` seconds",
 }
 
+RETRY_AFTER = {"description": "Seconds to wait", "schema": {"type": "integer", "minimum": 1}}
+
 SECURITY_SCHEMES = {
     "bearerAuth": {
         "type": "http",
@@ -120,6 +122,7 @@ def build(app: FastAPI) -> dict[str, Any]:
             responses = operation.setdefault("responses", {})
             for status, description in ERRORS.items():
                 responses[status] = {"description": description, "content": problem}
+            responses["429"]["headers"] = {"Retry-After": RETRY_AFTER}
             if (path, method) in security:
                 operation["security"] = security[(path, method)]
     return schema
