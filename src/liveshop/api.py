@@ -1,6 +1,8 @@
 """The router registry: every domain's `api.router`, mounted under /api/v1."""
 
 from fastapi import APIRouter
+from fastapi.routing import APIRoute
+from starlette.routing import compile_path
 
 from liveshop.accounts.api import router as accounts
 from liveshop.catalog.api import router as catalog
@@ -14,6 +16,22 @@ from liveshop.orders.api import router as orders
 from liveshop.payments.api import router as payments
 from liveshop.selling.api import router as deals
 from liveshop.selling.promo_api import router as promos
+
+
+def _int_paths(router: APIRouter) -> None:
+    """Match integer path parameters only on digits: `/orders/buy-now` is not `{order_id}`,
+    and `/shops/%0C9` is not shop 9 (lax int parsing strips the form feed)."""
+    for route in router.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        path = route.path
+        for param in route.dependant.path_params:
+            if param.field_info.annotation is int:
+                path = path.replace(f"{{{param.name}}}", f"{{{param.name}:int}}")
+        if path != route.path:
+            route.path = path
+            route.path_regex, route.path_format, route.param_convertors = compile_path(path)
+
 
 api_router = APIRouter(prefix="/api/v1")
 for router in (
@@ -30,4 +48,5 @@ for router in (
     promos,
     metrics,
 ):
+    _int_paths(router)
     api_router.include_router(router)

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
-from liveshop import errors, logs, metrics
+from liveshop import errors, logs, metrics, openapi
 from liveshop.api import api_router
 from liveshop.broker import create_broker
 from liveshop.db import create_database
@@ -88,6 +88,7 @@ def create_app(
     app.state.settings = settings
     app.state.provider = SandboxProvider()
     errors.install(app)
+    openapi.install(app)
     app.include_router(api_router)
     app.include_router(web_router)
     for pages in (page_router, buyer_pages, studio_pages, seller_pages, admin_pages):

@@ -54,6 +54,7 @@ def _serve(host: str, port: int, workers: int, metrics_dir: Path | None) -> None
 
     from liveshop import logs
     from liveshop.live.media_supervisor import MediaSupervisor
+    from liveshop.server import WS_MAX_BYTES, BoundedHttpTools
 
     settings = get_settings()
     if settings.env != "test":
@@ -71,11 +72,12 @@ def _serve(host: str, port: int, workers: int, metrics_dir: Path | None) -> None
             port=port,
             workers=workers,
             loop="uvloop",
-            http="httptools",
+            http=BoundedHttpTools,  # httptools, with a bound on the request head
             ws="websockets-sansio",
             # Room frames are small and go to thousands of sockets: compressing each costs
             # more CPU than it saves bandwidth.
             ws_per_message_deflate=False,
+            ws_max_size=WS_MAX_BYTES,  # a bigger frame is refused (1009) before it is buffered
             log_config=None,
             access_log=False,
         )
@@ -285,7 +287,9 @@ def user_create(
         db = create_database(get_settings().database_url)
         try:
             async with UnitOfWork(db=db, broker=InProcessBroker()) as uow:
-                data = UserCreate(email=email, password=password, display_name=name, market=market)
+                data = UserCreate.model_validate(
+                    {"email": email, "password": password, "display_name": name, "market": market}
+                )
                 user = await create(session=uow.session, data=data, extra_roles=roles)
                 await uow.commit()
                 return user.id

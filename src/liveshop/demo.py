@@ -125,7 +125,7 @@ def _prices(home: str, currency: str, amount: int) -> list[PriceIn]:
     out = []
     for market, cur in MARKET_CURRENCY.items():
         value = amount if cur == currency else int(amount * FX[currency][cur]) // 100 * 100 + 99
-        out.append(PriceIn(market=market, currency=cur, amount=value))
+        out.append(PriceIn.model_validate({"market": market, "currency": cur, "amount": value}))
     return out
 
 
@@ -155,8 +155,14 @@ async def build_demo(
                 async def user(
                     email: str, name: str, market: str, roles: list[Role], city: str | None = None
                 ) -> User:
-                    data = UserCreate(
-                        email=email, password=PASSWORD, display_name=name, market=market, city=city
+                    data = UserCreate.model_validate(
+                        {
+                            "email": email,
+                            "password": PASSWORD,
+                            "display_name": name,
+                            "market": market,
+                            "city": city,
+                        }
                     )
                     made = await accounts.create(session=s, data=data, extra_roles=roles)
                     progress.advance(task)
@@ -182,7 +188,7 @@ async def build_demo(
                     shop = await catalog.create_shop(
                         session=s,
                         owner=owner,
-                        data=ShopCreate(name=shop_name, market=market),
+                        data=ShopCreate.model_validate({"name": shop_name, "market": market}),
                     )
                     shop.verification = "verified"
                     for n, (title, options, combos, price) in enumerate(products):

@@ -40,11 +40,13 @@ async def add_shows(uow: UnitOfWork) -> None:
         await live.create(
             session=s,
             host=host,
-            data=ShowCreate(
-                title=title,
-                starts_at=utcnow() + timedelta(hours=1 + n * 24),
-                markets=[market],
-                product_ids=products,
-                cover_url="/img/placeholder.svg?t=LIVE&c=%23e63946",
+            data=ShowCreate.model_validate(
+                {
+                    "title": title,
+                    "starts_at": utcnow() + timedelta(hours=1 + n * 24),
+                    "markets": [market],
+                    "product_ids": products,
+                    "cover_url": "/img/placeholder.svg?t=LIVE&c=%23e63946",
+                }
             ),
         )

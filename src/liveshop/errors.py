@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import math
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -66,9 +69,12 @@ def problem_response(status: int, code: str, detail: str, **extra: Any) -> JSONR
 def _clean_errors(errors: list[Any]) -> list[dict[str, Any]]:
     out = []
     for err in errors:
+        loc = [str(p) for p in err.get("loc", ())]
+        if err.get("type") == "string_nul" and err.get("ctx", {}).get("field"):
+            loc += str(err["ctx"]["field"]).split(".")  # found by a model-wide check
         out.append(
             {
-                "loc": [str(p) for p in err.get("loc", ())],
+                "loc": loc,
                 "msg": err.get("msg"),
                 "type": err.get("type"),
             }
@@ -79,7 +85,10 @@ def _clean_errors(errors: list[Any]) -> list[dict[str, Any]]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(_request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc.status, exc.code, exc.detail, **exc.extra)
+        response = problem_response(exc.status, exc.code, exc.detail, **exc.extra)
+        if isinstance(exc.extra.get("retry_after"), int | float):
+            response.headers["Retry-After"] = str(max(1, math.ceil(exc.extra["retry_after"])))
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -91,12 +100,43 @@ def install(app: FastAPI) -> None:
         return problem_response(422, "validation_error", f"{where}: {first['msg']}", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _STATUS_CODES.get(exc.status_code, "http_error")
         detail = exc.detail if isinstance(exc.detail, str) else code
-        return problem_response(exc.status_code, code, detail)
+        response = problem_response(exc.status_code, code, detail)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        if exc.status_code == 405:
+            response.headers["Allow"] = ", ".join(allowed_methods(request))
+        return response
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(500, "internal_error", "Something went wrong on our side.")
+        response = problem_response(500, "internal_error", "Something went wrong on our side.")
+        # Starlette re-raises after this answer and the server then drops the connection;
+        # saying so lets a keep-alive client retry on a fresh one instead of failing.
+        response.headers["Connection"] = "close"
+        return response
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    scope = {**request.scope, "method": "GET"}
+    for route in leaf_routes(request.app.router.routes):
+        match, _ = route.matches(scope)
+        if match != Match.NONE:
+            effective = getattr(route, "starlette_route", None) or route
+            methods |= getattr(effective, "methods", None) or set()
+    return sorted(methods)
+
+
+def leaf_routes(routes: list[BaseRoute]) -> Iterator[Any]:
+    for route in routes:
+        # FastAPI >= 0.16x keeps included routers whole and resolves their routes lazily.
+        contexts = getattr(route, "effective_route_contexts", None)
+        if contexts is not None:
+            yield from contexts()
+        else:
+            yield route

@@ -6,6 +6,7 @@ import json
 import time
 
 from prometheus_client import Counter, Histogram
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from liveshop.errors import PROBLEM, problem_body
@@ -21,18 +22,25 @@ LATENCY = Histogram(
 )
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """An HTTPException, so that FastAPI's body parsing lets it through as 413, not 400."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"Request bodies are limited to {limit} bytes.")
 
 
 async def _send_413(send: Send, limit: int) -> None:
-    body = json.dumps(
-        problem_body(413, "body_too_large", f"Request bodies are limited to {limit} bytes.")
-    ).encode()
+    await _send_problem(
+        send, 413, "body_too_large", f"Request bodies are limited to {limit} bytes."
+    )
+
+
+async def _send_problem(send: Send, status: int, code: str, detail: str) -> None:
+    body = json.dumps(problem_body(status, code, detail)).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", PROBLEM.encode()),
                 (b"content-length", str(len(body)).encode()),
@@ -50,6 +58,10 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]:
+            # NUL is in no valid name or id, and PostgreSQL refuses it in any text parameter.
+            await _send_problem(send, 422, "validation_error", "URLs must not contain NUL.")
+            return
         for name, value in scope.get("headers", ()):
             if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
                 await _send_413(send, self.max_bytes)
@@ -63,7 +75,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge
+                    raise _TooLarge(self.max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:

@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     room_chat_limit: int = Field(default=10, ge=1)  # messages per user per window
     room_chat_window_seconds: float = Field(default=10, gt=0)
     room_like_limit: int = Field(default=30, ge=1)  # like messages per connection per second
+    room_bid_limit: int = Field(default=5, ge=1)  # bids per user per window, HTTP and socket
+    room_bid_window_seconds: float = Field(default=2, gt=0)
+    room_entry_limit: int = Field(default=5, ge=1)  # giveaway entries per user per window
+    room_entry_window_seconds: float = Field(default=10, gt=0)
     media_rtmp_module: Path = Path("/usr/lib/nginx/modules/ngx_rtmp_module.so")
     # An encoder that reconnects within this many seconds keeps the show live.
     media_reconnect_grace_seconds: float = Field(default=10.0, ge=0)
@@ -78,6 +82,10 @@ class Settings(BaseSettings):
                 "LIVESHOP_SECRET_KEY must be set to 32+ random characters in production"
             )
         return self
+
+    def pace(self, action: str) -> tuple[int, float]:
+        """(limit, window seconds) of a paced per-user action: "bid" or "entry"."""
+        return getattr(self, f"room_{action}_limit"), getattr(self, f"room_{action}_window_seconds")
 
     @property
     def runs_jobs_in_web(self) -> bool:

@@ -5,15 +5,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
+from liveshop.inputs import Input
+
 SelfServiceRole = Literal["buyer", "creator", "seller"]
 AnyRole = Literal["buyer", "creator", "seller", "moderator", "admin"]
 PUBLIC_ROLES = frozenset({"buyer", "creator", "seller"})
 MarketCode = Literal["UK", "DE", "FR", "IT", "ES", "US", "ID"]
 
 
-class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UserCreate(Input):
     email: EmailStr
     password: str = Field(min_length=8, max_length=200)
     display_name: str = Field(min_length=1, max_length=80)
@@ -23,9 +23,7 @@ class UserCreate(BaseModel):
     timezone: str | None = Field(default=None, max_length=64)
 
 
-class LoginRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class LoginRequest(Input):
     email: EmailStr
     password: str = Field(min_length=1, max_length=200)
 
@@ -56,9 +54,7 @@ class UserPrivate(UserPublic):
     banned: bool = False
 
 
-class TokenCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TokenCreate(Input):
     name: str = Field(default="api", min_length=1, max_length=80)
 
 
@@ -68,25 +64,19 @@ class TokenPublic(BaseModel):
     user: UserPrivate
 
 
-class UserUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UserUpdate(Input):
     display_name: str | None = Field(default=None, min_length=1, max_length=80)
     market: MarketCode | None = None
     city: str | None = Field(default=None, max_length=80)
     timezone: str | None = Field(default=None, max_length=64)
 
 
-class AdminUserUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AdminUserUpdate(Input):
     roles: list[AnyRole] | None = Field(default=None, max_length=5)
     banned: bool | None = None
 
 
-class FollowCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class FollowCreate(Input):
     target_kind: Literal["creator", "shop"]
     target_id: int = Field(ge=1, le=2**31 - 1)
 

@@ -6,7 +6,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from liveshop.db import Base, utcnow
+from liveshop.db import Base, BigInt, utcnow
 
 
 class Verification(StrEnum):
@@ -106,7 +106,7 @@ class VariantPrice(Base):
     variant_id: Mapped[int] = mapped_column(ForeignKey("variants.id", ondelete="CASCADE"))
     market_code: Mapped[str] = mapped_column(ForeignKey("markets.code"))
     currency: Mapped[str] = mapped_column(String(3))
-    amount: Mapped[int]
-    compare_at: Mapped[int | None]
+    amount: Mapped[int] = mapped_column(BigInt)
+    compare_at: Mapped[int | None] = mapped_column(BigInt)
 
     variant: Mapped[Variant] = relationship(back_populates="prices")

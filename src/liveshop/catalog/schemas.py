@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from liveshop.accounts.schemas import MarketCode
 from liveshop.catalog.models import Product, Variant, VariantPrice
+from liveshop.inputs import NOT_BLANK, Input, omittable
 from liveshop.markets.money import format_money
 from liveshop.markets.seed import LOCALES, MARKETS
 
@@ -16,8 +17,12 @@ PLUS_TAX_MARKETS = frozenset(str(m["code"]) for m in MARKETS if not m["prices_in
 MAX_MONEY = 10**12  # minor units; far above any real price, far below int64
 MAX_STOCK = 10_000_000
 
-Sku = Annotated[str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True)]
-OptionText = Annotated[str, StringConstraints(min_length=1, max_length=60, strip_whitespace=True)]
+Sku = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, strip_whitespace=True, pattern=NOT_BLANK)
+]
+OptionText = Annotated[
+    str, StringConstraints(min_length=1, max_length=60, strip_whitespace=True, pattern=NOT_BLANK)
+]
 ImageUrl = Annotated[
     str, StringConstraints(min_length=1, max_length=500, pattern=r"^(https?://|/)\S+$")
 ]
@@ -26,18 +31,14 @@ ProductStatusIn = Literal["draft", "active", "archived"]
 _LIMIT = "Units one buyer may order in all (unpaid and paid orders); none when absent."
 
 
-class PriceIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PriceIn(Input):
     market: MarketCode
     currency: Currency
     amount: int = Field(ge=0, le=MAX_MONEY)
     compare_at: int | None = Field(default=None, ge=0, le=MAX_MONEY)
 
 
-class VariantIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class VariantIn(Input):
     sku: Sku
     option_values: list[OptionText] = Field(default_factory=list, max_length=3)
     weight_grams: int = Field(default=0, ge=0, le=1_000_000)
@@ -53,17 +54,13 @@ class VariantIn(BaseModel):
         return prices
 
 
-class VariantUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class VariantUpdate(Input):
     stock: int | None = Field(default=None, ge=0, le=MAX_STOCK)
     weight_grams: int | None = Field(default=None, ge=0, le=1_000_000)
     prices: list[PriceIn] | None = Field(default=None, min_length=1, max_length=7)
 
 
-class ProductCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ProductCreate(Input):
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=5000)
     status: ProductStatusIn = "draft"
@@ -73,9 +70,7 @@ class ProductCreate(BaseModel):
     max_per_buyer: int | None = Field(default=None, ge=1, le=MAX_STOCK, description=_LIMIT)
 
 
-class ProductUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ProductUpdate(Input):
     title: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=5000)
     status: ProductStatusIn | None = None
@@ -120,25 +115,19 @@ class ProductPublic(BaseModel):
     created_at: datetime
 
 
-class ShopCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ShopCreate(Input):
     name: str = Field(min_length=1, max_length=120)
     slug: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{1,58}$")
     description: str = Field(default="", max_length=2000)
     market: MarketCode
 
 
-class ShopUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str | None = Field(default=None, min_length=1, max_length=120)
-    description: str | None = Field(default=None, max_length=2000)
+class ShopUpdate(Input):
+    name: str = omittable(min_length=1, max_length=120)
+    description: str = omittable(max_length=2000)
 
 
-class ShopVerify(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ShopVerify(Input):
     verification: Literal["pending", "verified", "rejected"]
 
 

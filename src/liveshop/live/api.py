@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, status
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liveshop.accounts.models import User
@@ -30,15 +31,34 @@ StatusFilter = Literal["live", "scheduled", "ended", "cancelled"]
 
 
 async def show_public(session: AsyncSession, show: Show) -> ShowPublic:
-    out = ShowPublic.model_validate(show)
-    out.product_ids = await service.product_ids(session=session, show_id=show.id)
-    out.rsvp_count = await service.rsvp_count(session=session, show_id=show.id)
-    host = await session.get(User, show.host_id)
-    out.host_name = host.display_name if host else ""
-    out.cohosts = [
-        CohostPublic(user_id=u.id, display_name=u.display_name, status=c.status)
-        for c, u in await service.cohosts(session=session, show_id=show.id)
-    ]
+    return (await shows_public(session, [show]))[0]
+
+
+async def shows_public(session: AsyncSession, shows: list[Show]) -> list[ShowPublic]:
+    """Four queries for any number of shows (not four per show)."""
+    if not shows:
+        return []
+    ids = [s.id for s in shows]
+    products = await service.products_of(session=session, show_ids=ids)
+    rsvps = await service.rsvp_counts(session=session, show_ids=ids)
+    cohosts = await service.cohosts_of(session=session, show_ids=ids)
+    host_ids = {s.host_id for s in shows}
+    hosts = {
+        u.id: u
+        for u in (await session.execute(select(User).where(User.id.in_(host_ids)))).scalars()
+    }
+    out = []
+    for show in shows:
+        public = ShowPublic.model_validate(show)
+        public.product_ids = products[show.id]
+        public.rsvp_count = rsvps[show.id]
+        host = hosts.get(show.host_id)
+        public.host_name = host.display_name if host else ""
+        public.cohosts = [
+            CohostPublic(user_id=u.id, display_name=u.display_name, status=c.status)
+            for c, u in cohosts[show.id]
+        ]
+        out.append(public)
     return out
 
 
@@ -69,7 +89,7 @@ async def list_shows(
         host_id=host_id,
         shop_id=shop_id,
     )
-    return [await show_public(uow.session, s) for s in rows]
+    return await shows_public(uow.session, rows)
 
 
 @router.get("/shows/{show_id}")
@@ -186,7 +206,7 @@ async def disallow_creator(
 
 async def event_public(session: AsyncSession, event: LiveEvent) -> EventPublic:
     rows = await campaigns.shows_of(session=session, event_id=event.id)
-    shows = [await show_public(session, s) for s in rows]
+    shows = await shows_public(session, rows)
     return EventPublic(
         id=event.id,
         slug=event.slug,

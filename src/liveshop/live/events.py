@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, Union, get_args
 from pydantic import BaseModel, Field, StringConstraints, TypeAdapter
 
 from liveshop.catalog.schemas import PricePublic
+from liveshop.inputs import NOT_BLANK, Input
 from liveshop.selling.room_events import SellingEvent
 from liveshop.uow import UnitOfWork
 
@@ -235,31 +236,26 @@ class Frame(BaseModel):
 Ref = Annotated[str, StringConstraints(max_length=64)]
 
 
-class ChatIn(BaseModel):
-    model_config = {"extra": "forbid"}
-
+class ChatIn(Input):
     type: Literal["chat"]
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    text: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=NOT_BLANK),
+    ]
     ref: Ref | None = None
 
 
-class LikeIn(BaseModel):
-    model_config = {"extra": "forbid"}
-
+class LikeIn(Input):
     type: Literal["like"]
     count: int = Field(default=1, ge=1, le=50)
 
 
-class PingIn(BaseModel):
-    model_config = {"extra": "forbid"}
-
+class PingIn(Input):
     type: Literal["ping"]
     nonce: Ref | None = None
 
 
-class BidIn(BaseModel):
-    model_config = {"extra": "forbid"}
-
+class BidIn(Input):
     type: Literal["bid"]
     auction_id: int = Field(ge=1, le=2**31 - 1)
     amount: int = Field(ge=1, le=10**12)
@@ -267,9 +263,7 @@ class BidIn(BaseModel):
     ref: Ref | None = None
 
 
-class EnterGiveawayIn(BaseModel):
-    model_config = {"extra": "forbid"}
-
+class EnterGiveawayIn(Input):
     type: Literal["enter_giveaway"]
     giveaway_id: int = Field(ge=1, le=2**31 - 1)
     ref: Ref | None = None

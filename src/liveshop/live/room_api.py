@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from liveshop.accounts.schemas import UserPublic
 from liveshop.deps import CurrentUser, IdPath, Uow
+from liveshop.inputs import NOT_BLANK, Input
 from liveshop.live import moderation, room_service
 from liveshop.live.events import PinnedProduct, RoomState
 from liveshop.live.moderation import BAN, MUTE
@@ -17,30 +18,27 @@ from liveshop.live.moderation import BAN, MUTE
 router = APIRouter(tags=["room"])
 
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
-Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Word = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60, pattern=NOT_BLANK)
+]
 
 
-class PinCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PinCreate(Input):
     product_id: Id
 
 
-class PinnedMessageIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PinnedMessageIn(Input):
+    text: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=300, pattern=NOT_BLANK),
+    ]
 
-    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 
-
-class SlowModeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SlowModeIn(Input):
     seconds: int = Field(ge=0, le=3600)
 
 
-class UserRef(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UserRef(Input):
     user_id: Id
 
 
@@ -53,15 +51,11 @@ class MutePublic(BaseModel):
     until: datetime
 
 
-class KeywordsIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class KeywordsIn(Input):
     words: list[Word] = Field(max_length=500)
 
 
-class KeywordIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class KeywordIn(Input):
     word: Word
 
 

@@ -7,30 +7,27 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from liveshop.accounts.schemas import MarketCode
 from liveshop.catalog.schemas import ImageUrl, ShopPublic
+from liveshop.inputs import Id, Input, When
 
 ProductIds = list[int]
 ShopLink = Literal["owner", "member", "allowed"]
 
 
-class ShowCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ShowCreate(Input):
     title: str = Field(min_length=1, max_length=200)
     cover_url: ImageUrl | None = None
-    starts_at: datetime
+    starts_at: When
     markets: list[MarketCode] = Field(min_length=1, max_length=7)
-    product_ids: list[int] = Field(default_factory=list, max_length=100)
+    product_ids: list[Id] = Field(default_factory=list, max_length=100)
     shop_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
 
 
-class ShowUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ShowUpdate(Input):
     title: str | None = Field(default=None, min_length=1, max_length=200)
     cover_url: ImageUrl | None = None
-    starts_at: datetime | None = None
+    starts_at: When | None = None
     markets: list[MarketCode] | None = Field(default=None, min_length=1, max_length=7)
-    product_ids: list[int] | None = Field(default=None, max_length=100)
+    product_ids: list[Id] | None = Field(default=None, max_length=100)
 
 
 class CohostPublic(BaseModel):
@@ -66,9 +63,7 @@ class ShowIngest(BaseModel):
     stream_key: str
 
 
-class CohostInvite(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CohostInvite(Input):
     user_id: int = Field(ge=1, le=2**31 - 1)
 
 
@@ -78,22 +73,18 @@ class AllowedShopPublic(ShopPublic):
     via: ShopLink
 
 
-class ShopCreatorIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ShopCreatorIn(Input):
     creator_id: int = Field(ge=1, le=2**31 - 1)
 
 
-class EventCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class EventCreate(Input):
     title: str = Field(min_length=1, max_length=200)
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,78}$")
     description: str = Field(default="", max_length=2000)
     cover_url: ImageUrl | None = None
-    starts_at: datetime
-    ends_at: datetime
-    show_ids: list[int] = Field(default_factory=list, max_length=100)
+    starts_at: When
+    ends_at: When
+    show_ids: list[Id] = Field(default_factory=list, max_length=100)
 
     @model_validator(mode="after")
     def _ordered(self) -> EventCreate:
@@ -102,10 +93,8 @@ class EventCreate(BaseModel):
         return self
 
 
-class EventShowsIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    show_ids: list[int] = Field(min_length=1, max_length=100)
+class EventShowsIn(Input):
+    show_ids: list[Id] = Field(min_length=1, max_length=100)
 
 
 class EventPublic(BaseModel):

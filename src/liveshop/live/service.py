@@ -132,28 +132,42 @@ async def get(*, session: AsyncSession, show_id: int) -> Show:
     return show
 
 
-async def product_ids(*, session: AsyncSession, show_id: int) -> list[int]:
+async def products_of(*, session: AsyncSession, show_ids: list[int]) -> dict[int, list[int]]:
+    """Each show's product ids in position order, for many shows in one query."""
     stmt = (
-        select(ShowProduct.product_id)
-        .where(ShowProduct.show_id == show_id)
-        .order_by(ShowProduct.position)
+        select(ShowProduct.show_id, ShowProduct.product_id)
+        .where(ShowProduct.show_id.in_(show_ids))
+        .order_by(ShowProduct.show_id, ShowProduct.position)
     )
-    return list((await session.execute(stmt)).scalars())
+    out: dict[int, list[int]] = {i: [] for i in show_ids}
+    for show_id, product_id in await session.execute(stmt):
+        out[show_id].append(product_id)
+    return out
 
 
-async def rsvp_count(*, session: AsyncSession, show_id: int) -> int:
-    stmt = select(func.count()).where(ShowRsvp.show_id == show_id)
-    return int((await session.execute(stmt)).scalar_one())
+async def rsvp_counts(*, session: AsyncSession, show_ids: list[int]) -> dict[int, int]:
+    stmt = (
+        select(ShowRsvp.show_id, func.count())
+        .where(ShowRsvp.show_id.in_(show_ids))
+        .group_by(ShowRsvp.show_id)
+    )
+    counts = {show_id: int(n) for show_id, n in await session.execute(stmt)}
+    return {i: counts.get(i, 0) for i in show_ids}
 
 
-async def cohosts(*, session: AsyncSession, show_id: int) -> list[tuple[ShowCohost, User]]:
+async def cohosts_of(
+    *, session: AsyncSession, show_ids: list[int]
+) -> dict[int, list[tuple[ShowCohost, User]]]:
     stmt = (
         select(ShowCohost, User)
         .join(User, User.id == ShowCohost.user_id)
-        .where(ShowCohost.show_id == show_id)
+        .where(ShowCohost.show_id.in_(show_ids))
         .order_by(ShowCohost.id)
     )
-    return [(c, u) for c, u in (await session.execute(stmt)).all()]
+    out: dict[int, list[tuple[ShowCohost, User]]] = {i: [] for i in show_ids}
+    for cohost, user in (await session.execute(stmt)).all():
+        out[cohost.show_id].append((cohost, user))
+    return out
 
 
 async def list_(

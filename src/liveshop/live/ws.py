@@ -248,6 +248,14 @@ class _Session:
                 "rate_limited", "Too many likes.", round(1 - now + start, 3)
             )
 
+    async def _pace(self, action: str, message: str) -> None:
+        """Bids and entries share their per-user budget with HTTP (selling/promo_api.py)."""
+        user_id = self._require_user()
+        limit, window = self.hub.settings.pace(action)
+        wait = await self.hub.store.hit(f"{action}:{user_id}", limit, window)
+        if wait is not None:
+            raise room_service.Rejected("rate_limited", message, wait)
+
     async def chat(self, message: ChatIn) -> None:
         user_id = self._require_user()
         settings = self.hub.settings
@@ -266,6 +274,7 @@ class _Session:
         """Bids over the socket go through the same service as HTTP bids (and its audit)."""
         from liveshop.selling import auctions
 
+        await self._pace("bid", "You are bidding too fast.")
         async with self._acting() as (uow, user):
             try:
                 bid = await auctions.place_bid(
@@ -286,6 +295,7 @@ class _Session:
     async def enter_giveaway(self, message: EnterGiveawayIn) -> None:
         from liveshop.selling import giveaways
 
+        await self._pace("entry", "You are entering giveaways too fast.")
         async with self._acting() as (uow, user):
             try:
                 await giveaways.enter(

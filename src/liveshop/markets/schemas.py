@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from liveshop.inputs import Input
+
 
 class MarketPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -19,9 +21,7 @@ class MarketPublic(BaseModel):
     requires_verified_shops: bool
 
 
-class MarketUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MarketUpdate(Input):
     enabled: bool | None = None
     requires_verified_shops: bool | None = Field(
         default=None, description="Whether shops must be verified to go live or sell here"

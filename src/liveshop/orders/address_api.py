@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from liveshop.deps import CurrentUser, IdPath, Uow
+from liveshop.inputs import Input
 from liveshop.orders import address_book
 from liveshop.orders.models import SavedAddress
 from liveshop.orders.schemas import Address
@@ -15,9 +16,7 @@ from liveshop.orders.schemas import Address
 router = APIRouter(tags=["orders"])
 
 
-class SavedAddressIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SavedAddressIn(Input):
     address: Address
     default: bool = False
 

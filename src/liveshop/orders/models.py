@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from liveshop.db import Base, utcnow
+from liveshop.db import Base, BigInt, utcnow
 
 
 class OrderStatus(StrEnum):
@@ -69,18 +69,18 @@ class Order(Base):
     market_code: Mapped[str] = mapped_column(ForeignKey("markets.code"))
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(20), default=OrderStatus.pending_payment.value)
-    subtotal_net: Mapped[int]
-    tax_total: Mapped[int]
-    shipping_total: Mapped[int] = mapped_column(default=0)
-    total: Mapped[int]
-    refunded_total: Mapped[int] = mapped_column(default=0)
+    subtotal_net: Mapped[int] = mapped_column(BigInt)
+    tax_total: Mapped[int] = mapped_column(BigInt)
+    shipping_total: Mapped[int] = mapped_column(BigInt, default=0)
+    total: Mapped[int] = mapped_column(BigInt)
+    refunded_total: Mapped[int] = mapped_column(BigInt, default=0)
     address: Mapped[dict[str, Any]] = mapped_column(JSON)
     carrier: Mapped[str | None] = mapped_column(String(60))
     tracking_number: Mapped[str | None] = mapped_column(String(80))
     source: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Promotions applied, in priority order: [{"kind": "flash_deal"|"campaign"|"coupon", ...}]
     discounts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    discount_total: Mapped[int] = mapped_column(default=0)
+    discount_total: Mapped[int] = mapped_column(BigInt, default=0)
     hold_expires_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     paid_at: Mapped[datetime | None]
@@ -102,11 +102,11 @@ class OrderLine(Base):
     title: Mapped[str] = mapped_column(String(300))
     sku: Mapped[str] = mapped_column(String(64))
     quantity: Mapped[int]
-    unit_price: Mapped[int]
+    unit_price: Mapped[int] = mapped_column(BigInt)
     tax_rate_bp: Mapped[int]
-    net: Mapped[int]
-    tax: Mapped[int]
-    gross: Mapped[int]
+    net: Mapped[int] = mapped_column(BigInt)
+    tax: Mapped[int] = mapped_column(BigInt)
+    gross: Mapped[int] = mapped_column(BigInt)
     refunded_quantity: Mapped[int] = mapped_column(default=0)
 
     order: Mapped[Order] = relationship(back_populates="lines")
@@ -155,7 +155,7 @@ class ReturnRequest(Base):
     buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(String(1000))
     lines: Mapped[list[dict[str, int]]] = mapped_column(JSON)
-    amount: Mapped[int]
+    amount: Mapped[int] = mapped_column(BigInt)
     status: Mapped[str] = mapped_column(String(10), default="requested")
     decision_note: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

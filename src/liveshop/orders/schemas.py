@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from liveshop.accounts.schemas import MarketCode
+from liveshop.inputs import NOT_BLANK, Input
 from liveshop.markets.money import MoneyPublic
 from liveshop.markets.seed import LOCALES
 from liveshop.orders.models import Order, OrderEvent, OrderLine, ReturnRequest
@@ -15,9 +16,7 @@ Id = Field(ge=1, le=2**31 - 1)
 MAX_QTY = 99
 
 
-class CartItemIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CartItemIn(Input):
     variant_id: int = Id
     quantity: int = Field(ge=1, le=MAX_QTY)
 
@@ -38,9 +37,7 @@ class CartPublic(BaseModel):
     subtotal: MoneyPublic
 
 
-class Address(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Address(Input):
     name: str = Field(min_length=1, max_length=120)
     line1: str = Field(min_length=1, max_length=200)
     line2: str | None = Field(default=None, max_length=200)
@@ -50,12 +47,12 @@ class Address(BaseModel):
     country: MarketCode
 
 
-CouponCode = Annotated[str, StringConstraints(min_length=1, max_length=40, strip_whitespace=True)]
+CouponCode = Annotated[
+    str, StringConstraints(min_length=1, max_length=40, strip_whitespace=True, pattern=NOT_BLANK)
+]
 
 
-class CheckoutIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CheckoutIn(Input):
     market: MarketCode
     address: Address
     coupons: list[CouponCode] = Field(default_factory=list, max_length=5)
@@ -64,9 +61,7 @@ class CheckoutIn(BaseModel):
     )
 
 
-class BuyNowIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class BuyNowIn(Input):
     market: MarketCode
     variant_id: int = Id
     quantity: int = Field(default=1, ge=1, le=MAX_QTY)
@@ -77,30 +72,22 @@ class BuyNowIn(BaseModel):
     coupons: list[CouponCode] = Field(default_factory=list, max_length=5)
 
 
-class ShipIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ShipIn(Input):
     carrier: str = Field(min_length=1, max_length=60)
     tracking_number: str = Field(min_length=1, max_length=80)
 
 
-class ReturnLineIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ReturnLineIn(Input):
     line_id: int = Id
     quantity: int = Field(ge=1, le=MAX_QTY)
 
 
-class ReturnCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ReturnCreate(Input):
     reason: str = Field(min_length=1, max_length=1000)
     lines: list[ReturnLineIn] | None = Field(default=None, min_length=1, max_length=100)
 
 
-class ReturnDecision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ReturnDecision(Input):
     note: str | None = Field(default=None, max_length=1000)
 
 

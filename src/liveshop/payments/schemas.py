@@ -5,27 +5,23 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from liveshop.inputs import Input
+
 CardNumber = Annotated[str, StringConstraints(pattern=r"^[0-9 ]{12,23}$", strip_whitespace=True)]
 
 
-class PaymentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PaymentCreate(Input):
     card_number: CardNumber
     exp_month: int = Field(default=12, ge=1, le=12)
     exp_year: int = Field(default=2030, ge=2000, le=2100)
     cvc: str = Field(default="123", pattern=r"^[0-9]{3,4}$")
 
 
-class PaymentConfirm(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PaymentConfirm(Input):
     code: str = Field(min_length=1, max_length=12)
 
 
-class RefundCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RefundCreate(Input):
     amount: int | None = Field(
         default=None, ge=1, le=10**12, description="Minor units; default all"
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liveshop import uow as unit_of_work
@@ -50,6 +50,7 @@ from liveshop.selling.promo_schemas import AuctionCreate
 
 log = logging.getLogger(__name__)
 VIAS = frozenset({"http", "ws"})
+KEEP_REFUSED = 200  # refused bids kept per auction, newest first
 
 # --- shared by every live promotion ----------------------------------------------------------
 
@@ -223,13 +224,17 @@ async def list_(*, session: AsyncSession, show_id: int, limit: int = 20) -> list
     return list((await session.execute(stmt.limit(limit))).scalars())
 
 
-async def list_bids(*, session: AsyncSession, auction_id: int) -> list[tuple[Bid, str]]:
+async def list_bids(
+    *, session: AsyncSession, auction_id: int, after: int = 0, limit: int | None = None
+) -> list[tuple[Bid, str]]:
+    """Bids in order; `after` (a bid id) and `limit` page through them."""
     await get(session=session, auction_id=auction_id)
     stmt = (
         select(Bid, User.handle)
         .join(User, User.id == Bid.bidder_id)
-        .where(Bid.auction_id == auction_id)
+        .where(Bid.auction_id == auction_id, Bid.id > after)
         .order_by(Bid.id)
+        .limit(limit)
     )
     return [(bid, handle) for bid, handle in (await session.execute(stmt)).all()]
 
@@ -282,6 +287,17 @@ async def check_bid(
     return None
 
 
+async def _forget_old_refusals(session: AsyncSession, auction_id: int) -> None:
+    """Keep only the latest refused bids of an auction: enough to audit what a bidder saw,
+    while a flood of refusals (paced per user, but from many users) cannot grow the table.
+    Caller holds the auction row lock."""
+    refused = (Bid.auction_id == auction_id) & Bid.accepted.is_(False)
+    oldest_kept = (
+        select(Bid.id).where(refused).order_by(Bid.id.desc()).offset(KEEP_REFUSED - 1).limit(1)
+    ).scalar_subquery()
+    await session.execute(delete(Bid).where(refused, Bid.id < oldest_kept))
+
+
 async def place_bid(
     *,
     session: AsyncSession,
@@ -317,6 +333,7 @@ async def place_bid(
     bid.reason = await check_bid(session, auction, bidder, amount, ceiling, now)
     if bid.reason is not None:
         await session.flush()
+        await _forget_old_refusals(session, auction.id)
         return bid
     bid.accepted = True
     await session.flush()

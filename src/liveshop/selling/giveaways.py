@@ -134,11 +134,15 @@ async def list_(*, session: AsyncSession, show_id: int, limit: int = 20) -> list
     return list((await session.execute(stmt.limit(limit))).scalars())
 
 
-async def entrant_ids(*, session: AsyncSession, giveaway_id: int) -> list[int]:
+async def entrant_ids(
+    *, session: AsyncSession, giveaway_id: int, after: int = 0, limit: int | None = None
+) -> list[int]:
+    """Entrant user ids in ascending order; `after` and `limit` page through them."""
     stmt = (
         select(GiveawayEntry.user_id)
-        .where(GiveawayEntry.giveaway_id == giveaway_id)
+        .where(GiveawayEntry.giveaway_id == giveaway_id, GiveawayEntry.user_id > after)
         .order_by(GiveawayEntry.user_id)
+        .limit(limit)
     )
     return list((await session.execute(stmt)).scalars())
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from liveshop.db import Base, utcnow
+from liveshop.db import Base, BigInt, utcnow
 
 
 class DealStatus(StrEnum):
@@ -84,12 +84,12 @@ class Auction(Base):
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     market_code: Mapped[str] = mapped_column(ForeignKey("markets.code"))
     currency: Mapped[str] = mapped_column(String(3))
-    start_price: Mapped[int]
+    start_price: Mapped[int] = mapped_column(BigInt)
     # [[from_amount, increment], ...] ascending: the increment that applies at a price.
     increments: Mapped[list[list[int]]] = mapped_column(JSON)
-    current_price: Mapped[int | None]
+    current_price: Mapped[int | None] = mapped_column(BigInt)
     leader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    leader_max: Mapped[int | None]
+    leader_max: Mapped[int | None] = mapped_column(BigInt)
     leader_bid_id: Mapped[int | None]
     anti_snipe_seconds: Mapped[int] = mapped_column(default=10)
     sudden_death: Mapped[bool] = mapped_column(default=False)
@@ -109,8 +109,8 @@ class Bid(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     auction_id: Mapped[int] = mapped_column(ForeignKey("auctions.id", ondelete="CASCADE"))
     bidder_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    amount: Mapped[int]
-    max_amount: Mapped[int]
+    amount: Mapped[int] = mapped_column(BigInt)
+    max_amount: Mapped[int] = mapped_column(BigInt)
     accepted: Mapped[bool]
     reason: Mapped[str | None] = mapped_column(String(40))
     via: Mapped[str] = mapped_column(String(8), default="http")
@@ -164,9 +164,9 @@ class Coupon(Base):
     code: Mapped[str] = mapped_column(String(40))
     funded_by: Mapped[str] = mapped_column(String(10))  # platform | seller
     kind: Mapped[str] = mapped_column(String(10))  # amount | percent
-    value: Mapped[int]  # minor units, or basis points for percent
+    value: Mapped[int] = mapped_column(BigInt)  # minor units, or basis points for percent
     market_code: Mapped[str] = mapped_column(ForeignKey("markets.code"))
-    min_spend: Mapped[int] = mapped_column(default=0)
+    min_spend: Mapped[int] = mapped_column(BigInt, default=0)
     quota: Mapped[int]
     claimed: Mapped[int] = mapped_column(default=0)
     per_buyer: Mapped[int] = mapped_column(default=1)
@@ -211,4 +211,4 @@ class CampaignPrice(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("live_events.id", ondelete="CASCADE"))
     variant_id: Mapped[int] = mapped_column(ForeignKey("variants.id", ondelete="CASCADE"))
     market_code: Mapped[str] = mapped_column(ForeignKey("markets.code"))
-    amount: Mapped[int]
+    amount: Mapped[int] = mapped_column(BigInt)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, status
+from fastapi import APIRouter, Depends, Path, Query, Request, status
 from fastapi.responses import JSONResponse
 
 from liveshop.accounts.models import Role, User
 from liveshop.deps import CurrentUser, IdPath, OptionalUser, Uow
-from liveshop.errors import PROBLEM, problem_body
+from liveshop.errors import PROBLEM, Problem, problem_body
 from liveshop.idempotency import idempotency_key, run_once
 from liveshop.markets.money import MoneyPublic
 from liveshop.markets.seed import LOCALES, MARKETS
@@ -37,6 +37,19 @@ router = APIRouter(tags=["selling"])
 IdemKey = Annotated[str | None, Depends(idempotency_key)]
 CURRENCIES: dict[str, str] = {m["code"]: m["currency"] for m in MARKETS}
 CodePath = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
+After = Annotated[
+    int, Query(ge=0, le=2**31 - 1, description="Cursor: the last id of the page before")
+]
+MAX_PAGE = 500
+
+
+async def pace(request: Request, user: User, action: str) -> None:
+    """A per-user budget for bids or entries, shared by every process and the room socket."""
+    limit, window = request.app.state.settings.pace(action)
+    wait = await request.app.state.rooms.store.hit(f"{action}:{user.id}", limit, window)
+    if wait is not None:
+        raise Problem(429, "rate_limited", f"Too fast: wait {wait:g} s.", retry_after=wait)
+
 
 # --- views -----------------------------------------------------------------------------------
 
@@ -160,9 +173,10 @@ async def get_auction(auction_id: IdPath, uow: Uow) -> AuctionPublic:
     responses={409: {"description": "The bid was refused; it is kept for audit"}},
 )
 async def bid(
-    auction_id: IdPath, data: BidIn, user: CurrentUser, uow: Uow, key: IdemKey
+    auction_id: IdPath, data: BidIn, user: CurrentUser, uow: Uow, key: IdemKey, request: Request
 ) -> JSONResponse:
     """Bid, optionally with a proxy maximum. A refused bid answers 409 with its reason."""
+    await pace(request, user, "bid")
 
     async def work() -> tuple[int, Any]:
         placed = await auctions.place_bid(
@@ -198,10 +212,19 @@ async def bid(
 
 
 @router.get("/auctions/{auction_id}/bids")
-async def list_bids(auction_id: IdPath, uow: Uow, viewer: OptionalUser) -> list[BidPublic]:
-    """Every bid, refused ones too, oldest first; proxy maxima only to their own bidder."""
+async def list_bids(
+    auction_id: IdPath,
+    uow: Uow,
+    viewer: OptionalUser,
+    after: After = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+) -> list[BidPublic]:
+    """Bids after the cursor (a bid id), refused ones too (the latest of them), oldest first;
+    proxy maxima only to their own bidder. A full page means there may be more."""
     auction = await auctions.get(session=uow.session, auction_id=auction_id)
-    rows = await auctions.list_bids(session=uow.session, auction_id=auction_id)
+    rows = await auctions.list_bids(
+        session=uow.session, auction_id=auction_id, after=after, limit=limit
+    )
     return [_bid_public(auction, b, handle, viewer) for b, handle in rows]
 
 
@@ -245,15 +268,26 @@ async def get_giveaway(giveaway_id: IdPath, uow: Uow) -> GiveawayPublic:
 
 
 @router.get("/giveaways/{giveaway_id}/entrants")
-async def giveaway_entrants(giveaway_id: IdPath, uow: Uow) -> list[int]:
-    """Entrant user ids, sorted: with a draw's seed, enough to recompute its winner."""
+async def giveaway_entrants(
+    giveaway_id: IdPath,
+    uow: Uow,
+    after: After = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = MAX_PAGE,
+) -> list[int]:
+    """Entrant user ids above the cursor (a user id), sorted: all pages with a draw's seed are
+    enough to recompute its winner. A full page means there may be more."""
     await giveaways.get(session=uow.session, giveaway_id=giveaway_id)
-    return await giveaways.entrant_ids(session=uow.session, giveaway_id=giveaway_id)
+    return await giveaways.entrant_ids(
+        session=uow.session, giveaway_id=giveaway_id, after=after, limit=limit
+    )
 
 
 @router.post("/giveaways/{giveaway_id}/entries", status_code=status.HTTP_201_CREATED)
-async def enter_giveaway(giveaway_id: IdPath, user: CurrentUser, uow: Uow) -> EntryResult:
+async def enter_giveaway(
+    giveaway_id: IdPath, user: CurrentUser, uow: Uow, request: Request
+) -> EntryResult:
     """No purchase needed. Entering twice is harmless (entered: false the second time)."""
+    await pace(request, user, "entry")
     entered, count = await giveaways.enter(session=uow.session, user=user, giveaway_id=giveaway_id)
     await uow.commit()
     return EntryResult(giveaway_id=giveaway_id, entered=entered, count=count)

@@ -6,9 +6,10 @@ from datetime import datetime
 from itertools import pairwise
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from liveshop.accounts.schemas import MarketCode
+from liveshop.inputs import Input
 from liveshop.markets.money import MoneyPublic
 from liveshop.orders.schemas import Address
 
@@ -29,9 +30,7 @@ CouponCodeStr = Annotated[
 # --- auctions ------------------------------------------------------------------------------
 
 
-class AuctionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AuctionCreate(Input):
     variant_id: int = Id
     market: MarketCode
     start_price: Money
@@ -59,9 +58,7 @@ class AuctionCreate(BaseModel):
         return self
 
 
-class BidIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class BidIn(Input):
     amount: Money
     max_amount: Money | None = Field(
         default=None, description="Proxy bid: bid for me up to this much, one increment at a time"
@@ -112,18 +109,14 @@ class BidResult(BaseModel):
     auction: AuctionPublic
 
 
-class WinnerAddressIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class WinnerAddressIn(Input):
     address: Address
 
 
 # --- giveaways -----------------------------------------------------------------------------
 
 
-class GiveawayCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class GiveawayCreate(Input):
     variant_id: int = Id
     eligibility: Literal["everyone", "followers", "market"] = "everyone"
     market: MarketCode | None = None
@@ -156,18 +149,14 @@ class EntryResult(BaseModel):
     count: int
 
 
-class ClaimIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ClaimIn(Input):
     address: Address
 
 
 # --- coupons -------------------------------------------------------------------------------
 
 
-class CouponCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class CouponCreate(Input):
     code: CouponCodeStr
     kind: Literal["amount", "percent"]
     value: int = Field(ge=1, le=MAX_MONEY, description="Minor units, or basis points (percent)")

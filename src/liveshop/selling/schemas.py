@@ -2,18 +2,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from liveshop.accounts.schemas import MarketCode
 from liveshop.catalog.schemas import MAX_MONEY
+from liveshop.inputs import Input
 from liveshop.orders.schemas import Address, CouponCode
 
 DealPrices = dict[MarketCode, Annotated[int, Field(ge=0, le=MAX_MONEY)]]
 
 
-class DealCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class DealCreate(Input):
     variant_id: int = Field(ge=1, le=2**31 - 1)
     prices: DealPrices = Field(description="Deal price per market, minor units")
     stock: int = Field(ge=1, le=100_000)
@@ -29,9 +28,7 @@ class DealCreate(BaseModel):
         return prices
 
 
-class DealBuy(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class DealBuy(Input):
     market: MarketCode
     quantity: int = Field(default=1, ge=1, le=99)
     address: Address

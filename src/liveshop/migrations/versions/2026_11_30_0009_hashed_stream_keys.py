@@ -5,7 +5,7 @@ derives from (live/stream_keys.py). Existing keys keep working for publishing (t
 kept), but cannot be shown again: such a show gets a new key on its host's next `/ingest`.
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0008
 Create Date: 2026-11-30 11:00:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0005"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
