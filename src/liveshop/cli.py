@@ -20,8 +20,10 @@ app = typer.Typer(help="Liveshop: live shopping, self-hosted.", no_args_is_help=
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 media_app = typer.Typer(help="The nginx-rtmp media server.", no_args_is_help=True)
+deploy_app = typer.Typer(help="Files for a production host (see deploy/).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(media_app, name="media")
+app.add_typer(deploy_app, name="deploy")
 app.add_typer(user_app, name="user")
 console = Console()
 
@@ -172,6 +174,31 @@ def worker() -> None:
             await db.dispose()
 
     asyncio.run(main())
+
+
+@deploy_app.command("nginx-site")
+def deploy_nginx_site(
+    server_name: Annotated[str, typer.Option(help="The public host name, e.g. shop.example.com")],
+    certificate: Annotated[str, typer.Option(help="TLS certificate (full chain) path")],
+    certificate_key: Annotated[str, typer.Option(help="TLS private key path")],
+    upstream: Annotated[
+        list[str] | None, typer.Option(help="A web process, host:port (repeat for several)")
+    ] = None,
+    media_origin: Annotated[str, typer.Option(help="The media server's HLS host:port")] = (
+        "127.0.0.1:8089"
+    ),
+) -> None:
+    """Print the public nginx site: TLS, WebSocket upgrade, HLS caching, private hooks."""
+    from liveshop.deploy_site import Site, render_site
+
+    site = Site(
+        server_name=server_name,
+        certificate=certificate,
+        certificate_key=certificate_key,
+        upstreams=upstream or ["127.0.0.1:8000"],
+        media_origin=media_origin,
+    )
+    typer.echo(render_site(site), nl=False)
 
 
 @media_app.command("config")

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
         None  # where viewers fetch HLS; default http://host:media_http_port
     )
     media_hook_secret: str | None = None  # derived from secret_key when unset
+    # Where nginx-rtmp reaches Liveshop for its hooks; the base URL when unset. Behind a TLS
+    # proxy, point it at the app's local address (http://127.0.0.1:8000).
+    media_hook_url: str | None = None
 
     # The live room: frame cadence, resume history, back-pressure and per-user limits.
     room_tick_seconds: float = Field(default=0.1, gt=0, le=5)

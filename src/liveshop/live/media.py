@@ -109,6 +109,11 @@ def _q(value: object) -> str:
     return f'"{text}"'
 
 
+def hook_target(settings: Settings) -> str:
+    """Where nginx-rtmp's hook proxy sends the hooks: the app itself, not its public side."""
+    return (settings.media_hook_url or settings.base_url).rstrip("/") + "/api/v1/media/hooks/"
+
+
 def render_config(settings: Settings) -> str:
     """A complete, standalone nginx.conf: RTMP ingest, HLS, hooks and the stat page."""
     media = settings.media_dir.resolve()
@@ -212,7 +217,7 @@ http {{
         location {HOOK_PROXY} {{
             allow 127.0.0.1;
             deny all;
-            proxy_pass {_q(settings.base_url.rstrip("/") + "/api/v1/media/hooks/")};
+            proxy_pass {_q(hook_target(settings))};
             proxy_set_header {HOOK_HEADER} {_q(hook_secret(settings))};
             proxy_redirect off;
             proxy_ssl_server_name on;  # an https base_url behind SNI

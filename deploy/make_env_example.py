@@ -1,0 +1,82 @@
+"""Write deploy/.env.example from the Settings model plus the meanings below.
+
+Run from the repository root: .venv/bin/python deploy/make_env_example.py
+"""
+import sys
+from pathlib import Path
+from liveshop.settings import Settings
+
+MEANING = {
+ "env": "development | test | production (production refuses the placeholder secret key)",
+ "secret_key": "32+ random characters; signs sessions, CSRF tokens and derives stream keys",
+ "database_url": "sqlite+aiosqlite:///./var/liveshop.db, or postgresql+asyncpg://user@host/db",
+ "redis_url": "redis://host:6379/0 shares rooms, gates, counters and rate limits across processes",
+ "base_url": "the public address: links, RTMP host name, Secure cookies and HSTS when https",
+ "host": "bind address of `liveshop serve`",
+ "port": "port of `liveshop serve`",
+ "hold_minutes": "how long checkout and buy-now reserve stock for an unpaid order",
+ "deal_hold_minutes": "how long a flash-deal winner has to pay",
+ "max_unpaid_orders": "open unpaid orders one buyer may have at once",
+ "max_held_units_per_variant": "units of one variant one buyer may hold unpaid",
+ "sweep_interval_seconds": "how often the background jobs sweep (holds, deals, auctions)",
+ "jobs_in_web": "run background jobs inside the web process: empty = only without Redis",
+ "job_lease_seconds": "a job worker that stops renewing its lease is replaced after this",
+ "max_body_bytes": "larger request bodies get 413 body_too_large",
+ "db_pool_size": "database connections per process",
+ "log_json": "JSON log lines (with request_id) instead of plain text",
+ "log_level": "DEBUG, INFO, WARNING or ERROR",
+ "var_dir": "where the demo database and other local state live",
+ "metrics_token": "Bearer token for /metrics; unset, only unproxied local clients may read it",
+ "media_enabled": "false: no video (no nginx); everything else works",
+ "nginx_binary": "the nginx that `serve` and `media run` supervise",
+ "rtmp_port": "RTMP ingest port (OBS points here)",
+ "media_http_port": "the media server's HTTP port (HLS, stats, hook proxy)",
+ "media_dir": "HLS fragments, recordings and nginx's files",
+ "media_public_url": "where viewers fetch HLS, e.g. https://shop.example.com (default http://host:media_http_port)",
+ "media_hook_secret": "shared secret nginx adds to its hooks; derived from secret_key when unset",
+ "media_hook_url": "where nginx-rtmp reaches the app for its hooks, e.g. http://127.0.0.1:8000",
+ "room_tick_seconds": "live room frame cadence (0.1 = up to 10 frames a second)",
+ "room_history_events": "events kept per room for resuming",
+ "room_queue_frames": "frames queued per viewer before a slow consumer is cut off (4008)",
+ "room_heartbeat_seconds": "heartbeat interval on room sockets",
+ "room_stats_seconds": "how often viewer counts and stock are refreshed",
+ "room_persist_seconds": "how often room counters are written to the database",
+ "room_recent_chat": "chat messages in a room snapshot",
+ "room_chat_limit": "chat messages per user per window",
+ "room_chat_window_seconds": "the chat rate window",
+ "room_like_limit": "like messages per connection per second",
+ "room_bid_limit": "bids per user per window (HTTP and socket together)",
+ "room_bid_window_seconds": "the bid rate window",
+ "room_entry_limit": "giveaway entries per user per window",
+ "room_entry_window_seconds": "the giveaway entry rate window",
+ "media_rtmp_module": "path of nginx's RTMP module (Debian: libnginx-mod-rtmp)",
+ "media_reconnect_grace_seconds": "an encoder that reconnects within this keeps the show live",
+ "media_poll_seconds": "stream health polling and show ending",
+}
+
+def value(v):
+    if v is None: return ""
+    if isinstance(v, bool): return str(v).lower()
+    return str(v)
+
+out = ["# Liveshop settings: copy to /etc/liveshop/liveshop.env (or .env) and edit.",
+       "# Every setting is an environment variable; lines starting with # show the default.",
+       "# Generated from liveshop.settings.Settings; tests/test_deploy.py checks it is complete.", ""]
+missing = []
+for name, f in Settings.model_fields.items():
+    meaning = MEANING.get(name)
+    if meaning is None:
+        missing.append(name); meaning = "(describe me)"
+    out.append(f"# {meaning}")
+    key = f"LIVESHOP_{name.upper()}"
+    if name == "env": out.append(f"{key}=production")
+    elif name == "secret_key": out.append(f"{key}=change-me-to-32-or-more-random-characters")
+    elif name == "database_url": out.append(f"{key}=postgresql+asyncpg://liveshop@127.0.0.1:5432/liveshop")
+    elif name == "redis_url": out.append(f"{key}=redis://127.0.0.1:6379/0")
+    elif name == "base_url": out.append(f"{key}=https://shop.example.com")
+    elif name == "media_public_url": out.append(f"{key}=https://shop.example.com")
+    elif name == "media_hook_url": out.append(f"{key}=http://127.0.0.1:8000")
+    else: out.append(f"#{key}={value(f.default)}")
+    out.append("")
+Path("deploy/.env.example").write_text("\n".join(out))
+if missing: print("no meaning for:", missing, file=sys.stderr)
