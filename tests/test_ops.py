@@ -71,6 +71,12 @@ def test_http_client_requests_do_not_flood_the_console() -> None:
         logs.configure(json_logs=False, level="INFO")
         assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
         assert not logging.getLogger("uvicorn.access").propagate
+        quiet = logging.getLogger("uvicorn.error").filters
+        socket_line = logging.LogRecord(
+            "uvicorn.error", logging.INFO, "", 0, '%s - "WebSocket %s" [accepted]',
+            ("127.0.0.1:1", "/ws/shows/1?token=secret"), None,
+        )  # fmt: skip
+        assert not all(f.filter(socket_line) for f in quiet)
         assert logging.getLogger("liveshop").isEnabledFor(logging.INFO)
     finally:
         root.handlers[:], level = saved

@@ -7,6 +7,8 @@ import contextlib
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -336,8 +338,19 @@ def demo(
         bool, typer.Option("--serve/--no-serve", help="Start the server")
     ] = True,
     reset: Annotated[bool, typer.Option(help="Start from an empty demo database")] = True,
+    audience: Annotated[
+        bool,
+        typer.Option(
+            "--audience/--no-audience",
+            help="Take one show per market live (ffmpeg) with a simulated audience",
+        ),
+    ] = True,
+    first_deal: Annotated[
+        float, typer.Option(help="Seconds before the simulated hosts' first flash deal")
+    ] = 20.0,
+    deal_every: Annotated[float, typer.Option(help="Seconds between flash deals")] = 180.0,
 ) -> None:
-    """Create a demo database with shops, products, creators, buyers and a show; then serve it."""
+    """Build demo data (shops, products, people, shows), serve it, and take shows live."""
     metrics_dir = _metrics_dir() if serve_after else None
     from liveshop.demo import build_demo, print_accounts
 
@@ -346,11 +359,37 @@ def demo(
         os.environ.get("LIVESHOP_DATABASE_URL") or f"sqlite+aiosqlite:///{settings.var_dir}/demo.db"
     )
     os.environ["LIVESHOP_DATABASE_URL"] = url
+    # The demo's own port is the public address unless one is given (nginx's hooks use it).
+    os.environ.setdefault("LIVESHOP_BASE_URL", f"http://127.0.0.1:{port}")
+    os.environ.setdefault("LIVESHOP_LOG_JSON", "false")  # a person reads this console
     get_settings.cache_clear()
-    accounts = asyncio.run(build_demo(url, reset=reset, progress_console=console))
+    state = settings.var_dir / "demo-audience.json"
+    accounts = asyncio.run(
+        build_demo(url, reset=reset, progress_console=console, audience_file=state)
+    )
     print_accounts(console, accounts, f"http://127.0.0.1:{port}")
-    if serve_after:
+    if not serve_after:
+        return
+    crowd = None
+    if audience:
+        crowd = subprocess.Popen(  # stops with the demo (see finally)
+            [
+                *(sys.executable, "-m", "liveshop.demo_audience"),
+                *("--url", f"http://127.0.0.1:{port}", "--state", str(state)),
+                *("--first-deal", str(first_deal), "--deal-every", str(deal_every)),
+            ],
+            start_new_session=True,
+        )
+    try:
         _serve("127.0.0.1", port, 1, metrics_dir)
+    finally:
+        if crowd is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(crowd.pid, signal.SIGTERM)
+            try:
+                crowd.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(crowd.pid, signal.SIGKILL)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy.engine import make_url
 
+from liveshop import demo_live
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import Role, User
 from liveshop.accounts.schemas import UserCreate
@@ -129,6 +131,13 @@ def _prices(home: str, currency: str, amount: int) -> list[PriceIn]:
     return out
 
 
+def _write_private(path: Path, text: str) -> None:
+    """The simulation's bearer tokens: readable by this user only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(0o600)
+
+
 def _reset_sqlite(url: str) -> None:
     path = make_url(url).database
     if path:
@@ -137,15 +146,20 @@ def _reset_sqlite(url: str) -> None:
 
 
 async def build_demo(
-    url: str, *, reset: bool, progress_console: Console | None = None
+    url: str,
+    *,
+    reset: bool,
+    progress_console: Console | None = None,
+    audience_file: Path | None = None,
 ) -> list[DemoAccount]:
+    """Build the demo database; `audience_file` receives what liveshop.demo_audience needs."""
     if reset and url.startswith("sqlite"):
         _reset_sqlite(url)
     await asyncio.to_thread(upgrade, url)  # Alembic runs its own event loop
     db = create_database(url)
     rng = random.Random(7)
     out: list[DemoAccount] = []
-    total = 1 + len(CREATORS) + len(BUYERS) + sum(len(s[4]) for s in SHOPS) + 1
+    total = len(CREATORS) + len(BUYERS) + len(demo_live.BOTS) + sum(len(s[4]) for s in SHOPS) + 2
     try:
         with Progress(console=progress_console, transient=True) as progress:
             task = progress.add_task("Building demo data", total=total)
@@ -179,6 +193,8 @@ async def build_demo(
                 for email, name, market, city in BUYERS:
                     await user(email, name, market, [], city)
                     out.append(DemoAccount(email, "buyer", f"{market}, {city}"))
+                for email, name, market in demo_live.BOTS:
+                    await user(email, name, market, [])
                 for (shop_name, market, currency, colour, products), creator in zip(
                     SHOPS, creators, strict=True
                 ):
@@ -217,11 +233,11 @@ async def build_demo(
                         )
                         progress.advance(task)
                     _ = creator
-                from liveshop import demo_live
-
-                await demo_live.add_shows(uow)
+                audience = await demo_live.add_shows(uow)
                 progress.advance(task)
                 await uow.commit()
+        if audience_file is not None:
+            await asyncio.to_thread(_write_private, audience_file, json.dumps(audience))
     finally:
         await db.dispose()
     return out

@@ -1,11 +1,15 @@
-"""Demo shows: one scheduled show per creator, selling from the matching demo shop."""
+"""Demo shows: per creator, one show that goes live when the demo starts (its encoder and
+audience are simulated by liveshop.demo_audience) and one scheduled for later; plus the
+simulated viewers' accounts and the tokens the simulation uses over the real API."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 
+from liveshop.accounts import service as accounts
 from liveshop.accounts.models import User
 from liveshop.catalog.models import Product
 from liveshop.db import utcnow
@@ -14,6 +18,18 @@ from liveshop.live.models import ShopCreator
 from liveshop.live.schemas import ShowCreate
 from liveshop.uow import UnitOfWork
 
+LIVE_SHOWS = [
+    ("maya@demo.liveshop", "Cosy night in: loungewear live from Leeds", 1, "UK"),
+    ("jonas@demo.liveshop", "Espresso-Abend: Kaffee live aus Berlin", 2, "DE"),
+    ("tasha@demo.liveshop", "Brooklyn glow-up: skincare live", 3, "US"),
+]
+# Simulated viewers: four per live show, in that show's market.
+BOTS = [
+    (f"viewer{n:02d}@demo.liveshop", f"{first} {market}", market)
+    for n, (market, first) in enumerate(
+        ((m, f) for m in ("UK", "DE", "US") for f in ("Alex", "Sam", "Robin", "Kim")), start=1
+    )
+]
 SHOWS = [
     ("maya@demo.liveshop", "Lounge Drop — cosy picks under £30", 1, "UK"),
     ("jonas@demo.liveshop", "Kaffee-Klatsch: espresso gear live", 2, "DE"),
@@ -21,22 +37,32 @@ SHOWS = [
 ]
 
 
-async def add_shows(uow: UnitOfWork) -> None:
+async def add_shows(uow: UnitOfWork) -> dict[str, Any]:
+    """The shows, and what the simulation needs: each live show with its host's token."""
     s = uow.session
-    for n, (email, title, shop_id, market) in enumerate(SHOWS):
+    live_shows = []
+    for email, title, shop_id, market in LIVE_SHOWS:
         host = (await s.execute(select(User).where(User.email == email))).scalar_one()
         # The shop lets its creator sell its products (the demo skips the seller's click).
         s.add(ShopCreator(shop_id=shop_id, creator_id=host.id))
-        products = list(
-            (
-                await s.execute(
-                    select(Product.id)
-                    .where(Product.shop_id == shop_id)
-                    .order_by(Product.id)
-                    .limit(5)
-                )
-            ).scalars()
+        show = await live.create(
+            session=s,
+            host=host,
+            data=ShowCreate.model_validate(
+                {
+                    "title": title,
+                    "starts_at": utcnow(),
+                    "markets": [market],
+                    "product_ids": await _products(uow, shop_id),
+                    "cover_url": "/img/placeholder.svg?t=LIVE&c=%23e63946",
+                }
+            ),
         )
+        token = await accounts.create_token(session=s, user=host, kind="api", name="demo encoder")
+        live_shows.append({"id": show.id, "market": market, "host_token": token})
+    for n, (email, title, shop_id, market) in enumerate(SHOWS):
+        host = (await s.execute(select(User).where(User.email == email))).scalar_one()
+        products = await _products(uow, shop_id)
         await live.create(
             session=s,
             host=host,
@@ -50,3 +76,14 @@ async def add_shows(uow: UnitOfWork) -> None:
                 }
             ),
         )
+    bots = []
+    for email, _name, market in BOTS:
+        bot = (await s.execute(select(User).where(User.email == email))).scalar_one()
+        token = await accounts.create_token(session=s, user=bot, kind="api", name="demo viewer")
+        bots.append({"market": market, "token": token})
+    return {"shows": live_shows, "bots": bots}
+
+
+async def _products(uow: UnitOfWork, shop_id: int) -> list[int]:
+    stmt = select(Product.id).where(Product.shop_id == shop_id).order_by(Product.id).limit(5)
+    return list((await uow.session.execute(stmt)).scalars())

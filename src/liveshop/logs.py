@@ -9,6 +9,16 @@ from asgi_correlation_id import CorrelationIdFilter
 from pythonjsonlogger.json import JsonFormatter
 
 
+class _QuietSockets(logging.Filter):
+    """Drop uvicorn's line per WebSocket: it is noise, and its URL can carry ?token=."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not (
+            message in ("connection open", "connection closed") or '"WebSocket /' in message
+        )
+
+
 def configure(*, json_logs: bool, level: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(CorrelationIdFilter(uuid_length=32, default_value="-"))
@@ -31,6 +41,9 @@ def configure(*, json_logs: bool, level: str) -> None:
     for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    errors = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _QuietSockets) for f in errors.filters):
+        errors.addFilter(_QuietSockets())
     # No access log (`liveshop serve` asks uvicorn for none): a line per request would bury
     # the rest, and paths can carry tokens. Requests are counted in /metrics instead.
     access = logging.getLogger("uvicorn.access")

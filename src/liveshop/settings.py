@@ -13,7 +13,10 @@ DEV_SECRET = "dev-insecure-secret-key-change-me"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="LIVESHOP_", env_file=".env", extra="ignore")
+    # An empty variable means "unset" (the default), as in deploy/.env.example.
+    model_config = SettingsConfigDict(
+        env_prefix="LIVESHOP_", env_file=".env", extra="ignore", env_ignore_empty=True
+    )
 
     env: Literal["development", "test", "production"] = "development"
     secret_key: str = DEV_SECRET
