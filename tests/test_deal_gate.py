@@ -8,7 +8,7 @@ import uuid
 import pytest
 import redis.asyncio as aioredis
 
-from liveshop.selling.gate import RedisGate
+from liveshop.selling.gate import Admission, RedisGate
 from tests.conftest import REDIS_URL
 
 pytestmark = pytest.mark.skipif(not REDIS_URL, reason="needs Redis: set LIVESHOP_TEST_REDIS_URL")
@@ -26,8 +26,11 @@ async def test_units_given_back_elsewhere_are_seen_by_every_request_after_a_paus
         return 1, True
 
     try:
-        assert await a.try_take(deal_id, 1, pristine_one_unit, "winner") is True
-        assert await a.try_take(deal_id, 1, pristine_one_unit, "late") is False
+        won = await a.try_take(deal_id, 1, pristine_one_unit, "winner", buyer=1, room=1)
+        assert isinstance(won, Admission)
+        await a.finish(won, kept=True)
+        late = await a.try_take(deal_id, 1, pristine_one_unit, "late", buyer=2, room=1)
+        assert late == "sold_out"
         assert await a.surely_sold_out(deal_id, "late") is True
         assert await b.surely_sold_out(deal_id, "late") is True
         # An admitted attempt is never answered early: its retry must replay its order.

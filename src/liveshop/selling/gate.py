@@ -2,9 +2,16 @@
 
 Most of a stampede gets "sold out"; this answers that without touching the database.
 The gate only ever says "no" early: a "yes" still goes through the database's conditional
-UPDATE, which is the source of truth. In distributed mode the counter lives in Redis (one
-atomic Lua script), shared by every worker; without Redis it is a per-process counter.
-If Redis is unreachable the gate answers "don't know" and the database path decides.
+UPDATE, which is the source of truth. In distributed mode the counter lives in Redis (atomic
+Lua scripts in selling/deal_gate_lua.py), shared by every worker; without Redis it is a
+per-process counter. If Redis is unreachable the gate answers "don't know" and the database
+path decides.
+
+Every "yes" is an `Admission` that the request must `finish`: kept (the hold was written) or
+not (the units go back at once). In Redis an admission is also a lease: if its request dies
+with its worker, the units come back when the lease runs out (LEASE_SECONDS), so a crash
+cannot strand stock. A buyer's admissions in flight count against what that buyer may still
+take, so one account's parallel attempts cannot empty the gate for everyone else.
 
 The gate also remembers which attempts it let through (a digest of the caller's token and
 Idempotency-Key). That is what lets the edge (selling/edge.py) answer "sold out" before any
@@ -24,51 +31,18 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from liveshop.selling import deal_gate_lua as lua
+
 log = logging.getLogger(__name__)
 # Units left, and whether the deal is pristine (no unit was ever held).
 Loader = Callable[[], Awaitable[tuple[int, bool]]]
-DAY = 86_400
-
-# KEYS: counter, admitted list. ARGV: units wanted, who.
-# -2: not initialised, -1: not enough left, else units left after taking.
-_TAKE = """
-local left = redis.call('GET', KEYS[1])
-if not left then return -2 end
-if tonumber(left) < tonumber(ARGV[1]) then return -1 end
-if redis.call('RPUSH', KEYS[2], ARGV[2]) == 1 then redis.call('EXPIRE', KEYS[2], 86400) end
-return redis.call('DECRBY', KEYS[1], ARGV[1])
-"""
-_GIVE = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCRBY', KEYS[1], ARGV[1]) end
-return -2
-"""
-# KEYS: counter, admitted list, generation. ARGV: units left, generation ('' = incomplete).
-# NX keeps the first of several racing initialisers; only that one resets the memory.
-_INIT = """
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', 86400) then
-  redis.call('DEL', KEYS[2])
-  if ARGV[2] ~= '' then redis.call('SET', KEYS[3], ARGV[2], 'EX', 86400)
-  else redis.call('DEL', KEYS[3]) end
-end
-return 1
-"""
-# KEYS: counter, admitted list, generation. ARGV: first unseen index, the generation seen.
-_VIEW = """
-local left = redis.call('GET', KEYS[1])
-local gen = redis.call('GET', KEYS[3])
-local new = {}
-if gen then
-  local from = 0
-  if gen == ARGV[2] then from = tonumber(ARGV[1]) end
-  new = redis.call('LRANGE', KEYS[2], from, -1)
-end
-return {left or false, gen or false, new}
-"""
+# Why the gate said no: nothing left, or the buyer's attempts in flight claim their allowance.
+Refusal = Literal["sold_out", "busy"]
 
 
 def attempt(token: str, key: str | None) -> str:
@@ -76,12 +50,35 @@ def attempt(token: str, key: str | None) -> str:
     return hashlib.sha256(f"{token}\n{key or ''}".encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Admission:
+    """Units the gate let through for one request; hand it back to `finish`."""
+
+    deal_id: int
+    quantity: int
+    buyer: int
+    lease: str = field(default_factory=lambda: uuid.uuid4().hex)
+    incarnation: str = ""
+
+
 class DealGate(Protocol):
-    async def try_take(self, deal_id: int, quantity: int, load: Loader, who: str) -> bool | None:
-        """True: go on to the database. False: sold out. None: unknown, ask the database."""
+    async def try_take(
+        self, deal_id: int, quantity: int, load: Loader, who: str, *, buyer: int, room: int
+    ) -> Admission | Refusal | None:
+        """Admission: go on to the database. A refusal: answer it. None: ask the database.
+
+        `room` is how many units the buyer may still take (the limit less units held or
+        bought); their admissions in flight count against it.
+        """
         ...
 
-    async def give_back(self, deal_id: int, quantity: int) -> None: ...
+    async def finish(self, admission: Admission, *, kept: bool) -> None:
+        """The request is over: `kept` if its hold was written, else its units go back."""
+        ...
+
+    async def give_back(self, deal_id: int, quantity: int) -> None:
+        """Units of a committed hold came back (it expired or was cancelled)."""
+        ...
 
     async def surely_sold_out(self, deal_id: int, who: str) -> bool:
         """True only when certain that nothing is left and `who` was never let through."""
@@ -91,13 +88,18 @@ class DealGate(Protocol):
 
 
 class LocalGate:
+    """One process, so no leases: a request's `finally` always runs before the process ends."""
+
     def __init__(self) -> None:
         self._left: dict[int, int] = {}
         self._admitted: dict[int, set[str]] = {}
+        self._busy: dict[tuple[int, int], int] = {}
         self._complete: set[int] = set()
         self._lock = asyncio.Lock()
 
-    async def try_take(self, deal_id: int, quantity: int, load: Loader, who: str) -> bool | None:
+    async def try_take(
+        self, deal_id: int, quantity: int, load: Loader, who: str, *, buyer: int, room: int
+    ) -> Admission | Refusal | None:
         if deal_id not in self._left:
             async with self._lock:
                 if deal_id not in self._left:
@@ -107,10 +109,21 @@ class LocalGate:
                         self._complete.add(deal_id)
                     self._left[deal_id] = left
         if self._left[deal_id] < quantity:
-            return False
+            return "sold_out"
+        busy = self._busy.get((deal_id, buyer), 0)
+        if busy + quantity > room:
+            return "busy"
+        self._busy[(deal_id, buyer)] = busy + quantity
         self._left[deal_id] -= quantity
         self._admitted[deal_id].add(who)
-        return True
+        return Admission(deal_id, quantity, buyer)
+
+    async def finish(self, admission: Admission, *, kept: bool) -> None:
+        slot = (admission.deal_id, admission.buyer)
+        if (busy := self._busy.pop(slot, 0) - admission.quantity) > 0:
+            self._busy[slot] = busy
+        if not kept:
+            await self.give_back(admission.deal_id, admission.quantity)
 
     async def give_back(self, deal_id: int, quantity: int) -> None:
         if deal_id in self._left:
@@ -126,6 +139,7 @@ class LocalGate:
     async def close(self) -> None:
         self._left.clear()
         self._admitted.clear()
+        self._busy.clear()
         self._complete.clear()
 
 
@@ -150,41 +164,72 @@ class RedisGate:
     # process saw a unit come back.
     VIEW_SECONDS = 0.1
     TRUST_SECONDS = 1.0
+    # How long an admission may stay unfinished before its units come back. A request that
+    # outlives its lease and then writes its hold takes the units again (deal_gate_lua.FINISH).
+    LEASE_SECONDS = 3.0
 
     def __init__(self, url: str) -> None:
         # Short timeouts: a dead Redis must cost milliseconds, then the database decides.
         self.redis = aioredis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        self._take = self.redis.register_script(_TAKE)
-        self._give = self.redis.register_script(_GIVE)
-        self._init = self.redis.register_script(_INIT)
-        self._view = self.redis.register_script(_VIEW)
+        self._take = self.redis.register_script(lua.TAKE)
+        self._finish = self.redis.register_script(lua.FINISH)
+        self._give = self.redis.register_script(lua.GIVE)
+        self._init = self.redis.register_script(lua.INIT)
+        self._view = self.redis.register_script(lua.VIEW)
         self._views: dict[int, _View] = {}
 
     @staticmethod
     def keys(deal_id: int) -> list[str]:
         prefix = f"liveshop:deal:{deal_id}"
-        return [f"{prefix}:left", f"{prefix}:admitted", f"{prefix}:generation"]
+        names = ("left", "admitted", "generation", "leases", "lease", "busy", "incarnation")
+        return [f"{prefix}:{name}" for name in names]
 
     @staticmethod
     def key(deal_id: int) -> str:
         return RedisGate.keys(deal_id)[0]
 
-    async def try_take(self, deal_id: int, quantity: int, load: Loader, who: str) -> bool | None:
+    async def try_take(
+        self, deal_id: int, quantity: int, load: Loader, who: str, *, buyer: int, room: int
+    ) -> Admission | Refusal | None:
         keys = self.keys(deal_id)
+        lease = uuid.uuid4().hex
+        args: list[str | int] = [quantity, who, lease, buyer, room, int(self.LEASE_SECONDS * 1000)]
         try:
-            result = int(await self._take(keys=keys[:2], args=[quantity, who]))
-            if result == -2:
+            result = await self._take(keys=keys, args=args)
+            if int(result[0]) == -2:
                 # Missing after a restart (Redis keeps nothing on disk) or never set.
                 left, pristine = await load()
                 generation = uuid.uuid4().hex if pristine else ""
-                await self._init(keys=keys, args=[left, generation])
-                result = int(await self._take(keys=keys[:2], args=[quantity, who]))
+                await self._init(keys=keys, args=[left, generation, uuid.uuid4().hex])
+                result = await self._take(keys=keys, args=args)
         except (TimeoutError, RedisError, OSError) as exc:
             log.warning("deal gate unavailable, using the database path: %s", exc)
             return None
-        if result == 0:  # we took the last unit: this process's next look should be fresh
+        left = int(result[0])
+        if left == -3:
+            return "busy"
+        if left < 0:
+            return "sold_out"
+        if left == 0:  # we took the last unit: this process's next look should be fresh
             self._stale(deal_id)
-        return result >= 0
+        incarnation = result[1].decode() if isinstance(result[1], bytes) else str(result[1])
+        return Admission(deal_id, quantity, buyer, lease, incarnation)
+
+    async def finish(self, admission: Admission, *, kept: bool) -> None:
+        if not kept:
+            self._stale(admission.deal_id)
+        args: list[str | int] = [
+            admission.lease,
+            admission.quantity,
+            admission.incarnation,
+            int(kept),
+        ]
+        try:
+            await self._finish(keys=self.keys(admission.deal_id), args=args)
+        except (TimeoutError, RedisError, OSError) as exc:
+            # The lease runs out and gives the units back: at worst the gate counts too many,
+            # which only sends requests on to the database.
+            log.warning("deal gate unavailable to finish an admission: %s", exc)
 
     async def give_back(self, deal_id: int, quantity: int) -> None:
         self._stale(deal_id)
