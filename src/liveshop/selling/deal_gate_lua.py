@@ -4,6 +4,8 @@ Keys, in this order for every script: 1 counter (units the gate may still let th
 2 admitted attempts (list), 3 generation, 4 leases (zset: lease -> deadline, ms),
 5 lease details (hash: lease -> "units:buyer"), 6 units in flight per buyer (hash),
 7 incarnation (changes whenever the counter is rebuilt from the database).
+Whenever units go back, the counter's key is published on BACK, so every process's view
+of the deal (selling/gate.py) is refreshed before it next answers "sold out".
 
 An admission is a lease. It ends in one of three ways: the hold was written (the units stay
 taken), the database refused it (the units go back), or nobody came back for it before its
@@ -14,7 +16,9 @@ within seconds, with no recount and no trust in a count the dead process left be
 
 from __future__ import annotations
 
-_COMMON = """
+BACK = "liveshop:deal-gate:back"
+
+_COMMON = f"""
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -23,7 +27,10 @@ local function release(lease, units, buyer, back)
   redis.call('ZREM', KEYS[4], lease)
   redis.call('HDEL', KEYS[5], lease)
   if redis.call('HINCRBY', KEYS[6], buyer, -units) <= 0 then redis.call('HDEL', KEYS[6], buyer) end
-  if back and redis.call('EXISTS', KEYS[1]) == 1 then redis.call('INCRBY', KEYS[1], units) end
+  if back and redis.call('EXISTS', KEYS[1]) == 1 then
+    redis.call('INCRBY', KEYS[1], units)
+    redis.call('PUBLISH', '{BACK}', KEYS[1])
+  end
 end
 local function reclaim()
   local gone = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now_ms(), 'LIMIT', 0, 1000)
@@ -84,8 +91,12 @@ return 0
 )
 
 # Units that came back from an expired or cancelled hold. ARGV: units.
-GIVE = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCRBY', KEYS[1], ARGV[1]) end
+GIVE = f"""
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  local left = redis.call('INCRBY', KEYS[1], ARGV[1])
+  redis.call('PUBLISH', '{BACK}', KEYS[1])
+  return left
+end
 return -2
 """
 

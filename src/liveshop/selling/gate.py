@@ -25,6 +25,7 @@ rebuilt after Redis lost it (or after a process restart) switches the edge off f
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import time
@@ -158,10 +159,13 @@ class _View:
 
 class RedisGate:
     # A view older than VIEW_SECONDS is refreshed (one refresh at a time, requests go on
-    # with the current view meanwhile); one older than TRUST_SECONDS, or known to have
-    # changed in this process, is refreshed before anyone is answered. Staleness only ever
-    # sends a request down the full path, or tells a caller "sold out" shortly after another
-    # process saw a unit come back.
+    # with the current view meanwhile; the refresh also ends expired leases). Units that go
+    # back are announced on deal_gate_lua.BACK, and a view known to have changed is
+    # refreshed before anyone is answered: so a unit that comes back in any process is
+    # seen by every process's next request. While that announcement cannot be heard (not
+    # subscribed yet, Redis unreachable), a view older than VIEW_SECONDS is not trusted
+    # either; with it, one older than TRUST_SECONDS is not. Staleness otherwise only sends
+    # a request down the full path.
     VIEW_SECONDS = 0.1
     TRUST_SECONDS = 1.0
     # How long an admission may stay unfinished before its units come back. A request that
@@ -177,6 +181,11 @@ class RedisGate:
         self._init = self.redis.register_script(lua.INIT)
         self._view = self.redis.register_script(lua.VIEW)
         self._views: dict[int, _View] = {}
+        # Its own connection, with no read timeout: it waits for announcements.
+        self._url = url
+        self._heard_since: float | None = None  # subscribed (monotonic time), None if not
+        self._listener: asyncio.Task[None] | None = None
+        self._retries: set[asyncio.Task[None]] = set()
 
     @staticmethod
     def keys(deal_id: int) -> list[str]:
@@ -236,7 +245,46 @@ class RedisGate:
         try:
             await self._give(keys=[self.key(deal_id)], args=[quantity])
         except (TimeoutError, RedisError, OSError) as exc:
-            log.warning("deal gate unavailable for give-back: %s", exc)
+            # A lost give-back would leave the gate saying "sold out" over a unit the
+            # database has: keep trying for a while. If Redis restarted meanwhile, the
+            # counter was rebuilt with this unit and it is counted twice, which only sends
+            # requests on to the database.
+            log.warning("deal gate unavailable for give-back, retrying: %s", exc)
+            task = asyncio.ensure_future(self._give_later(deal_id, quantity))
+            self._retries.add(task)
+            task.add_done_callback(self._retries.discard)
+
+    async def _give_later(self, deal_id: int, quantity: int) -> None:
+        for _ in range(120):
+            await asyncio.sleep(0.5)
+            try:
+                await self._give(keys=[self.key(deal_id)], args=[quantity])
+                return
+            except (TimeoutError, RedisError, OSError):
+                continue
+        log.error("deal %s: %s unit(s) could not be given back to the gate", deal_id, quantity)
+
+    async def _listen(self) -> None:
+        """Mark a deal's view stale whenever any process gives its units back."""
+        client = aioredis.from_url(self._url, socket_connect_timeout=0.5)
+        try:
+            while True:
+                try:
+                    async with client.pubsub() as pubsub:
+                        await pubsub.subscribe(lua.BACK)
+                        async for message in pubsub.listen():
+                            if message["type"] == "subscribe":
+                                self._heard_since = time.monotonic()
+                            elif message["type"] == "message":
+                                key = message["data"].decode()
+                                self._stale(int(key.split(":")[2]))
+                except (TimeoutError, RedisError, OSError, ValueError, IndexError) as exc:
+                    log.warning("deal gate announcements unavailable: %s", exc)
+                self._heard_since = None
+                await asyncio.sleep(0.5)
+        finally:
+            self._heard_since = None
+            await client.aclose()
 
     def _stale(self, deal_id: int) -> None:
         # Keep the object (and any refresh in flight): replacing it would let every request
@@ -246,6 +294,8 @@ class RedisGate:
             view.marks += 1
 
     async def surely_sold_out(self, deal_id: int, who: str) -> bool:
+        if self._listener is None:
+            self._listener = asyncio.ensure_future(self._listen())
         view = self._views.get(deal_id)
         if view is None:
             view = self._views[deal_id] = _View()
@@ -253,10 +303,11 @@ class RedisGate:
         if age > self.VIEW_SECONDS:
             if view.refresh is None:
                 view.refresh = asyncio.ensure_future(self._refresh(deal_id, view))
-            if age > self.TRUST_SECONDS:
-                # Too old to judge by (the first look after a quiet spell, or known to have
-                # changed): wait for the one refresh. Under load the view is never this old,
-                # and requests go on with the current view while it refreshes.
+            heard = self._heard_since is not None and view.fetched_at >= self._heard_since
+            if age > self.TRUST_SECONDS or not heard:
+                # Too old to judge by (the first look after a quiet spell, known to have
+                # changed, or changes could not be heard): wait for the one refresh. Under
+                # load requests go on with the current view while it refreshes.
                 try:
                     await asyncio.shield(view.refresh)
                 except Exception:
@@ -290,6 +341,12 @@ class RedisGate:
         view.left = int(left) if left is not None else None
 
     async def close(self) -> None:
+        for task in [self._listener, *self._retries]:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._listener = None
         self._views.clear()
         await self.redis.aclose()
 
