@@ -26,7 +26,7 @@ from liveshop.middleware import BodyLimit, Metrics
 from liveshop.orders.tasks import run_sweeper
 from liveshop.payments.sandbox import SandboxProvider
 from liveshop.selling import gate as gates
-from liveshop.selling.edge import SoldOutEdge
+from liveshop.selling.edge import EdgeFirst
 from liveshop.selling.promo_tasks import run_promo_tasks
 from liveshop.settings import Settings, get_settings
 from liveshop.web.api import router as web_router
@@ -76,7 +76,9 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
 
     if settings.env != "test":
         logs.configure(json_logs=settings.log_json, level=settings.log_level)
-    app = FastAPI(
+    # The sold-out edge runs before all of FastAPI's per-request work (selling/edge.py).
+    app = EdgeFirst(
+        edge_max_bytes=settings.max_body_bytes,
         title="Liveshop",
         version="0.1.0",
         description="Live shopping: shows, products, orders and payments.",
@@ -125,7 +127,5 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(Metrics)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
-    # Outermost: a stampede's "sold out" skips everything else (selling/edge.py).
-    app.add_middleware(SoldOutEdge, max_bytes=settings.max_body_bytes)
     app.add_middleware(CaptureSocket)  # for live/wire.py: outermost, sees the server's send
     return app

@@ -173,15 +173,24 @@ def _check_offer(deal: FlashDeal, data: DealBuy) -> int:
 async def check_buy(*, session: AsyncSession, buyer: User, deal_id: int, data: DealBuy) -> int:
     """Refuse, before the sold-out gate, a purchase the database would refuse anyway.
 
-    Returns how many units the buyer may still take. A refused attempt then costs two reads
+    Returns how many units the buyer may still take. A refused attempt then costs one read
     and never touches the gate, so an account looping hopeless requests cannot hold units
     that other buyers are waiting for (`buy` checks all of this again, under its writes).
     """
-    deal = await get(session=session, deal_id=deal_id)
+    row = (
+        await session.execute(
+            select(FlashDeal, DealBuyer.units)
+            .outerjoin(
+                DealBuyer, and_(DealBuyer.deal_id == FlashDeal.id, DealBuyer.buyer_id == buyer.id)
+            )
+            .where(FlashDeal.id == deal_id)
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    if row is None:
+        raise not_found("deal", deal_id)
+    deal, bought = row
     _check_offer(deal, data)
-    bought = await session.scalar(
-        select(DealBuyer.units).where(DealBuyer.deal_id == deal_id, DealBuyer.buyer_id == buyer.id)
-    )
     room = deal.per_buyer_limit - int(bought or 0)
     if data.quantity > room:
         raise Problem(409, "buyer_limit_reached", f"At most {deal.per_buyer_limit} per buyer.")
