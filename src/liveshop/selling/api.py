@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse
 
 from liveshop.deps import Caller, CurrentUser, IdPath, Uow, current_caller
-from liveshop.errors import problem_response
+from liveshop.errors import Problem, problem_response
 from liveshop.idempotency import finished, idempotency_key, run_once
 from liveshop.orders.models import Order
 from liveshop.orders.schemas import order_public
@@ -93,11 +93,23 @@ async def buy_deal(
         await deals.take_units(session=uow.session, order=order, quantity=data.quantity)
         worked = True
 
-    if key is not None:
-        replay = await finished(uow, user_id=user.id, key=key, scope=SCOPE, body=body)
-        if replay is not None:  # answered before the gate, which may say "sold out" by now
-            return JSONResponse(replay[1], status_code=replay[0])
-    room = await deals.check_buy(session=uow.session, buyer=user, deal_id=deal_id, data=data)
+    async def replay() -> JSONResponse | None:
+        if key is None:
+            return None
+        done = await finished(uow, user_id=user.id, key=key, scope=SCOPE, body=body)
+        return None if done is None else JSONResponse(done[1], status_code=done[0])
+
+    # A replay is answered before the checks and the gate, which may refuse by now.
+    if (answer := await replay()) is not None:
+        return answer
+    try:
+        room = await deals.check_buy(session=uow.session, buyer=user, deal_id=deal_id, data=data)
+    except Problem:
+        # The first attempt with this key may have committed a moment ago, in another
+        # worker (e.g. one that died before it could answer): then its order is the answer.
+        if (answer := await replay()) is not None:
+            return answer
+        raise
 
     async def load_left() -> tuple[int, bool]:
         return await deals.gate_state(session=uow.session, deal_id=deal_id)
@@ -106,9 +118,11 @@ async def buy_deal(
     taken = await gate.current().try_take(
         deal_id, data.quantity, load_left, who, buyer=user.id, room=room
     )
-    if taken == "sold_out":
-        return problem_response(409, "sold_out", "Sold out — every unit is taken or held.")
-    if taken == "busy":
+    if taken == "sold_out" or taken == "busy":
+        if (answer := await replay()) is not None:
+            return answer
+        if taken == "sold_out":
+            return problem_response(409, "sold_out", "Sold out — every unit is taken or held.")
         return problem_response(
             409,
             "buy_in_progress",
