@@ -170,7 +170,7 @@ class RedisGate:
     TRUST_SECONDS = 1.0
     # How long an admission may stay unfinished before its units come back. A request that
     # outlives its lease and then writes its hold takes the units again (deal_gate_lua.FINISH).
-    LEASE_SECONDS = 3.0
+    LEASE_SECONDS = 5.0
 
     def __init__(self, url: str) -> None:
         # Short timeouts: a dead Redis must cost milliseconds, then the database decides.
