@@ -4,6 +4,7 @@ result, so its retry asks again."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -138,3 +139,24 @@ async def test_a_refusal_is_not_a_result_so_its_retry_asks_again(
     assert r.status_code == 200, r.text
     retry = await client.post(url, headers=hl, json=buy_body())
     assert retry.status_code == 201, retry.text
+
+
+async def test_concurrent_retries_of_one_deal_buy_hold_one_unit(
+    api: Api, client: httpx.AsyncClient
+) -> None:
+    """Five copies of one request at once: one order, and every answer either is that order
+    or says the attempt is still in progress (a refusal, so its retry gets the order)."""
+    app = client._transport.app  # type: ignore[attr-defined]
+    _, _, deal = await show_with_deal(api, client, stock=3, limit=2)
+    await open_now(app.state.db, deal["id"])
+    url = f"/api/v1/deals/{deal['id']}/buy"
+    buyer = await api.user("buyer")
+    h = {**buyer.headers, "Idempotency-Key": "same-copy-1"}
+    copies = [client.post(url, headers=h, json=buy_body()) for _ in range(5)]
+    answers = await asyncio.gather(*copies)
+    orders = {r.json()["id"] for r in answers if r.status_code == 201}
+    assert len(orders) == 1, [r.text for r in answers]
+    assert {r.json()["code"] for r in answers if r.status_code != 201} <= {"buy_in_progress"}
+    retry = await client.post(url, headers=h, json=buy_body())
+    assert retry.status_code == 201 and retry.json()["id"] in orders
+    assert (await client.get(f"/api/v1/deals/{deal['id']}")).json()["left"] == 2

@@ -96,20 +96,24 @@ async def run_once(
     body: Any,
     work: Callable[[], Awaitable[Outcome]],
     last: Callable[[], Awaitable[None]] | None = None,
+    looked: bool = False,
 ) -> Outcome:
     """Run `work` once per (user, key) and commit; replays return the first outcome.
 
     `last` runs after the outcome is written, right before the commit: the place for a
     statement that locks a hot row, so that the lock is held as briefly as possible.
+    `looked`: the caller has just found no record (`finished`), so go straight to the
+    insert; a record that appeared since still wins through the unique index.
     """
     session = uow.session
     digest = _hash(body)
     stmt = select(IdempotencyRecord).where(
         IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
     )
-    existing = (await session.execute(stmt)).scalar_one_or_none()
-    if existing is not None:
-        return _replay(existing, scope, digest)
+    if not looked:
+        existing = (await session.execute(stmt)).scalar_one_or_none()
+        if existing is not None:
+            return _replay(existing, scope, digest)
 
     record = IdempotencyRecord(
         user_id=user_id, key=key, scope=scope, request_hash=digest, status_code=0, response=None

@@ -135,7 +135,14 @@ async def buy_deal(
             await uow.commit()
         else:
             status_code, payload = await run_once(
-                uow, user_id=user.id, key=key, scope=SCOPE, body=body, work=work, last=last
+                uow,
+                user_id=user.id,
+                key=key,
+                scope=SCOPE,
+                body=body,
+                work=work,
+                last=last,
+                looked=True,
             )
         held = worked
     finally:
