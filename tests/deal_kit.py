@@ -125,6 +125,27 @@ def buy_body(market: str = "UK") -> dict[str, Any]:
     return {"market": market, "quantity": 1, "address": address(market)}
 
 
+def worker_pids(base: str) -> list[int]:
+    """The web worker processes of the `liveshop serve` listening at `base` (read from /proc)."""
+    port = base.rsplit(":", 1)[1].encode()
+    table: dict[int, tuple[int, list[bytes]]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+        table[int(entry.name)] = (ppid, argv)
+    servers = {pid for pid, (_, argv) in table.items() if b"serve" in argv and port in argv}
+    return sorted(
+        pid
+        for pid, (ppid, argv) in table.items()
+        if ppid in servers and any(b"spawn_main" in arg for arg in argv)
+    )
+
+
 @contextlib.asynccontextmanager
 async def real_server(
     settings: Settings, *, workers: int, env: dict[str, str] | None = None

@@ -85,7 +85,7 @@ async def post_with_retry(
 
 
 async def _wave(
-    client: httpx.AsyncClient, deal_id: int, buyers: list[Actor]
+    client: httpx.AsyncClient, deal_id: int, buyers: list[Actor], keys: list[str] | None = None
 ) -> list[httpx.Response]:
     """Every buyer at once: in-process all of them; over HTTP, 500 requests in flight.
 
@@ -101,12 +101,13 @@ async def _wave(
         gate = asyncio.Semaphore(500)
     async with pool as c:
 
-        async def one(b: Actor) -> httpx.Response:
-            headers = {**b.headers, "Idempotency-Key": f"stampede-{uuid.uuid4().hex}"}
+        async def one(b: Actor, key: str) -> httpx.Response:
+            headers = {**b.headers, "Idempotency-Key": key}
             async with gate:
                 return await post_with_retry(c, f"/api/v1/deals/{deal_id}/buy", headers, buy_body())
 
-        return await asyncio.gather(*(one(b) for b in buyers))
+        keys = keys or [f"stampede-{uuid.uuid4().hex}" for _ in buyers]
+        return await asyncio.gather(*(one(b, k) for b, k in zip(buyers, keys, strict=True)))
 
 
 async def _deal_row(db: Any, deal_id: int) -> tuple[int, int, int]:
@@ -188,5 +189,48 @@ async def test_two_thousand_buyers_one_hundred_units(settings, make_app) -> None
                     )
                 ).scalar_one()
             assert active == 50
+    finally:
+        await db.dispose()
+
+
+async def test_sixty_buyers_ten_units_no_false_sold_out(settings, make_app) -> None:  # type: ignore[no-untyped-def]
+    """Every unit goes to a first attempt; a refused key's retry is refused again while nothing
+    came back (README "Idempotency"); units that come back all sell to the next burst."""
+    db = create_database(settings.database_url)
+    try:
+        async with stampede_client(settings, make_app) as client:
+            api = Api(client)
+            _seller, _show, deal = await show_with_deal(api, client, stock=10, variant_stock=30)
+            await open_now(db, deal["id"])
+            buyers = await bulk_buyers(db, 60)
+            keys = [f"small-{uuid.uuid4().hex}" for _ in buyers]
+
+            first = await _wave(client, deal["id"], buyers, keys)
+            codes = [r.status_code for r in first]
+            assert codes.count(201) == 10, {c: codes.count(c) for c in set(codes)}
+            assert {r.json()["code"] for r in first if r.status_code == 409} == {"sold_out"}
+
+            await asyncio.sleep(0.5)
+            again = await _wave(client, deal["id"], buyers, keys)
+            assert [r.status_code for r in again] == codes
+            for a, b in zip(first, again, strict=True):
+                if a.status_code == 201:
+                    assert a.json() == b.json()  # the winners' orders, replayed
+            assert await _deal_row(db, deal["id"]) == (10, 0, 10)
+
+            # Five winners let their hold run out; the burst that follows buys all five.
+            lapsed = [r.json()["id"] for r in first if r.status_code == 201][:5]
+            async with db.write.begin() as conn:
+                await conn.execute(
+                    update(Order).where(Order.id.in_(lapsed)).values(hold_expires_at=utcnow())
+                )
+            for _ in range(400):
+                if await _deal_row(db, deal["id"]) == (10, 0, 5):
+                    break
+                await asyncio.sleep(0.05)
+            assert (await client.get(f"/api/v1/deals/{deal['id']}")).json()["left"] == 5
+            burst = await _wave(client, deal["id"], await bulk_buyers(db, 100))
+            assert [r.status_code for r in burst].count(201) == 5
+            assert await _deal_row(db, deal["id"]) == (10, 0, 10)
     finally:
         await db.dispose()

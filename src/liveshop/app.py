@@ -25,7 +25,7 @@ from liveshop.middleware import BodyLimit, Metrics
 from liveshop.payments.sandbox import SandboxProvider
 from liveshop.selling import gate as gates
 from liveshop.selling import show_end
-from liveshop.selling.edge import SoldOutEdge
+from liveshop.selling.edge import EdgeFirst
 from liveshop.settings import Settings, get_settings
 from liveshop.web.api import router as web_router
 from liveshop.web.pages import STATIC_DIR
@@ -76,7 +76,9 @@ def create_app(
 
     if settings.env != "test":
         logs.configure(json_logs=settings.log_json, level=settings.log_level)
-    app = FastAPI(
+    # The sold-out edge runs before all of FastAPI's per-request work (selling/edge.py).
+    app = EdgeFirst(
+        edge_max_bytes=settings.max_body_bytes,
         title="Liveshop",
         version="0.1.0",
         description="Live shopping: shows, products, orders and payments.",
@@ -124,7 +126,5 @@ def create_app(
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(Metrics)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
-    # Outermost: a stampede's "sold out" skips everything else (selling/edge.py).
-    app.add_middleware(SoldOutEdge, max_bytes=settings.max_body_bytes)
     app.add_middleware(CaptureSocket)  # for live/wire.py: outermost, sees the server's send
     return app

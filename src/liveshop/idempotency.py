@@ -4,6 +4,17 @@ The record is inserted *before* the work, in the same transaction. A concurrent 
 with the same key blocks on the unique index (PostgreSQL) or queues behind the single
 writer (SQLite); when the first commits, the second finds the stored response and replays
 it, so the work happens exactly once.
+
+The rule, the same on every path (the deal edge, the gate, the database):
+- A key names one request: the same user reusing it with a different body or on a
+  different endpoint gets 422 `idempotency_key_reused`, never the first result.
+- The first result is what the operation did: an order placed, a charge made or declined by
+  the card issuer, a bid recorded. Those are stored and replayed verbatim.
+- A refusal that changed nothing (`sold_out`, `buyer_limit_reached`, `deal_not_open`,
+  `out_of_stock`, a validation error, ...) is not a result: nothing is stored, so a retry
+  with the same key asks again and may succeed, e.g. once a held unit comes back. This is
+  what Stripe does for requests that fail before they start executing. The deal edge can
+  answer `sold_out` without writing anything precisely because of this rule.
 """
 
 from __future__ import annotations
@@ -85,20 +96,24 @@ async def run_once(
     body: Any,
     work: Callable[[], Awaitable[Outcome]],
     last: Callable[[], Awaitable[None]] | None = None,
+    looked: bool = False,
 ) -> Outcome:
     """Run `work` once per (user, key) and commit; replays return the first outcome.
 
     `last` runs after the outcome is written, right before the commit: the place for a
     statement that locks a hot row, so that the lock is held as briefly as possible.
+    `looked`: the caller has just found no record (`finished`), so go straight to the
+    insert; a record that appeared since still wins through the unique index.
     """
     session = uow.session
     digest = _hash(body)
     stmt = select(IdempotencyRecord).where(
         IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
     )
-    existing = (await session.execute(stmt)).scalar_one_or_none()
-    if existing is not None:
-        return _replay(existing, scope, digest)
+    if not looked:
+        existing = (await session.execute(stmt)).scalar_one_or_none()
+        if existing is not None:
+            return _replay(existing, scope, digest)
 
     record = IdempotencyRecord(
         user_id=user_id, key=key, scope=scope, request_hash=digest, status_code=0, response=None
@@ -120,12 +135,17 @@ async def run_once(
     return status, response
 
 
-async def finished(uow: UnitOfWork, *, user_id: int, key: str) -> Outcome | None:
-    """The stored outcome of a finished request with this key, if any (no write)."""
-    stmt = select(IdempotencyRecord.status_code, IdempotencyRecord.response).where(
+async def finished(
+    uow: UnitOfWork, *, user_id: int, key: str, scope: str, body: Any
+) -> Outcome | None:
+    """The stored outcome of a finished request with this key, if any (no write).
+
+    Like `run_once`, a key first used for a different request is refused (422).
+    """
+    stmt = select(IdempotencyRecord).where(
         IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
     )
-    row = (await uow.session.execute(stmt)).first()
-    if row is None or row[0] == 0:
+    record = (await uow.session.execute(stmt)).scalar_one_or_none()
+    if record is None or record.status_code == 0:
         return None
-    return int(row[0]), row[1]
+    return _replay(record, scope, _hash(body))

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse
 
 from liveshop.deps import Caller, CurrentUser, IdPath, Uow, current_caller
-from liveshop.errors import problem_response
+from liveshop.errors import Problem, problem_response
 from liveshop.idempotency import finished, idempotency_key, run_once
 from liveshop.orders.models import Order
 from liveshop.orders.schemas import order_public
@@ -19,6 +19,7 @@ from liveshop.selling.schemas import DealBuy, DealCreate
 router = APIRouter(tags=["selling"])
 IdemKey = Annotated[str | None, Depends(idempotency_key)]
 Buyer = Annotated[Caller, Depends(current_caller)]
+SCOPE = "deal_buy"
 
 
 @router.post("/shows/{show_id}/deals", status_code=status.HTTP_201_CREATED)
@@ -46,7 +47,10 @@ async def get_deal(deal_id: IdPath, uow: Uow) -> DealPublic:
 @router.post(
     "/deals/{deal_id}/buy",
     status_code=status.HTTP_201_CREATED,
-    responses={409: {"description": "Sold out, not open, ended, or over the per-buyer limit"}},
+    responses={
+        409: {"description": "Sold out, not open, ended, or over the per-buyer limit"},
+        422: {"description": "Idempotency-Key already used for a different request"},
+    },
 )
 async def buy_deal(
     deal_id: IdPath, data: DealBuy, request: Request, caller: Buyer, uow: Uow, key: IdemKey
@@ -54,9 +58,12 @@ async def buy_deal(
     """Hold deal units, place a pending order. With an Idempotency-Key a retry never re-holds.
 
     Once a deal is sold out, selling/edge.py answers most of this before it gets here.
+    Order of checks: a replay of a finished attempt, then what the database would refuse
+    anyway (window, market, per-buyer limit), then the sold-out gate, then the database.
     """
     user = caller.user
     settings = request.app.state.settings
+    body = {"deal_id": deal_id, **data.model_dump(mode="json")}
     worked = held = False
 
     order: Order | None = None
@@ -86,30 +93,61 @@ async def buy_deal(
         await deals.take_units(session=uow.session, order=order, quantity=data.quantity)
         worked = True
 
-    if key is not None:
-        replay = await finished(uow, user_id=user.id, key=key)
-        if replay is not None:  # answered before the gate, which may say "sold out" by now
-            return JSONResponse(replay[1], status_code=replay[0])
+    async def replay() -> JSONResponse | None:
+        if key is None:
+            return None
+        done = await finished(uow, user_id=user.id, key=key, scope=SCOPE, body=body)
+        return None if done is None else JSONResponse(done[1], status_code=done[0])
+
+    # A replay is answered before the checks and the gate, which may refuse by now.
+    if (answer := await replay()) is not None:
+        return answer
+    try:
+        room = await deals.check_buy(session=uow.session, buyer=user, deal_id=deal_id, data=data)
+    except Problem:
+        # The first attempt with this key may have committed a moment ago, in another
+        # worker (e.g. one that died before it could answer): then its order is the answer.
+        if (answer := await replay()) is not None:
+            return answer
+        raise
 
     async def load_left() -> tuple[int, bool]:
         return await deals.gate_state(session=uow.session, deal_id=deal_id)
 
     who = gate.attempt(caller.token, key)
-    took = await gate.current().try_take(deal_id, data.quantity, load_left, who)
-    if took is False:
-        return problem_response(409, "sold_out", "Sold out — every unit is taken or held.")
+    taken = await gate.current().try_take(
+        deal_id, data.quantity, load_left, who, buyer=user.id, room=room
+    )
+    if taken == "sold_out" or taken == "busy":
+        if (answer := await replay()) is not None:
+            return answer
+        if taken == "sold_out":
+            return problem_response(409, "sold_out", "Sold out — every unit is taken or held.")
+        return problem_response(
+            409,
+            "buy_in_progress",
+            "Your other attempt on this deal is still being processed; try again in a moment.",
+        )
     try:
         if key is None:
             status_code, payload = await work()
             await last()
             await uow.commit()
         else:
-            body = {"deal_id": deal_id, **data.model_dump(mode="json")}
             status_code, payload = await run_once(
-                uow, user_id=user.id, key=key, scope="deal_buy", body=body, work=work, last=last
+                uow,
+                user_id=user.id,
+                key=key,
+                scope=SCOPE,
+                body=body,
+                work=work,
+                last=last,
+                looked=True,
             )
-        held = worked  # committed, and by us rather than a concurrent retry
+        held = worked
     finally:
-        if took and not held:  # the gate let us through but no unit was held: give it back
-            await gate.current().give_back(deal_id, data.quantity)
+        # Committed, and by us rather than a concurrent retry: the units stay taken. Else
+        # (refused, failed, or a replay) they go back to the gate now, not after a lease.
+        if taken is not None:
+            await gate.current().finish(taken, kept=held)
     return JSONResponse(payload, status_code=status_code)

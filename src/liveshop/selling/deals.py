@@ -34,7 +34,7 @@ from liveshop.selling.deal_events import (
     DealPublic,
     DealScheduledEvent,
 )
-from liveshop.selling.models import DealStatus, FlashDeal
+from liveshop.selling.models import DealBuyer, DealStatus, FlashDeal
 from liveshop.selling.schemas import DealBuy, DealCreate
 from liveshop.uow import UnitOfWork
 
@@ -156,17 +156,54 @@ def _check_window(deal: FlashDeal) -> None:
         )
 
 
-async def buy(
-    *, session: AsyncSession, buyer: User, deal_id: int, data: DealBuy, hold_minutes: float
-) -> Order:
-    """Place a pending order at the deal price; `take_units` then holds the units."""
-    deal = await get(session=session, deal_id=deal_id)
+def _check_offer(deal: FlashDeal, data: DealBuy) -> int:
+    """Refuse what this deal can never sell; the deal's price in the buyer's market."""
     _check_window(deal)
     price = deal.prices.get(data.market)
     if price is None:
         raise Problem(409, "not_sold_in_market", f"This deal is not offered in {data.market}.")
     if data.quantity > deal.per_buyer_limit:
+        raise Problem(
+            409,
+            "buyer_limit_reached",
+            f"At most {deal.per_buyer_limit} per buyer; asked for {data.quantity}.",
+        )
+    return int(price)
+
+
+async def check_buy(*, session: AsyncSession, buyer: User, deal_id: int, data: DealBuy) -> int:
+    """Refuse, before the sold-out gate, a purchase the database would refuse anyway.
+
+    Returns how many units the buyer may still take. A refused attempt then costs one read
+    and never touches the gate, so an account looping hopeless requests cannot hold units
+    that other buyers are waiting for (`buy` checks all of this again, under its writes).
+    """
+    row = (
+        await session.execute(
+            select(FlashDeal, DealBuyer.units)
+            .outerjoin(
+                DealBuyer, and_(DealBuyer.deal_id == FlashDeal.id, DealBuyer.buyer_id == buyer.id)
+            )
+            .where(FlashDeal.id == deal_id)
+            .execution_options(populate_existing=True)
+        )
+    ).first()
+    if row is None:
+        raise not_found("deal", deal_id)
+    deal, bought = row
+    _check_offer(deal, data)
+    room = deal.per_buyer_limit - int(bought or 0)
+    if data.quantity > room:
         raise Problem(409, "buyer_limit_reached", f"At most {deal.per_buyer_limit} per buyer.")
+    return room
+
+
+async def buy(
+    *, session: AsyncSession, buyer: User, deal_id: int, data: DealBuy, hold_minutes: float
+) -> Order:
+    """Place a pending order at the deal price; `take_units` then holds the units."""
+    deal = await get(session=session, deal_id=deal_id)
+    price = _check_offer(deal, data)
     if not await deal_locks.count_buyer(
         session,
         deal_id=deal.id,

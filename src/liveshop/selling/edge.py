@@ -1,6 +1,8 @@
 """The stampede's front door: "sold out" answered before routing, auth or the database.
 
-Pure ASGI, outermost in the app. For `POST /api/v1/deals/{id}/buy` it asks the sold-out
+Pure ASGI, outermost: `EdgeFirst` runs it before anything FastAPI or Starlette does for a
+request (the per-request telemetry check, the error middleware, every other middleware).
+For `POST /api/v1/deals/{id}/buy` it asks the sold-out
 gate whether the deal is surely exhausted for this attempt (nothing left, and the gate never
 let this token with this Idempotency-Key through, so no earlier answer could be replayed).
 If so it answers 409 `sold_out` at once; everything else, including every request without a token,
@@ -13,7 +15,9 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
+from fastapi import FastAPI
 from prometheus_client import Counter
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -84,3 +88,18 @@ class SoldOutEdge:
         ANSWERED.inc()
         await send(_START)
         await send({"type": "http.response.body", "body": _BODY})
+
+
+class EdgeFirst(FastAPI):
+    """FastAPI with the sold-out edge in front of its whole stack, telemetry included.
+
+    A middleware added with `add_middleware` still runs after FastAPI's own per-request
+    work; for a stampede's "sold out" that work is most of the cost of the answer.
+    """
+
+    def __init__(self, *, edge_max_bytes: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._edge = SoldOutEdge(super().__call__, edge_max_bytes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._edge(scope, receive, send)
