@@ -11,6 +11,14 @@ import os
 
 os.environ.setdefault("LIVESHOP_ENV", "test")
 os.environ.setdefault("LIVESHOP_LOG_JSON", "false")
+# Every test client signs up and logs in from one address, hundreds of times a run; the tests
+# of the limits themselves (tests/test_accounts_limits.py) set tight ones explicitly.
+os.environ.setdefault("LIVESHOP_RATE_LOGIN_IP", "100000/minute")
+os.environ.setdefault("LIVESHOP_RATE_LOGIN_ACCOUNT", "100000/minute")
+os.environ.setdefault("LIVESHOP_RATE_SIGNUP_IP", "100000/minute")
+os.environ.setdefault("LIVESHOP_RATE_SIGNUP_ACCOUNT", "100000/minute")
+os.environ.setdefault("LIVESHOP_RATE_RESET_IP", "100000/minute")
+os.environ.setdefault("LIVESHOP_RATE_RESET_ACCOUNT", "100000/minute")
 
 import asyncio
 import shutil

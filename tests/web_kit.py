@@ -159,7 +159,9 @@ async def seller_with_show(url: str, n_products: int = 1, pin: int = 0) -> Selle
                 "roles": ["seller", "creator"],
             },
         )
-        assert r.status_code == 201, r.text
+        assert r.status_code == 202, r.text
+        r = await api.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+        assert r.status_code == 200, r.text
         token = r.json()["token"]
         api.cookies.clear()
         auth = {"Authorization": f"Bearer {token}"}
@@ -234,7 +236,11 @@ async def new_buyer(b: Any, url: str, market: str = "UK", **kw: Any) -> tuple[An
             "roles": ["buyer"],
         },
     )
-    assert r.status == 201, await r.text()
+    assert r.status == 202, await r.text()
+    r = await ctx.request.post(
+        f"{url}/api/v1/auth/login", data={"email": email, "password": PASSWORD}
+    )
+    assert r.ok, await r.text()
     return ctx, email
 
 
@@ -275,7 +281,9 @@ async def api_signup(
             "roles": roles,
         },
     )
-    assert r.status_code == 201, r.text
+    assert r.status_code == 202, r.text
+    r = await api.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    assert r.status_code == 200, r.text
     api.cookies.clear()
     body: dict[str, Any] = r.json()
     return email, body

@@ -17,14 +17,16 @@ from liveshop import errors, logs
 from liveshop.api import api_router
 from liveshop.broker import create_broker
 from liveshop.db import create_database
-from liveshop.live.media import start_managed
+from liveshop.live.media import hls_base_url, start_managed
 from liveshop.live.media_tasks import run_media_monitor
 from liveshop.live.room import RoomHub
 from liveshop.live.wire import CaptureSocket
 from liveshop.live.ws import router as ws_router
-from liveshop.middleware import BodyLimit, Metrics
+from liveshop.mail import Mailer
+from liveshop.middleware import BodyLimit, Metrics, SecurityHeaders
 from liveshop.orders.tasks import run_sweeper
 from liveshop.payments.sandbox import SandboxProvider
+from liveshop.ratelimit import Limiter
 from liveshop.selling import gate as gates
 from liveshop.selling.edge import SoldOutEdge
 from liveshop.selling.promo_tasks import run_promo_tasks
@@ -47,6 +49,7 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
         broker = create_broker(settings.redis_url)
         await broker.start()
         app.state.db, app.state.broker = db, broker
+        app.state.limiter, app.state.mailer = Limiter(settings.redis_url), Mailer(settings)
         deal_gate = gates.create(settings.redis_url)
         gates.install(deal_gate)
         app.state.rooms = RoomHub(broker=broker, db=db, settings=settings)
@@ -70,6 +73,8 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
             if app.state.media is not None:
                 await app.state.media.stop()
             await app.state.rooms.close()
+            await app.state.mailer.close()
+            await app.state.limiter.close()
             await deal_gate.close()
             await broker.close()
             await db.dispose()
@@ -123,6 +128,7 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
         return PlainTextResponse(generate_latest().decode(), media_type=CONTENT_TYPE_LATEST)
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, https=settings.https, media=[hls_base_url(settings)])
     app.add_middleware(Metrics)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     # Outermost: a stampede's "sold out" skips everything else (selling/edge.py).

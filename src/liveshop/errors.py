@@ -30,11 +30,20 @@ _STATUS_CODES = {
 class Problem(Exception):
     """Raise anywhere in a service to answer with a problem+json document."""
 
-    def __init__(self, status: int, code: str, detail: str, **extra: Any) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.code = code
         self.detail = detail
+        self.headers = headers  # e.g. Retry-After on a 429
         self.extra = extra
 
 
@@ -79,7 +88,9 @@ def _clean_errors(errors: list[Any]) -> list[dict[str, Any]]:
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(_request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc.status, exc.code, exc.detail, **exc.extra)
+        response = problem_response(exc.status, exc.code, exc.detail, **exc.extra)
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
