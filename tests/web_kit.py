@@ -123,6 +123,18 @@ async def browser() -> AsyncIterator[Any]:
             await b.close()
 
 
+async def wait_js(page: Any, expression: str, within_ms: float = 30_000) -> None:
+    """Wait until a JS expression is truthy. Playwright's wait_for_function builds its predicate
+    with eval, which the pages' Content-Security-Policy (no 'unsafe-eval') refuses; evaluate()
+    goes through the DevTools protocol, which CSP does not govern."""
+    try:
+        async with asyncio.timeout(within_ms / 1000):
+            while not await page.evaluate(expression):  # noqa: ASYNC110 - page state, no event
+                await asyncio.sleep(0.1)
+    except TimeoutError:
+        raise AssertionError(f"timed out waiting for {expression}") from None
+
+
 async def db_exec(database_url: str, stmt: Any) -> None:
     engine = create_oneoff_engine(database_url)
     try:

@@ -23,9 +23,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from liveshop.settings import get_settings
 
 # The test suite signs up thousands of users; a cheap (still real) argon2 profile keeps it fast.
+# LIVESHOP_PASSWORD_HASHING=strong keeps the production profile in a test (the login flood).
 _hasher = (
     PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     if os.environ.get("LIVESHOP_ENV") == "test"
+    and os.environ.get("LIVESHOP_PASSWORD_HASHING") != "strong"
     else PasswordHasher()
 )
 # Verifying against a real hash for unknown emails keeps login timing uniform.
