@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     rate_reset_ip: str = "10/minute;50/hour"
     rate_reset_account: str = "3/hour"
     password_workers: int = Field(default=2, ge=1, le=64)  # argon2 threads (64 MiB each)
-    password_queue: int = Field(default=8, ge=0, le=10_000)  # waiting beyond this: 429
+    password_queue: int = Field(default=4, ge=0, le=10_000)  # waiting beyond this: 429
     api_token_max_days: int = Field(default=365, ge=1)
     reset_token_minutes: float = Field(default=30, gt=0, le=24 * 60)
     mail_backend: Literal["console", "smtp"] = "console"

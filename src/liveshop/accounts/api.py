@@ -48,11 +48,12 @@ def private(user: object) -> UserPrivate:
     return out
 
 
-def guard(request: Request) -> sessions.Guard:
+async def guard(request: Request) -> sessions.Guard:
+    # async: a plain def dependency costs a thread-pool round trip per request (a flood's 429s)
     return sessions.Guard(limiter_of(request), settings_of(request), client_ip(request))
 
 
-def mailer_of(request: Request) -> Mailer:
+async def mailer_of(request: Request) -> Mailer:
     mailer: Mailer = request.app.state.mailer
     return mailer
 

@@ -34,6 +34,17 @@ _hasher = (
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
+def _lower_priority() -> None:
+    """Hashing threads yield the CPU to the event loop (live rooms, health checks).
+
+    On Linux a nice value belongs to the thread (and the lane threads argon2 starts from it),
+    so this leaves the rest of the process at its own priority. argon2 still gets every CPU
+    cycle the event loop does not need.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(10)
+
+
 class _Pool:
     """Sized on first use from the settings: one pool per process, whatever the event loop."""
 
@@ -46,7 +57,9 @@ class _Pool:
         if self.executor is None:
             settings = get_settings()
             self.executor = ThreadPoolExecutor(
-                max_workers=settings.password_workers, thread_name_prefix="argon2"
+                max_workers=settings.password_workers,
+                thread_name_prefix="argon2",
+                initializer=_lower_priority,
             )
             self.capacity = settings.password_workers + settings.password_queue
         return self.executor

@@ -1,8 +1,9 @@
 """Signing in and out: login, sign-up, password change and reset, API tokens.
 
-Every flow that runs argon2 is rate-limited per IP and per account first (cheap, shared across
-processes through Redis when configured), then holds a hashing slot (security.admission) for
-its lookup and hash, so a flood is answered 429 quickly instead of queueing on the CPU.
+Every flow that runs argon2 is rate-limited first, per address (at the edge, accounts/edge.py,
+before routing) and per account (here); the counters are shared across processes through Redis
+when it is configured. Then it holds a hashing slot (security.admission) for its lookup and
+hash, so a flood is answered 429 at once instead of queueing on the CPU.
 """
 
 from __future__ import annotations
@@ -52,12 +53,8 @@ def _busy() -> Problem:
 async def login(*, session: AsyncSession, guard: Guard, email: str, password: str) -> User:
     email = email.lower()
     s = guard.settings
-    wait = await guard.limiter.hit(
-        [
-            Rule("login:ip", s.rate_login_ip, guard.ip),
-            Rule("login:acct", s.rate_login_account, email),
-        ]
-    )
+    # Per address the edge (accounts/edge.py) counted this attempt already; here per account.
+    wait = await guard.limiter.hit([Rule("login:acct", s.rate_login_account, email)])
     if wait is not None:
         LOGIN_REFUSALS.labels("rate_limited").inc()
         raise too_many(wait, "Too many login attempts; try again later.")
@@ -86,12 +83,7 @@ async def signup(*, session: AsyncSession, guard: Guard, mailer: Mailer, data: U
     """Create the account, or tell the owner of an address already in use; same answer both."""
     email = data.email.lower()
     s = guard.settings
-    await guard.limiter.check(
-        [
-            Rule("signup:ip", s.rate_signup_ip, guard.ip),
-            Rule("signup:acct", s.rate_signup_account, email),
-        ]
-    )
+    await guard.limiter.check([Rule("signup:acct", s.rate_signup_account, email)])
     try:
         with admission():
             # Hashed either way, so the answer takes as long for a taken address as a new one.
@@ -159,12 +151,7 @@ async def request_reset(*, session: AsyncSession, guard: Guard, mailer: Mailer, 
     """E-mail a single-use link that expires; nothing tells whether the address has an account."""
     email = email.lower()
     s = guard.settings
-    await guard.limiter.check(
-        [
-            Rule("reset:ip", s.rate_reset_ip, guard.ip),
-            Rule("reset:acct", s.rate_reset_account, email),
-        ]
-    )
+    await guard.limiter.check([Rule("reset:acct", s.rate_reset_account, email)])
     user = await service.get_by_email(session=session, email=email)
     if user is None or user.banned_at is not None:
         return
@@ -191,8 +178,6 @@ async def request_reset(*, session: AsyncSession, guard: Guard, mailer: Mailer, 
 
 async def confirm_reset(*, session: AsyncSession, guard: Guard, data: ResetConfirm) -> User:
     """Set the new password from a reset link; the link and every web session end."""
-    s = guard.settings
-    await guard.limiter.check([Rule("reset:ip", s.rate_reset_ip, guard.ip)])
     stmt = (
         select(User, AuthToken)
         .join(AuthToken, AuthToken.user_id == User.id)
