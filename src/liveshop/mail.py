@@ -43,7 +43,11 @@ class Mailer:
     async def send(self, mail: Mail) -> None:
         s = self.settings
         if s.mail_backend == "console":
-            log.info("mail to %s: %s\n%s", mail.to, mail.subject, mail.body)
+            # Bodies carry reset links: only a development log may show them.
+            body = (
+                mail.body if s.env != "production" else "(withheld: set LIVESHOP_MAIL_BACKEND=smtp)"
+            )
+            log.info("mail to %s: %s\n%s", mail.to, mail.subject, body)
             return
         await aiosmtplib.send(
             self.message(mail),
