@@ -48,6 +48,7 @@ class Limiter:
             storage = MemoryStorage()
         self._strategy = MovingWindowRateLimiter(storage)
         self._parsed: dict[str, list[RateLimitItem]] = {}
+        self._blocked: dict[tuple[str, str, str], float] = {}  # (scope, key, item) -> until
 
     def _items(self, rule: str) -> list[RateLimitItem]:
         items = self._parsed.get(rule)
@@ -58,12 +59,28 @@ class Limiter:
     async def hit(self, rules: Sequence[Rule]) -> float | None:
         """Count one attempt against every rule; the seconds to wait when one is exceeded."""
         wait: float | None = None
+        now = time.time()
         for rule in rules:
             for item in self._items(rule.limits):
+                slot = (rule.scope, rule.key, str(item))
+                until = self._blocked.get(slot, 0.0)
+                if until > now:
+                    # A full moving window frees nothing before its oldest entry expires, and a
+                    # refused hit adds no entry: refusing here is exact, and a flood's repeats
+                    # cost no storage round trip.
+                    wait = max(wait or 0.0, until - now, 1.0)
+                    continue
                 if not await self._strategy.hit(item, rule.scope, rule.key):
                     stats = await self._strategy.get_window_stats(item, rule.scope, rule.key)
-                    wait = max(wait or 0.0, stats.reset_time - time.time(), 1.0)
+                    self._block(slot, stats.reset_time)
+                    wait = max(wait or 0.0, stats.reset_time - now, 1.0)
         return wait
+
+    def _block(self, slot: tuple[str, str, str], until: float) -> None:
+        if len(self._blocked) >= 10_000:  # keep the cache small: drop what has expired
+            now = time.time()
+            self._blocked = {k: v for k, v in self._blocked.items() if v > now}
+        self._blocked[slot] = until
 
     async def check(self, rules: Sequence[Rule]) -> None:
         """Count one attempt; raise 429 `rate_limited` with Retry-After when over a limit."""
@@ -74,6 +91,7 @@ class Limiter:
     async def clear(self, rules: Sequence[Rule]) -> None:
         for rule in rules:
             for item in self._items(rule.limits):
+                self._blocked.pop((rule.scope, rule.key, str(item)), None)
                 await self._strategy.clear(item, rule.scope, rule.key)
 
     async def close(self) -> None:

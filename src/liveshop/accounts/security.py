@@ -16,6 +16,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -72,16 +73,27 @@ class HasherBusy(Exception):
     """Every hashing slot is taken; the caller should answer 429 and ask to retry."""
 
 
+_holding: ContextVar[bool] = ContextVar("liveshop_hashing_slot", default=False)
+
+
 @contextlib.contextmanager
 def admission() -> Iterator[None]:
-    """Hold a hashing slot for a whole login (lookup and verify), or raise HasherBusy."""
+    """Hold a hashing slot for a whole login (lookup and verify), or raise HasherBusy.
+
+    Re-entrant: a request the edge (accounts/edge.py) admitted already holds its slot.
+    """
+    if _holding.get():
+        yield
+        return
     _pool.get()
     if _pool.busy >= _pool.capacity:
         raise HasherBusy
     _pool.busy += 1
+    token = _holding.set(True)
     try:
         yield
     finally:
+        _holding.reset(token)
         _pool.busy -= 1
 
 
