@@ -64,13 +64,17 @@ def create_app(settings: Settings | None = None, *, run_background: bool = True)
             )
             tasks.append(asyncio.create_task(run_media_monitor(db, broker, settings)))
             tasks.append(asyncio.create_task(run_promo_tasks(db, broker, settings)))
-        # What start-up built lives as long as the process: keep it out of the full
-        # collections, which otherwise stalled every request and room for 100-300 ms at a time
-        # under load (the login flood test).
-        gc.freeze()
+        # What start-up built lives as long as the app: keep it out of the full collections,
+        # which otherwise stalled every request and room for 100-300 ms at a time under load
+        # (the login flood test). Only for a serving app, and thawed at shutdown, so that a
+        # process that builds many apps (the tests) can still collect what each one left.
+        if run_background:
+            gc.freeze()
         try:
             yield
         finally:
+            if run_background:
+                gc.unfreeze()
             for task in tasks:
                 task.cancel()
             for task in tasks:
