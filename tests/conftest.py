@@ -14,6 +14,14 @@ os.environ.setdefault("LIVESHOP_LOG_JSON", "false")
 # Servers started by tests keep their background jobs in-process in both modes (one lease
 # still lets a single process work); tests/test_worker.py runs `liveshop worker` instead.
 os.environ.setdefault("LIVESHOP_JOBS_IN_WEB", "true")
+# Every test client signs up and logs in from one address, hundreds of times a run; the tests
+# of the limits themselves (tests/test_accounts_limits.py) set tight ones explicitly.
+os.environ.setdefault("LIVESHOP_RATE_LOGIN_IP", "100000/minute")
+os.environ.setdefault("LIVESHOP_RATE_LOGIN_ACCOUNT", "100000/minute")
+os.environ.setdefault("LIVESHOP_RATE_SIGNUP_IP", "100000/minute")
+os.environ.setdefault("LIVESHOP_RATE_SIGNUP_ACCOUNT", "100000/minute")
+os.environ.setdefault("LIVESHOP_RATE_RESET_IP", "100000/minute")
+os.environ.setdefault("LIVESHOP_RATE_RESET_ACCOUNT", "100000/minute")
 
 import asyncio
 import shutil
@@ -33,7 +41,7 @@ from liveshop.markets.seed import MARKETS
 from liveshop.migrate import upgrade
 from liveshop.settings import Settings
 
-pytest_plugins = ["tests.factories"]
+pytest_plugins = ["tests.factories", "tests.mail_kit"]
 
 MODE = os.environ.get("LIVESHOP_TEST_MODE", "embedded")
 PG_URL = os.environ.get("LIVESHOP_TEST_POSTGRES_URL")

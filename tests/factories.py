@@ -64,7 +64,11 @@ class Api:
                 "roles": self_roles,
             },
         )
-        assert r.status_code == 201, r.text
+        assert r.status_code == 202, r.text
+        r = await self.c.post(
+            "/api/v1/auth/login", json={"email": email, "password": "correct horse battery"}
+        )
+        assert r.status_code == 200, r.text
         body = r.json()
         self.c.cookies.clear()  # tests authenticate with bearer tokens unless they test cookies
         actor = Actor(

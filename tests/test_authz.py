@@ -8,7 +8,13 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 
+from liveshop.accounts import service as accounts
+from liveshop.accounts.models import AuthToken, User
+from liveshop.accounts.security import token_digest
+from liveshop.db import utcnow
+from liveshop.uow import UnitOfWork
 from tests.factories import Actor, Api, address
 
 API = "/api/v1"
@@ -729,3 +735,62 @@ async def test_revoking_stops_bids_and_entries_in_promotions_already_open(
     problem(entry, 403, "product_not_allowed")
     assert (await client.get(f"{API}/auctions/{opened['auction']}")).json()["leader"] is None
     assert (await client.get(f"{API}/giveaways/{opened['giveaway']}/entrants")).json() == []
+
+
+# --- revoked, expired and reset tokens ------------------------------------------------------
+
+
+async def _dead_token(client: httpx.AsyncClient, scene: Scene, kind: str) -> str:
+    """A token of buyer1 that must no longer (or never) sign anyone in."""
+    app = client._transport.app  # type: ignore[attr-defined]
+    if kind == "reset":  # what a reset e-mail carries: it proves an inbox, it is not a login
+        async with UnitOfWork(db=app.state.db, broker=app.state.broker) as uow:
+            user = await uow.session.get(User, scene.buyer1.id)
+            assert user is not None
+            token = await accounts.create_token(
+                session=uow.session, user=user, kind="reset", name="reset"
+            )
+            await uow.commit()
+        return token
+    r = await client.post(f"{API}/auth/tokens", headers=scene.buyer1.headers, json={})
+    made = r.json()
+    if kind == "revoked":
+        r = await client.delete(
+            f"{API}/auth/tokens/{made['token_id']}", headers=scene.buyer1.headers
+        )
+        assert r.status_code == 204
+    else:
+        async with UnitOfWork(db=app.state.db, broker=app.state.broker) as uow:
+            await uow.session.execute(
+                update(AuthToken)
+                .where(AuthToken.token_hash == token_digest(made["token"]))
+                .values(expires_at=utcnow())
+            )
+            await uow.commit()
+    token: str = made["token"]
+    return token
+
+
+@pytest.mark.parametrize(("method", "path", "body"), WRITES)
+@pytest.mark.parametrize("kind", ["revoked", "expired", "reset"])
+async def test_revoked_expired_and_reset_tokens_cannot_write(
+    client: httpx.AsyncClient, api: Api, scene: Scene, method: str, path: str, body: Any,
+    kind: str,
+) -> None:  # fmt: skip
+    token = await _dead_token(client, scene, kind)
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"dead-{kind}-0001"}
+    url = API + path.format(**vars(scene))
+    problem(await client.request(method, url, headers=headers, json=body), 401, "invalid_token")
+    assert await order_status(client, scene, scene.pending) == "pending_payment"
+    assert await order_status(client, scene, scene.paid) == "paid"
+    assert await api.variant(scene.variant) == {"stock": 9, "held": 1, "available": 8}
+    assert (await client.get(f"{API}/products/{scene.product}")).json()["title"] == "Teapot"
+
+
+@pytest.mark.parametrize("kind", ["revoked", "expired", "reset"])
+async def test_revoked_expired_and_reset_tokens_cannot_read(
+    client: httpx.AsyncClient, scene: Scene, kind: str
+) -> None:
+    headers = {"Authorization": f"Bearer {await _dead_token(client, scene, kind)}"}
+    for path in ("/me", "/me/orders", f"/orders/{scene.paid}", "/auth/tokens"):
+        problem(await client.get(API + path, headers=headers), 401, "invalid_token")

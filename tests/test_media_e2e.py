@@ -184,8 +184,13 @@ async def test_a_real_push_goes_live_serves_hls_ends_and_leaves_a_replay(
                 "roles": ["seller"],
             },
         )
-        assert signup.status_code == 201, signup.text
-        auth = {"Authorization": f"Bearer {signup.json()['token']}"}
+        assert signup.status_code == 202, signup.text
+        login = await api.post(
+            "/api/v1/auth/login",
+            json={"email": "streamer@example.com", "password": "correct horse battery"},
+        )
+        assert login.status_code == 200, login.text
+        auth = {"Authorization": f"Bearer {login.json()['token']}"}
         api.cookies.clear()
         shop = (
             await api.post("/api/v1/shops", headers=auth, json={"name": "Lamps", "market": "UK"})

@@ -42,6 +42,7 @@ from tests.web_kit import (
     pay_in_dialog,
     seller_with_show,
     serve,
+    wait_js,
 )
 
 pytestmark = pytest.mark.slow
@@ -280,10 +281,12 @@ async def walk(settings: Settings, url: str, b: Any, ffmpeg: str, media_dir: Pat
     stamp = page.get_by_role("button", name="0:08 Lounge joggers")
     await stamp.wait_for()
     await page.get_by_role("button", name="0:02 Cloud hoodie").wait_for()
-    await page.wait_for_function("document.querySelector('#video').readyState >= 1", timeout=10_000)
+    await wait_js(page, "document.querySelector('#video').readyState >= 1", within_ms=10_000)
     await stamp.click()
-    await page.wait_for_function(
-        "(t => t >= 7.5 && t < 11)(document.querySelector('#video').currentTime)", timeout=3_000
+    await wait_js(
+        page,
+        "(t => t >= 7.5 && t < 11)(document.querySelector('#video').currentTime)",
+        within_ms=3_000,
     )
     featured = page.locator("#product-card")
     await featured.locator(".title", has_text="Lounge joggers").wait_for()
@@ -367,9 +370,9 @@ async def shots(ctx: Any, name: str, path: str, ready: str, seek: str | None = N
         await page.set_viewport_size(size)
         await page.goto(path)
         if seek:
-            await page.wait_for_function("document.querySelector('#video').readyState >= 1")
+            await wait_js(page, "document.querySelector('#video').readyState >= 1")
             await page.get_by_role("button", name=seek).click()
-            await page.wait_for_function("document.querySelector('#video').readyState >= 2")
+            await wait_js(page, "document.querySelector('#video').readyState >= 2")
             await page.evaluate("document.querySelector('#video').pause()")
         await page.locator(ready).first.wait_for(timeout=5_000)
         await page.screenshot(path=str(SHOTS / f"{name}-{size_name}.png"), full_page=True)

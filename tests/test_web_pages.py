@@ -43,6 +43,7 @@ from tests.web_kit import (
     pay_in_dialog,
     seller_with_show,
     serve,
+    wait_js,
 )
 
 pytestmark = pytest.mark.slow
@@ -81,8 +82,8 @@ async def test_a_signup_watch_live_video_and_chat(settings: Settings, tmp_path: 
         )
         try:
             await page.locator("#status", has_text="live").wait_for(timeout=15_000)
-            await page.wait_for_function(
-                "document.querySelector('#video').currentTime > 0.5", timeout=30_000
+            await wait_js(
+                page, "document.querySelector('#video').currentTime > 0.5", within_ms=30_000
             )
             first = await page.eval_on_selector("#video", "v => v.currentTime")
             await page.wait_for_timeout(1500)
@@ -101,8 +102,10 @@ async def test_a_signup_watch_live_video_and_chat(settings: Settings, tmp_path: 
             await page.locator("#chat li", has_text="Is the hoodie true to size?").wait_for(
                 timeout=10_000
             )
-            await page.wait_for_function(
-                "Number(document.querySelector('#viewers').textContent) >= 2", timeout=10_000
+            await wait_js(
+                page,
+                "Number(document.querySelector('#viewers').textContent) >= 2",
+                within_ms=10_000,
             )
             SHOTS.mkdir(parents=True, exist_ok=True)
             await page.screenshot(path=str(SHOTS / "room-live-phone.png"))
@@ -132,7 +135,7 @@ async def test_b_c_studio_pins_and_deals_buyer_buys_seller_ships(
         creator_ctx = await logged_in(b, server.url, seller.email)
         studio = await creator_ctx.new_page()
         await studio.goto(f"/studio/shows/{show_id}")
-        await studio.wait_for_function("document.querySelector('#key').value.startsWith('sk_')")
+        await wait_js(studio, "document.querySelector('#key').value.startsWith('sk_')")
         assert (await studio.locator("#rtmp").input_value()).startswith("rtmp://")
         await studio.get_by_role("button", name="Pin Cloud hoodie").click()
         card = viewer.locator(".pin", has_text="Cloud hoodie")
@@ -204,7 +207,7 @@ async def test_d_admin_switches_a_market_off_and_its_buyers_cannot_buy(
         await pay_in_dialog(page)
         error = page.locator("#buy-error")
         await error.wait_for()
-        await page.wait_for_function("document.querySelector('#buy-error').textContent.length > 0")
+        await wait_js(page, "document.querySelector('#buy-error').textContent.length > 0")
         text = await error.inner_text()
         assert "switched off" in text, text
         async with httpx.AsyncClient(base_url=server.url) as api:

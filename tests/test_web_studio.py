@@ -69,9 +69,13 @@ async def test_studio_schedule_auction_giveaway_and_metrics(
         assert r.ok, await r.text()
 
         # Another seller's two shops: one allows our seller-creator, the other does not.
-        other = await api.post(
+        signup = await api.post(
             f"{API}/auth/signup",
             json={"email": "fabrics@example.com", "password": PASSWORD, "display_name": "Fab"},
+        )
+        assert signup.status_code == 202, signup.text
+        other = await api.post(
+            f"{API}/auth/login", json={"email": "fabrics@example.com", "password": PASSWORD}
         )
         api.cookies.clear()
         fab = {"Authorization": f"Bearer {other.json()['token']}"}

@@ -134,6 +134,18 @@ async def browser() -> AsyncIterator[Any]:
             await b.close()
 
 
+async def wait_js(page: Any, expression: str, within_ms: float = 30_000) -> None:
+    """Wait until a JS expression is truthy. Playwright's wait_for_function builds its predicate
+    with eval, which the pages' Content-Security-Policy (no 'unsafe-eval') refuses; evaluate()
+    goes through the DevTools protocol, which CSP does not govern."""
+    try:
+        async with asyncio.timeout(within_ms / 1000):
+            while not await page.evaluate(expression):  # noqa: ASYNC110 - page state, no event
+                await asyncio.sleep(0.1)
+    except TimeoutError:
+        raise AssertionError(f"timed out waiting for {expression}") from None
+
+
 async def db_exec(database_url: str, stmt: Any) -> None:
     engine = create_oneoff_engine(database_url)
     try:
@@ -170,7 +182,9 @@ async def seller_with_show(url: str, n_products: int = 1, pin: int = 0) -> Selle
                 "roles": ["seller", "creator"],
             },
         )
-        assert r.status_code == 201, r.text
+        assert r.status_code == 202, r.text
+        r = await api.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+        assert r.status_code == 200, r.text
         token = r.json()["token"]
         api.cookies.clear()
         auth = {"Authorization": f"Bearer {token}"}
@@ -245,7 +259,11 @@ async def new_buyer(b: Any, url: str, market: str = "UK", **kw: Any) -> tuple[An
             "roles": ["buyer"],
         },
     )
-    assert r.status == 201, await r.text()
+    assert r.status == 202, await r.text()
+    r = await ctx.request.post(
+        f"{url}/api/v1/auth/login", data={"email": email, "password": PASSWORD}
+    )
+    assert r.ok, await r.text()
     return ctx, email
 
 
@@ -286,7 +304,9 @@ async def api_signup(
             "roles": roles,
         },
     )
-    assert r.status_code == 201, r.text
+    assert r.status_code == 202, r.text
+    r = await api.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    assert r.status_code == 200, r.text
     api.cookies.clear()
     body: dict[str, Any] = r.json()
     return email, body

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 
 from asgi_correlation_id import CorrelationIdMiddleware
@@ -13,16 +14,19 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from liveshop import errors, logs, metrics, openapi
+from liveshop.accounts.edge import AuthFloodEdge
 from liveshop.api import api_router
 from liveshop.broker import create_broker
 from liveshop.db import create_database
 from liveshop.live import service as shows
-from liveshop.live.media import start_managed
+from liveshop.live.media import hls_base_url, start_managed
 from liveshop.live.room import RoomHub
 from liveshop.live.wire import CaptureSocket
 from liveshop.live.ws import router as ws_router
-from liveshop.middleware import BodyLimit, Metrics
+from liveshop.mail import Mailer
+from liveshop.middleware import BodyLimit, Metrics, SecurityHeaders
 from liveshop.payments.sandbox import SandboxProvider
+from liveshop.ratelimit import Limiter
 from liveshop.selling import gate as gates
 from liveshop.selling import show_end
 from liveshop.selling.edge import EdgeFirst
@@ -51,6 +55,7 @@ def create_app(
         broker = create_broker(settings.redis_url)
         await broker.start()
         app.state.db, app.state.broker = db, broker
+        app.state.limiter, app.state.mailer = Limiter(settings.redis_url), Mailer(settings)
         deal_gate = gates.create(settings.redis_url)
         gates.install(deal_gate)
         app.state.rooms = RoomHub(broker=broker, db=db, settings=settings)
@@ -59,9 +64,17 @@ def create_app(
         tasks = []
         if run_background and settings.runs_jobs_in_web:
             tasks.append(asyncio.create_task(run_jobs(db, broker, settings)))
+        # What start-up built lives as long as the app: keep it out of the full collections,
+        # which otherwise stalled every request and room for 100-300 ms at a time under load
+        # (the login flood test). Only for a serving app, and thawed at shutdown, so that a
+        # process that builds many apps (the tests) can still collect what each one left.
+        if run_background:
+            gc.freeze()
         try:
             yield
         finally:
+            if run_background:
+                gc.unfreeze()
             for task in tasks:
                 task.cancel()
             for task in tasks:
@@ -70,6 +83,8 @@ def create_app(
             if app.state.media is not None:
                 await app.state.media.stop()
             await app.state.rooms.close()
+            await app.state.mailer.close()
+            await app.state.limiter.close()
             await deal_gate.close()
             await broker.close()
             await db.dispose()
@@ -124,6 +139,8 @@ def create_app(
     app.include_router(metrics.router)
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(AuthFloodEdge, settings=settings)
+    app.add_middleware(SecurityHeaders, https=settings.https, media=[hls_base_url(settings)])
     app.add_middleware(Metrics)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     app.add_middleware(CaptureSocket)  # for live/wire.py: outermost, sees the server's send

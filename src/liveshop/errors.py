@@ -33,11 +33,20 @@ _STATUS_CODES = {
 class Problem(Exception):
     """Raise anywhere in a service to answer with a problem+json document."""
 
-    def __init__(self, status: int, code: str, detail: str, **extra: Any) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.code = code
         self.detail = detail
+        self.headers = headers  # e.g. Retry-After on a 429
         self.extra = extra
 
 
@@ -86,8 +95,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(_request: Request, exc: Problem) -> JSONResponse:
         response = problem_response(exc.status, exc.code, exc.detail, **exc.extra)
-        if isinstance(exc.extra.get("retry_after"), int | float):
-            response.headers["Retry-After"] = str(max(1, math.ceil(exc.extra["retry_after"])))
+        response.headers.update(exc.headers or {})
+        wait = exc.extra.get("retry_after")
+        if "Retry-After" not in response.headers and isinstance(wait, int | float):
+            response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
         return response
 
     @app.exception_handler(RequestValidationError)

@@ -6,7 +6,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from limits import parse_many
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-insecure-secret-key-change-me"
@@ -78,6 +79,28 @@ class Settings(BaseSettings):
     media_reconnect_grace_seconds: float = Field(default=10.0, ge=0)
     media_poll_seconds: float = Field(default=2.0, gt=0)  # stream health and show ending
 
+    # Accounts: abuse limits (`limits` syntax: "10/minute;100/hour"), the password hasher's
+    # thread pool, session and API token lifetimes, and how mail goes out.
+    rate_login_ip: str = "30/minute;300/hour"
+    rate_login_account: str = "10/minute;50/hour"
+    rate_signup_ip: str = "10/minute;50/hour"
+    rate_signup_account: str = "3/hour"  # also caps "you already have an account" mails
+    rate_reset_ip: str = "10/minute;50/hour"
+    rate_reset_account: str = "3/hour"
+    password_workers: int = Field(default=2, ge=1, le=64)  # argon2 threads (64 MiB each)
+    password_queue: int = Field(default=4, ge=0, le=10_000)  # waiting beyond this: 429
+    api_token_max_days: int = Field(default=365, ge=1)
+    reset_token_minutes: float = Field(default=30, gt=0, le=24 * 60)
+    mail_backend: Literal["console", "smtp"] = "console"
+    mail_from: str = "Liveshop <no-reply@liveshop.localhost>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_tls: bool = False  # implicit TLS (port 465)
+    smtp_timeout_seconds: float = Field(default=10, gt=0)
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         # A forgotten secret in production would let anyone forge sessions and CSRF tokens.
@@ -96,6 +119,23 @@ class Settings(BaseSettings):
     @property
     def runs_jobs_in_web(self) -> bool:
         return self.jobs_in_web if self.jobs_in_web is not None else self.redis_url is None
+
+    @field_validator(
+        "rate_login_ip",
+        "rate_login_account",
+        "rate_signup_ip",
+        "rate_signup_account",
+        "rate_reset_ip",
+        "rate_reset_account",
+    )
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        parse_many(value)  # a typo must stop the start, not disable the limit
+        return value
+
+    @property
+    def https(self) -> bool:
+        return self.base_url.lower().startswith("https://")
 
     @property
     def is_sqlite(self) -> bool:

@@ -56,12 +56,54 @@ class UserPrivate(UserPublic):
 
 class TokenCreate(Input):
     name: str = Field(default="api", min_length=1, max_length=80)
+    # At most the configured maximum (a year by default), which is also the default.
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650)
 
 
 class TokenPublic(BaseModel):
     token: str
     token_type: Literal["bearer"] = "bearer"
     user: UserPrivate
+    token_id: int | None = None
+    expires_at: datetime | None = None
+
+
+class TokenInfo(BaseModel):
+    """An API token as its owner sees it later: never the secret itself."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str | None
+    created_at: datetime
+    expires_at: datetime | None
+
+
+class Accepted(BaseModel):
+    """The same answer whatever the address: it does not tell who has an account."""
+
+    status: Literal["accepted"] = "accepted"
+    detail: str
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=8, max_length=200)
+
+
+class ResetRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr
+
+
+class ResetConfirm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=8, max_length=200)
 
 
 class UserUpdate(Input):

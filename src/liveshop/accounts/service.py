@@ -22,16 +22,29 @@ from liveshop.accounts.schemas import (
     UserCreate,
     UserUpdate,
 )
-from liveshop.accounts.security import hash_password, new_token, token_digest, verify_password
+from liveshop.accounts.security import hash_password, new_token, token_digest
 from liveshop.db import utcnow
 from liveshop.errors import Problem, forbidden, not_found
 from liveshop.uow import UnitOfWork
+from liveshop.uow import of as uow_of
 
 WEB_SESSION_DAYS = 30
+SIGN_IN_KINDS = ("web", "api")  # a "reset" token proves an inbox, it does not sign anyone in
+# Every process's room hub listens here and closes the named user's sockets (live/room.py).
+KICK_CHANNEL = "accounts:kick"
 
 
 def user_channel(user_id: int) -> str:
     return f"user:{user_id}"
+
+
+def kick_on_commit(
+    session: AsyncSession, user_id: int, token_hashes: list[str] | None, reason: str
+) -> None:
+    """After commit, close the user's open sockets: those of these tokens, or all when None."""
+    uow_of(session).send_event_on_commit(
+        KICK_CHANNEL, {"user_id": user_id, "tokens": token_hashes, "reason": reason}
+    )
 
 
 async def get(*, session: AsyncSession, user_id: int) -> User:
@@ -55,8 +68,13 @@ async def _unique_handle(session: AsyncSession, base: str) -> str:
 
 
 async def create(
-    *, session: AsyncSession, data: UserCreate, extra_roles: Iterable[Role] = ()
+    *,
+    session: AsyncSession,
+    data: UserCreate,
+    extra_roles: Iterable[Role] = (),
+    password_hash: str | None = None,
 ) -> User:
+    """A new account; `password_hash` when the caller already hashed off the event loop."""
     email = data.email.lower()
     if await get_by_email(session=session, email=email):
         raise Problem(409, "email_taken", "An account with this email already exists.")
@@ -65,7 +83,7 @@ async def create(
         email=email,
         handle=await _unique_handle(session, data.display_name or email.split("@")[0]),
         display_name=data.display_name,
-        password_hash=hash_password(data.password),
+        password_hash=password_hash or hash_password(data.password),
         roles=roles,
         market_code=data.market,
         city=data.city,
@@ -80,36 +98,49 @@ async def create(
     return user
 
 
-async def authenticate(*, session: AsyncSession, email: str, password: str) -> User:
-    user = await get_by_email(session=session, email=email)
-    if not verify_password(user.password_hash if user else None, password) or user is None:
-        raise Problem(401, "invalid_credentials", "Email or password is wrong.")
-    if user.banned_at is not None:
-        raise Problem(403, "account_banned", "This account is banned.")
-    return user
-
-
-async def create_token(*, session: AsyncSession, user: User, kind: str, name: str | None) -> str:
-    token = new_token()
-    expires = utcnow() + timedelta(days=WEB_SESSION_DAYS) if kind == "web" else None
-    session.add(
-        AuthToken(
-            user_id=user.id,
-            token_hash=token_digest(token),
-            kind=kind,
-            name=name,
-            expires_at=expires,
-        )
+async def create_token(
+    *,
+    session: AsyncSession,
+    user: User,
+    kind: str,
+    name: str | None,
+    lifetime: timedelta | None = None,
+) -> str:
+    token, _row = await issue_token(
+        session=session, user=user, kind=kind, name=name, lifetime=lifetime
     )
-    await session.flush()
     return token
+
+
+async def issue_token(
+    *,
+    session: AsyncSession,
+    user: User,
+    kind: str,
+    name: str | None,
+    lifetime: timedelta | None = None,
+) -> tuple[str, AuthToken]:
+    """A new secret and its stored row (which keeps only the secret's SHA-256)."""
+    token = new_token()
+    if lifetime is None and kind == "web":
+        lifetime = timedelta(days=WEB_SESSION_DAYS)
+    row = AuthToken(
+        user_id=user.id,
+        token_hash=token_digest(token),
+        kind=kind,
+        name=name,
+        expires_at=utcnow() + lifetime if lifetime is not None else None,
+    )
+    session.add(row)
+    await session.flush()
+    return token, row
 
 
 async def get_by_token(*, session: AsyncSession, token: str) -> tuple[User, AuthToken] | None:
     stmt = (
         select(User, AuthToken)
         .join(AuthToken, AuthToken.user_id == User.id)
-        .where(AuthToken.token_hash == token_digest(token))
+        .where(AuthToken.token_hash == token_digest(token), AuthToken.kind.in_(SIGN_IN_KINDS))
     )
     row = (await session.execute(stmt)).first()
     if row is None:
@@ -121,7 +152,11 @@ async def get_by_token(*, session: AsyncSession, token: str) -> tuple[User, Auth
 
 
 async def revoke_token(*, session: AsyncSession, token: str) -> None:
-    await session.execute(delete(AuthToken).where(AuthToken.token_hash == token_digest(token)))
+    """End a session or token; its open sockets close once this commits."""
+    digest = token_digest(token)
+    stmt = delete(AuthToken).where(AuthToken.token_hash == digest).returning(AuthToken.user_id)
+    for user_id in (await session.execute(stmt)).scalars().all():
+        kick_on_commit(session, user_id, [digest], "logged_out")
 
 
 async def update(*, session: AsyncSession, user: User, data: UserUpdate) -> User:
@@ -153,6 +188,7 @@ async def admin_update(
         user.banned_at = utcnow() if data.banned else None
         if data.banned:
             await session.execute(delete(AuthToken).where(AuthToken.user_id == user.id))
+            kick_on_commit(session, user.id, None, "banned")
     await session.flush()
     return user
 

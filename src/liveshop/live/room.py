@@ -15,12 +15,13 @@ import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
+from liveshop.accounts.service import KICK_CHANNEL
 from liveshop.broker import Broker
 from liveshop.db import Database, utcnow
 from liveshop.live import room_service
@@ -95,6 +96,7 @@ class Viewer:
     queue: asyncio.Queue[str | _Close] = field(default_factory=asyncio.Queue)
     room: Room | None = None
     raw: RawWrite | None = None  # see live/wire.py; None: every frame goes through `sink`
+    token_hash: str | None = None  # the session or token it signed in with, to end it on logout
     sending: bool = False
     _task: asyncio.Task[None] | None = None
 
@@ -462,11 +464,33 @@ class RoomHub:
         self.persisted: dict[int, float] = {}
         self._opening: dict[int, asyncio.Task[Room]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._unkick: Callable[[], None] = lambda: None
 
     async def start(self) -> None:
-        return None
+        self._unkick = self.broker.subscribe(KICK_CHANNEL, self._on_kick)
+
+    def _on_kick(self, _channel: str, message: str) -> None:
+        """Logout, revocation or a ban elsewhere: close that user's sockets in this process."""
+        try:
+            kick = json.loads(message)
+            user_id, tokens = int(kick["user_id"]), kick.get("tokens")
+            banned = kick.get("reason") == "banned"
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignoring a malformed kick message")
+            return
+        event = ErrorEvent(
+            code="banned" if banned else "invalid_token",
+            message="This account is banned." if banned else "You were signed out.",
+        )
+        for room in list(self.rooms.values()):
+            for viewer in list(room.viewers):
+                if viewer.user_id == user_id and (tokens is None or viewer.token_hash in tokens):
+                    viewer.kick(
+                        CLOSE_BANNED if banned else CLOSE_INVALID_TOKEN, "signed_out", event=event
+                    )
 
     async def close(self) -> None:
+        self._unkick()
         for room in list(self.rooms.values()):
             for viewer in list(room.viewers):
                 viewer.kick(CLOSE_GOING_AWAY, "server_restart")

@@ -74,7 +74,8 @@ def _same_origin(websocket: WebSocket) -> bool:
     return origin is None or urlsplit(origin).netloc == websocket.headers.get("host")
 
 
-async def _caller(websocket: WebSocket, uow: UnitOfWork) -> User | None:
+async def _caller(websocket: WebSocket, uow: UnitOfWork) -> tuple[User, str] | None:
+    """The signed-in user and their token's digest (so a logout can close this socket)."""
     token = websocket.query_params.get("token")
     from_query = bool(token)
     if not token and _same_origin(websocket):
@@ -86,10 +87,10 @@ async def _caller(websocket: WebSocket, uow: UnitOfWork) -> User | None:
         if from_query:
             raise _Refused("invalid_token", "The token is unknown or expired.", CLOSE_INVALID_TOKEN)
         return None  # a stale cookie still lets you watch
-    user = found[0]
+    user, auth = found
     if user.banned_at is not None:
         raise _Refused("banned", "This account is banned.", CLOSE_BANNED)
-    return user
+    return user, auth.token_hash
 
 
 def _after(raw: str | None) -> int | None:
@@ -120,7 +121,8 @@ async def _room_socket(websocket: WebSocket, show_id: int) -> None:
     await websocket.accept()
     try:
         async with UnitOfWork(db=state.db, broker=state.broker, write=False) as uow:
-            user = await _caller(websocket, uow)
+            signed_in = await _caller(websocket, uow)
+            user, token_hash = signed_in if signed_in else (None, None)
             user_id = user.id if user else None
             key = _viewer_key(websocket, user)
             show = await uow.session.get(Show, show_id)
@@ -149,6 +151,7 @@ async def _room_socket(websocket: WebSocket, show_id: int) -> None:
         counted=not hosting,
         # The same backlog in bytes as the queue allows in frames (frames are small).
         raw=raw_writer(websocket.scope, max_buffered=bound * 4096),
+        token_hash=token_hash,
     )
     session = _Session(hub, show_id, viewer, user_id)
     try:

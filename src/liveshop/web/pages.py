@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote, unquote, urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -51,7 +52,32 @@ async def exists(uow: Uow, model: type[Base], item_id: int) -> bool:
 
 
 def login_first(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
+
+def safe_next(raw: str | None) -> str:
+    """Where to go after logging in: a path on this site, or "/".
+
+    Browsers read `/\\evil.example` and `/%09/evil.example` as `//evil.example`, another site,
+    so anything but one slash and a plain path character after it is refused, also once
+    percent-decoded (the value may be decoded again on its way).
+    """
+    if not raw or len(raw) > 2000:
+        return "/"
+    seen = raw
+    for _ in range(3):
+        if "\\" in seen or any(ord(c) < 0x20 or ord(c) == 0x7F for c in seen):
+            return "/"
+        if not seen.startswith("/") or seen.startswith("//"):
+            return "/"
+        parts = urlsplit(seen)
+        if parts.scheme or parts.netloc:
+            return "/"
+        decoded = unquote(seen)
+        if decoded == seen:
+            return raw
+        seen = decoded
+    return "/"
 
 
 @router.get("/favicon.ico")
@@ -98,12 +124,21 @@ async def orders_page(request: Request, caller: MaybeCaller) -> Response:
 
 @router.get("/login", response_class=HTMLResponse)
 async def login_page(request: Request, caller: MaybeCaller) -> Response:
-    return render(request, caller, "auth.html", "Log in", mode="login")
+    next_ = safe_next(request.query_params.get("next"))
+    return render(request, caller, "auth.html", "Log in", mode="login", next=next_)
 
 
 @router.get("/signup", response_class=HTMLResponse)
 async def signup_page(request: Request, caller: MaybeCaller) -> Response:
-    return render(request, caller, "auth.html", "Sign up", mode="signup")
+    next_ = safe_next(request.query_params.get("next"))
+    return render(request, caller, "auth.html", "Sign up", mode="signup", next=next_)
+
+
+@router.get("/reset-password", response_class=HTMLResponse)
+async def reset_password_page(request: Request, caller: MaybeCaller) -> Response:
+    """Ask for a reset link, or (with the link's ?token=) choose the new password."""
+    token = request.query_params.get("token", "")[:200]
+    return render(request, caller, "reset.html", "Reset your password", token=token)
 
 
 @router.get("/studio/shows/{show_id}", response_class=HTMLResponse)

@@ -4,13 +4,18 @@ const form = $("#auth-form");
 form.addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const f = new FormData(form);
-  const signup = form.dataset.mode === "signup";
-  const body = { email: f.get("email"), password: f.get("password") };
-  if (signup) Object.assign(body, { display_name: f.get("display_name"), market: f.get("market"), roles: f.getAll("roles") });
+  const credentials = { email: f.get("email"), password: f.get("password") };
   try {
-    await api(signup ? "/auth/signup" : "/auth/login", { method: "POST", body });
-    const next = new URLSearchParams(location.search).get("next");
-    location.href = next && next.startsWith("/") && !next.startsWith("//") ? next : "/";
+    if (form.dataset.mode === "signup") {
+      // Sign-up answers the same whether or not the address is taken; logging in tells us.
+      await api("/auth/signup", {
+        method: "POST",
+        body: { ...credentials, display_name: f.get("display_name"), market: f.get("market"), roles: f.getAll("roles") },
+      });
+    }
+    await api("/auth/login", { method: "POST", body: credentials });
+    // The server already kept `next` on this site (pages.safe_next).
+    location.href = form.dataset.next || "/";
   } catch (e) {
     $("#auth-error").textContent = e.message;
   }
