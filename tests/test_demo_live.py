@@ -18,7 +18,7 @@ import pytest
 from liveshop.settings import Settings
 from tests.conftest import MODE
 from tests.system import free_port, require
-from tests.web_kit import PHONE, SHOTS, browser
+from tests.web_kit import PHONE, SHOTS, browser, wait_js
 
 LIVESHOP = Path(sys.executable).parent / "liveshop"
 pytestmark = [
@@ -73,21 +73,17 @@ async def test_the_demo_opens_live_with_an_audience_and_a_deal_that_sells_out(
             page = await ctx.new_page()
             await page.goto("/")
             live_now = page.locator("#live-now li a")
-            await page.wait_for_function(
-                "document.querySelectorAll('#live-now li a[href^=\"/shows/\"]').length === 3"
+            await wait_js(
+                page, "document.querySelectorAll('#live-now li a[href^=\"/shows/\"]').length === 3"
             )
             await live_now.first.click()
             await page.locator("#status", has_text="live").wait_for()
-            await page.wait_for_function(
-                "document.querySelector('#video').currentTime > 0.5", timeout=30_000
-            )
+            await wait_js(page, "document.querySelector('#video').currentTime > 0.5", 30_000)
             first = await page.eval_on_selector("#video", "v => v.currentTime")
             await page.wait_for_timeout(1500)
             assert await page.eval_on_selector("#video", "v => v.currentTime") > first
             before = await page.locator("#chat li").count()
-            await page.wait_for_function(
-                f"document.querySelectorAll('#chat li').length > {before}", timeout=30_000
-            )
+            await wait_js(page, f"document.querySelectorAll('#chat li').length > {before}", 30_000)
             await page.locator("#deal").wait_for(state="visible", timeout=30_000)
             await page.locator("#deal-buy", has_text="Sold out").wait_for(timeout=40_000)
             SHOTS.mkdir(parents=True, exist_ok=True)

@@ -33,6 +33,7 @@ from tests.web_kit import (
     new_buyer,
     seller_with_show,
     serve,
+    wait_js,
 )
 
 pytestmark = pytest.mark.slow
@@ -108,9 +109,7 @@ async def test_a_late_viewer_sees_the_video_and_selling_stops_when_the_show_ends
         page = await ctx.new_page()
         await page.goto(f"/shows/{show_id}")
         await page.locator("#status", has_text="live").wait_for(timeout=10_000)
-        await page.wait_for_function(
-            "document.querySelector('#video').currentTime > 0.5", timeout=30_000
-        )
+        await wait_js(page, "document.querySelector('#video').currentTime > 0.5", 30_000)
         first = await page.eval_on_selector("#video", "v => v.currentTime")
         await page.wait_for_timeout(1500)
         later = await page.eval_on_selector("#video", "v => v.currentTime")

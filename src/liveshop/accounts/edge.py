@@ -15,8 +15,8 @@ import math
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from liveshop.accounts.security import HasherBusy, admission
-from liveshop.accounts.sessions import LOGIN_REFUSALS
 from liveshop.errors import PROBLEM, problem_body
+from liveshop.metrics import LOGIN_REFUSALS
 from liveshop.ratelimit import Limiter, Rule
 from liveshop.settings import Settings
 

@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from prometheus_client import Counter
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,11 +29,10 @@ from liveshop.accounts.security import (
 from liveshop.db import utcnow
 from liveshop.errors import Problem, not_found
 from liveshop.mail import Mail, Mailer
+from liveshop.metrics import LOGIN_REFUSALS
 from liveshop.ratelimit import Limiter, Rule, too_many
 from liveshop.settings import Settings
 from liveshop.uow import of as uow_of
-
-LOGIN_REFUSALS = Counter("liveshop_login_refusals_total", "Logins refused, by reason", ["reason"])
 
 
 @dataclass(frozen=True)
