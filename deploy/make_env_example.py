@@ -52,6 +52,25 @@ MEANING = {
  "media_rtmp_module": "path of nginx's RTMP module (Debian: libnginx-mod-rtmp)",
  "media_reconnect_grace_seconds": "an encoder that reconnects within this keeps the show live",
  "media_poll_seconds": "stream health polling and show ending",
+ "rate_login_ip": "login attempts per address (limits syntax: 30/minute;300/hour)",
+ "rate_login_account": "login attempts per account",
+ "rate_signup_ip": "sign-ups per address",
+ "rate_signup_account": "sign-ups per e-mail address",
+ "rate_reset_ip": "password-reset requests per address",
+ "rate_reset_account": "password-reset requests per account",
+ "password_workers": "argon2 threads (64 MiB each); hashing never runs on the event loop",
+ "password_queue": "password checks waiting for a thread before new ones get 429",
+ "api_token_max_days": "the longest lifetime an API token may have",
+ "reset_token_minutes": "how long a password-reset link works",
+ "mail_backend": "console (prints mail; development) or smtp",
+ "mail_from": "the From address of Liveshop's e-mail",
+ "smtp_host": "SMTP relay host",
+ "smtp_port": "SMTP relay port",
+ "smtp_username": "SMTP login (empty: none)",
+ "smtp_password": "SMTP password",
+ "smtp_starttls": "upgrade the SMTP connection with STARTTLS",
+ "smtp_tls": "implicit TLS (port 465)",
+ "smtp_timeout_seconds": "give up on the SMTP relay after this",
 }
 
 def value(v):
@@ -76,6 +95,7 @@ for name, f in Settings.model_fields.items():
     elif name == "base_url": out.append(f"{key}=https://shop.example.com")
     elif name == "media_public_url": out.append(f"{key}=https://shop.example.com")
     elif name == "media_hook_url": out.append(f"{key}=http://127.0.0.1:8000")
+    elif name == "mail_backend": out.append(f"{key}=smtp")
     else: out.append(f"#{key}={value(f.default)}")
     out.append("")
 Path("deploy/.env.example").write_text("\n".join(out))
