@@ -35,7 +35,11 @@ class Limiter:
         self._pool: aioredis.ConnectionPool | None = None
         storage: Storage
         if redis_url:
-            self._pool = aioredis.ConnectionPool.from_url(redis_url)
+            # A few connections, waited for: a flood's first burst would otherwise open one per
+            # request at once, and that set-up is what stalls the event loop.
+            self._pool = aioredis.BlockingConnectionPool.from_url(
+                redis_url, max_connections=8, timeout=5
+            )
             storage = RedisStorage(
                 "async+" + redis_url,
                 implementation="redispy",
