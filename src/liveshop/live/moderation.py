@@ -37,14 +37,9 @@ BAN = "ban"
 
 async def is_host(*, session: AsyncSession, user: User, show: Show) -> bool:
     """The host, an accepted co-host, or an admin: may run the room (pins, settings)."""
-    if show.host_id == user.id or user.has_role(Role.admin):
+    if user.has_role(Role.admin):
         return True
-    stmt = select(ShowCohost.id).where(
-        ShowCohost.show_id == show.id,
-        ShowCohost.user_id == user.id,
-        ShowCohost.status == "accepted",
-    )
-    return (await session.execute(stmt)).first() is not None
+    return await is_cohost_or_host(session=session, user=user, show=show)
 
 
 async def is_cohost_or_host(*, session: AsyncSession, user: User, show: Show) -> bool:
