@@ -47,6 +47,10 @@ async def test_first_visitor_pages(settings: Settings, tmp_path: Path) -> None:
         async with httpx.AsyncClient(base_url=server.url, timeout=10) as api:
             icon = await api.get("/favicon.ico")
             assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/")
+            lost = await api.get("/no/such/page", headers={"accept": "text/html"})
+            assert lost.status_code == 404 and "Page not found" in lost.text
+            machine = await api.get("/api/v1/no-such-thing", headers={"accept": "text/html"})
+            assert machine.headers["content-type"] == "application/problem+json"
             for path in ("/shows/999999", "/products/999999", "/shops/999999"):
                 r = await api.get(path)
                 assert r.status_code == 404, path

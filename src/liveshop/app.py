@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from liveshop import errors, logs, metrics, openapi
 from liveshop.accounts.edge import AuthFloodEdge
@@ -32,7 +33,7 @@ from liveshop.selling import show_end
 from liveshop.selling.edge import EdgeFirst
 from liveshop.settings import Settings, get_settings
 from liveshop.web.api import router as web_router
-from liveshop.web.pages import STATIC_DIR
+from liveshop.web.pages import STATIC_DIR, not_found_page
 from liveshop.web.pages import router as page_router
 from liveshop.web.pages_admin import router as admin_pages
 from liveshop.web.pages_buyer import router as buyer_pages
@@ -105,6 +106,8 @@ def create_app(
     app.state.settings = settings
     app.state.provider = SandboxProvider()
     errors.install(app)
+    # Unknown addresses opened in a browser get a page (the web layer), programs problem+json.
+    app.add_exception_handler(StarletteHTTPException, not_found_page)  # type: ignore[arg-type]
     openapi.install(app)
     app.include_router(api_router)
     app.include_router(web_router)

@@ -110,16 +110,7 @@ def install(app: FastAPI) -> None:
         where = ".".join(p for p in first["loc"] if p not in ("body",)) or "request"
         return problem_response(422, "validation_error", f"{where}: {first['msg']}", errors=errors)
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = _STATUS_CODES.get(exc.status_code, "http_error")
-        detail = exc.detail if isinstance(exc.detail, str) else code
-        response = problem_response(exc.status_code, code, detail)
-        if exc.headers:
-            response.headers.update(exc.headers)
-        if exc.status_code == 405:
-            response.headers["Allow"] = ", ".join(allowed_methods(request))
-        return response
+    app.add_exception_handler(StarletteHTTPException, http_problem)  # type: ignore[arg-type]
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
@@ -129,6 +120,18 @@ def install(app: FastAPI) -> None:
         # saying so lets a keep-alive client retry on a fresh one instead of failing.
         response.headers["Connection"] = "close"
         return response
+
+
+async def http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """Routing's own errors (404, 405, …) as problem+json."""
+    code = _STATUS_CODES.get(exc.status_code, "http_error")
+    detail = exc.detail if isinstance(exc.detail, str) else code
+    response = problem_response(exc.status_code, code, detail)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    if exc.status_code == 405:
+        response.headers["Allow"] = ", ".join(allowed_methods(request))
+    return response
 
 
 def allowed_methods(request: Request) -> list[str]:

@@ -9,12 +9,15 @@ from urllib.parse import quote, unquote, urlsplit
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from liveshop.accounts.security import csrf_token
 from liveshop.catalog.models import Product
 from liveshop.db import Base
 from liveshop.deps import Caller, IdPath, Uow, optional_caller, settings_of
+from liveshop.errors import http_problem
 from liveshop.live.models import Show
+from liveshop.uow import UnitOfWork
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -45,6 +48,20 @@ def missing(request: Request, caller: Caller | None, what: str) -> HTMLResponse:
     response = render(request, caller, "not_found.html", "Not found", what=what)
     response.status_code = 404
     return response
+
+
+MACHINE_PATHS = ("/api/", "/ws/", "/static/", "/hls/", "/healthz", "/metrics")
+
+
+async def not_found_page(request: Request, exc: StarletteHTTPException) -> Response:
+    """An unknown address opened in a browser is a page; for programs it stays problem+json."""
+    wants_page = "text/html" in request.headers.get("accept", "")
+    if exc.status_code != 404 or not wants_page or request.url.path.startswith(MACHINE_PATHS):
+        return await http_problem(request, exc)
+    state = request.app.state
+    async with UnitOfWork(db=state.db, broker=state.broker, write=False) as uow:
+        caller = await optional_caller(request, uow)
+        return missing(request, caller, "")
 
 
 async def exists(uow: Uow, model: type[Base], item_id: int) -> bool:
