@@ -55,3 +55,27 @@ async def test_allowed_shops_are_mine_and_those_that_allow_me(
     r = await client.get(f"{API}/me/allowed-shops")
     assert r.status_code == 401
     assert r.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_creator_schedules_a_show_for_a_shop_that_allows_them(
+    client: httpx.AsyncClient, api: Api
+) -> None:
+    seller, creator, stranger = (
+        await api.user("seller"),
+        await api.user("creator"),
+        await api.user("creator"),
+    )
+    shop = await api.shop(seller)
+    r = await client.post(
+        f"/api/v1/shops/{shop['id']}/creators",
+        headers=seller.headers,
+        json={"creator_id": creator.id},
+    )
+    assert r.status_code in (200, 201), r.text
+    body = {"title": "Guest night", "starts_at": "2030-01-01T18:00:00Z", "markets": ["UK"],
+            "shop_id": shop["id"]}  # fmt: skip
+    r = await client.post("/api/v1/shows", headers=creator.headers, json=body)
+    assert r.status_code == 201, r.text
+    assert r.json()["shop_id"] == shop["id"]
+    r = await client.post("/api/v1/shows", headers=stranger.headers, json=body)
+    assert r.status_code == 403 and r.json()["code"] == "forbidden"

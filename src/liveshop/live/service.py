@@ -109,8 +109,11 @@ async def check_can_go_live(*, session: AsyncSession, show: Show) -> None:
 async def create(*, session: AsyncSession, host: User, data: ShowCreate) -> Show:
     if not (host.has_role(Role.creator) or host.has_role(Role.seller)):
         raise forbidden("Only creators and sellers can host shows.")
-    if data.shop_id is not None:
-        await catalog.check_member(session=session, user=host, shop_id=data.shop_id)
+    if data.shop_id is not None and not host.has_role(Role.admin):
+        # The host's own shops, and the shops that allow this creator to sell for them.
+        await catalog.get_shop(session=session, shop_id=data.shop_id)
+        if data.shop_id not in await sellable_shop_ids(session=session, host=host):
+            raise forbidden("This shop does not allow you to sell its products.")
     show = Show(
         host_id=host.id,
         shop_id=data.shop_id,
