@@ -82,3 +82,18 @@ def test_http_client_requests_do_not_flood_the_console() -> None:
         root.handlers[:], level = saved
         root.setLevel(level)
         logging.getLogger("httpx").setLevel(logging.NOTSET)
+
+
+async def test_static_files_are_versioned_and_cached_for_a_year(
+    client: httpx.AsyncClient,
+) -> None:
+    import re
+
+    page = (await client.get("/login")).text
+    css = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{12})"', page)
+    assert css, "stylesheets are linked with a version"
+    versioned = await client.get(css.group(1))
+    assert versioned.status_code == 200
+    assert versioned.headers["cache-control"] == "public, max-age=31536000, immutable"
+    plain = await client.get("/static/js/common.js")  # what ES modules import
+    assert plain.headers["cache-control"] == "no-cache" and plain.headers.get("etag")

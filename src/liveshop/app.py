@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -33,7 +32,8 @@ from liveshop.selling import show_end
 from liveshop.selling.edge import EdgeFirst
 from liveshop.settings import Settings, get_settings
 from liveshop.web.api import router as web_router
-from liveshop.web.pages import STATIC_DIR, not_found_page
+from liveshop.web.assets import STATIC_DIR, CachedStatic
+from liveshop.web.pages import not_found_page
 from liveshop.web.pages import router as page_router
 from liveshop.web.pages_admin import router as admin_pages
 from liveshop.web.pages_buyer import router as buyer_pages
@@ -113,7 +113,7 @@ def create_app(
     app.include_router(web_router)
     for pages in (page_router, buyer_pages, studio_pages, seller_pages, admin_pages):
         app.include_router(pages)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
     app.include_router(ws_router)
 
     @app.get("/healthz", tags=["ops"])

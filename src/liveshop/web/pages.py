@@ -18,10 +18,11 @@ from liveshop.deps import Caller, IdPath, Uow, optional_caller, settings_of
 from liveshop.errors import http_problem
 from liveshop.live.models import Show
 from liveshop.uow import UnitOfWork
+from liveshop.web.assets import STATIC_DIR, static_url
 
 HERE = Path(__file__).resolve().parent
-STATIC_DIR = HERE / "static"
 templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.globals["static"] = static_url
 
 router = APIRouter(include_in_schema=False)
 
