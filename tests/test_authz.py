@@ -737,6 +737,27 @@ async def test_revoking_stops_bids_and_entries_in_promotions_already_open(
     assert (await client.get(f"{API}/giveaways/{opened['giveaway']}/entrants")).json() == []
 
 
+async def test_revoking_stops_a_flash_deal_already_open(
+    client: httpx.AsyncClient, api: Api, creator_show: CreatorShow
+) -> None:
+    from tests.deal_kit import buy_body, open_now
+
+    c = creator_show
+    url, body = _selling_actions(c)["deal"]
+    r = await client.post(url, headers=c.creator.headers, json=body)
+    assert r.status_code == 201, r.text
+    deal = r.json()["id"]
+    await open_now(client._transport.app.state.db, deal)  # type: ignore[attr-defined]
+    r = await client.delete(f"{API}/shops/{c.shop}/creators/{c.creator.id}",
+                            headers=c.seller.headers)  # fmt: skip
+    assert r.status_code == 204
+    buyer = await api.user("buyer")
+    r = await client.post(f"{API}/deals/{deal}/buy", json=buy_body(),
+                          headers={**buyer.headers, "Idempotency-Key": "after-revoke"})  # fmt: skip
+    problem(r, 403, "product_not_allowed")
+    assert (await client.get(f"{API}/deals/{deal}")).json()["left"] == 2  # nothing held
+
+
 # --- revoked, expired and reset tokens ------------------------------------------------------
 
 
