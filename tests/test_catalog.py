@@ -45,6 +45,7 @@ async def test_product_with_three_options_and_variants(api: Api, client: httpx.A
         "compare_at": None,
         "formatted": "17,00\xa0€",
         "compare_at_formatted": None,
+        "plus_tax": False,
     }
     assert (
         v["prices"][1]["formatted"] == "£15.00"

@@ -53,7 +53,9 @@ async def _show(base: str) -> tuple[int, str]:
             "display_name": "Host",
             "roles": ["seller"],
         }
-        token = (await c.post("/auth/signup", json=body)).json()["token"]
+        assert (await c.post("/auth/signup", json=body)).status_code == 202
+        login = {"email": body["email"], "password": body["password"]}
+        token = (await c.post("/auth/login", json=login)).json()["token"]
         h = {"Authorization": f"Bearer {token}"}
         show = {"title": "Frames", "starts_at": "2030-01-01T18:00:00Z", "markets": ["UK"]}
         r = await c.post("/shows", headers=h, json=show)

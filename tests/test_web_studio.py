@@ -236,8 +236,8 @@ async def test_studio_schedule_auction_giveaway_and_metrics(
         await studio.locator("#m-orders", has_text=re.compile(r"^1$")).wait_for(timeout=10_000)
         metrics = (await api.get(f"{API}/shows/{show_id}/metrics", headers=seller.headers)).json()
         assert (metrics["orders"], metrics["paid_orders"]) == (1, 1)  # the prize is no sale
-        assert metrics["viewers"]["peak"] >= 3  # the studio and two buyers
-        assert int(await studio.locator("#m-peak").inner_text()) >= 3
+        assert metrics["viewers"]["peak"] >= 2  # two buyers (the studio is not audience)
+        assert int(await studio.locator("#m-peak").inner_text()) >= 2
         assert await studio.locator("#m-spark polyline").count() == 1
 
         # --- screenshots with an auction and a giveaway running ----------------------------
