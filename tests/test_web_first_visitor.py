@@ -197,6 +197,13 @@ async def test_first_visitor_studio_seller_and_admin(settings: Settings, tmp_pat
         await admin.get_by_role("columnheader", name="Market").wait_for()
         await admin.get_by_role("rowheader", name="Deutschland (DE)").wait_for()
         assert await admin.get_by_role("switch", name="Deutschland open").is_checked()
+        await admin.goto("/admin/shops")
+        await admin.locator("#shops tr").first.wait_for()
+        table = await admin.evaluate(
+            "(() => { const w = document.querySelector('.table-wrap');"
+            " return [w.scrollWidth, w.clientWidth]; })()"
+        )
+        assert table[0] <= table[1], table  # the shops table fits a phone
         await admin.screenshot(path=str(SHOTS / "admin-markets-phone.png"))
         await admin_ctx.close()
 
