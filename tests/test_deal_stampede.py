@@ -199,7 +199,7 @@ async def test_sixty_buyers_ten_units_no_false_sold_out(settings, make_app) -> N
     db = create_database(settings.database_url)
     try:
         async with stampede_client(settings, make_app) as client:
-            api = Api(client)
+            api = Api(client, settings.database_url)
             _seller, _show, deal = await show_with_deal(api, client, stock=10, variant_stock=30)
             await open_now(db, deal["id"])
             buyers = await bulk_buyers(db, 60)

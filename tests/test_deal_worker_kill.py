@@ -82,7 +82,7 @@ async def test_a_worker_killed_mid_stampede_strands_no_stock(settings: Any) -> N
         async with real_server(settings, workers=2) as base:
             limits = httpx.Limits(keepalive_expiry=1)
             async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
-                api = Api(client)
+                api = Api(client, settings.database_url)
                 _, _, deal = await show_with_deal(api, client, stock=60, variant_stock=100)
                 await open_now(db, deal["id"])
                 url = f"/api/v1/deals/{deal['id']}/buy"

@@ -22,13 +22,16 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from liveshop.live import media
 from liveshop.live.media_supervisor import MediaSupervisor, port_open
+from liveshop.markets.models import Market
 from liveshop.settings import Settings
 from tests.conftest import MODE
 from tests.system import free_port, require
 from tests.test_media_e2e import Server, ffmpeg_push, server_log, stop, wait_for
+from tests.web_kit import db_exec
 
 pytestmark = pytest.mark.slow
 
@@ -67,6 +70,8 @@ async def two_workers(
         pytest.skip("several web workers need PostgreSQL and Redis (serve refuses otherwise)")
     require("nginx", "the media server is nginx with libnginx-mod-rtmp")
     require(str(settings.media_rtmp_module), "nginx needs the RTMP module (libnginx-mod-rtmp)")
+    # The test's shop is signed up through the API, with no operator to verify it.
+    await db_exec(database_url, update(Market).values(requires_verified_shops=False))
     port, rtmp_port, http_port = free_port(), free_port(), free_port()
     media_dir = tmp_path / "media"
     env = {
@@ -126,8 +131,10 @@ async def new_show(api: httpx.AsyncClient) -> tuple[int, dict[str, str], dict[st
             "roles": ["seller"],
         },
     )
-    assert signup.status_code == 201, signup.text
-    auth = {"Authorization": f"Bearer {signup.json()['token']}"}
+    assert signup.status_code == 202, signup.text
+    creds = {"email": "streamer@example.com", "password": "correct horse battery"}
+    token = (await api.post("/api/v1/auth/login", json=creds)).json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
     api.cookies.clear()
     shop = (
         await api.post("/api/v1/shops", headers=auth, json={"name": "Lamps", "market": "UK"})

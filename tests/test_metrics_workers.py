@@ -88,8 +88,10 @@ async def test_metrics_add_up_across_workers(settings: Settings) -> None:
                     "roles": ["seller"],
                 },
             )
-            assert signup.status_code == 201, signup.text
-            auth = {"Authorization": f"Bearer {signup.json()['token']}"}
+            assert signup.status_code == 202, signup.text
+            creds = {"email": "host@example.com", "password": "correct horse battery"}
+            token = (await api.post("/api/v1/auth/login", json=creds)).json()["token"]
+            auth = {"Authorization": f"Bearer {token}"}
             api.cookies.clear()
             shop = (
                 await api.post("/api/v1/shops", headers=auth, json={"name": "M", "market": "UK"})
