@@ -64,7 +64,7 @@ async def recreate_pg(url: str) -> None:
 
 async def seed(url: str, buyers: int) -> tuple[int, list[str]]:
     """A seller, a product, a live show with a 500-unit deal open now, and `buyers` tokens."""
-    from liveshop.catalog.models import Product, Shop, Variant, VariantPrice
+    from liveshop.catalog.models import Product, Shop, ShopMember, Variant, VariantPrice
 
     db = create_database(url)
     pw = hash_password("bench-password")
@@ -93,6 +93,8 @@ async def seed(url: str, buyers: int) -> tuple[int, list[str]]:
             verification="verified",
             created_at=now,
         )
+        # The host sells for the shop (every deal buy checks the host's right to sell).
+        await conn.execute(insert(ShopMember), [{"shop_id": shop, "user_id": seller}])
         product = await one(
             Product,
             shop_id=shop,

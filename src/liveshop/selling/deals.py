@@ -216,7 +216,7 @@ async def buy(
     regular = next((p.amount for p in variant.prices if p.market_code == data.market), price)
     show = await shows.get(session=session, show_id=deal.show_id)
     # A deal opened before the shop revoked the host (or lost its verification) stops too.
-    await shows.check_shop_sells(session=session, actor=None, show=show, shop_id=deal.shop_id)
+    await shows.check_buyable(session=session, show=show, shop_id=deal.shop_id)
     return await orders.place_reserved(
         session=session,
         buyer=buyer,
