@@ -192,17 +192,20 @@ def _post(base: str, path: str, body: dict[str, Any], token: str | None = None) 
 
 
 def _signup(base: str, email: str, roles: list[str]) -> tuple[int, str]:
-    body = _post(
+    """Sign up (202, the same answer for every address), then log in for a token."""
+    password = "correct horse battery"
+    _post(
         base,
         "/api/v1/auth/signup",
         {
             "email": email,
-            "password": "correct horse battery",
+            "password": password,
             "display_name": email.split("@")[0],
             "market": "UK",
             "roles": roles,
         },
     )
+    body = _post(base, "/api/v1/auth/login", {"email": email, "password": password})
     return body["user"]["id"], body["token"]
 
 
