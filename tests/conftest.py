@@ -35,6 +35,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from liveshop import wiring
 from liveshop.app import create_app
 from liveshop.db import Base, create_oneoff_engine
 from liveshop.markets.seed import MARKETS
@@ -132,7 +133,7 @@ async def database_url(db_template: str, tmp_path: Path) -> str:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(
+    made = Settings(
         env="test",
         database_url=database_url,
         redis_url=REDIS_URL if MODE == "distributed" else None,
@@ -141,6 +142,8 @@ def settings(database_url: str) -> Settings:
         sweep_interval_seconds=0.2,
         max_body_bytes=64 * 1024,
     )
+    wiring.wire(made)  # services called without an app still reach their subscribers
+    return made
 
 
 @pytest.fixture

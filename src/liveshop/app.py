@@ -13,12 +13,11 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from liveshop import errors, logs, metrics, openapi
+from liveshop import errors, logs, metrics, openapi, wiring
 from liveshop.accounts.edge import AuthFloodEdge
 from liveshop.api import api_router
 from liveshop.broker import create_broker
 from liveshop.db import create_database
-from liveshop.live import service as shows
 from liveshop.live.media import hls_base_url, start_managed
 from liveshop.live.room import RoomHub
 from liveshop.live.wire import CaptureSocket
@@ -28,7 +27,6 @@ from liveshop.middleware import BodyLimit, Metrics, SecurityHeaders
 from liveshop.payments.sandbox import SandboxProvider
 from liveshop.ratelimit import Limiter
 from liveshop.selling import gate as gates
-from liveshop.selling import show_end
 from liveshop.selling.edge import EdgeFirst
 from liveshop.settings import Settings, get_settings
 from liveshop.web.api import router as web_router
@@ -48,7 +46,7 @@ def create_app(
     """The app. `manage_media` runs nginx in this process: `liveshop serve` supervises it in
     its parent instead (once per host, outside the web workers), so only tests ask for it."""
     settings = settings or get_settings()
-    shows.on_show_ended("selling", show_end.closer(settings.hold_minutes))
+    wiring.wire(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

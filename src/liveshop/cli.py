@@ -149,13 +149,14 @@ def worker() -> None:
     Run one or more beside the web processes when Redis is configured; a lease lets exactly
     one of them work at a time, and another takes over if it dies.
     """
-    from liveshop import logs
+    from liveshop import logs, wiring
     from liveshop.broker import create_broker
     from liveshop.db import create_database
     from liveshop.worker import run_jobs
 
     settings = get_settings()
     logs.configure(json_logs=settings.log_json, level=settings.log_level)
+    wiring.wire(settings)
 
     async def main() -> None:
         db = create_database(settings.database_url, pool_size=4)

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from liveshop import bus
 from liveshop.broker import Broker
 from liveshop.db import Database, write_sessionmaker
 
@@ -73,9 +74,11 @@ class UnitOfWork:
         self._after_commit.append(_send)
 
     async def commit(self) -> None:
+        # Messages collected during the work are handled inside this transaction (bus.py).
+        after_bus = await bus.flush(self.session)
         await self.session.commit()
         self.committed = True
-        hooks, self._after_commit = self._after_commit, []
+        hooks, self._after_commit = [*self._after_commit, *after_bus], []
         for hook in hooks:
             try:
                 await hook()
@@ -84,6 +87,7 @@ class UnitOfWork:
 
     async def rollback(self) -> None:
         await self.session.rollback()
+        bus.discard(self.session)
         self._after_commit.clear()
 
 

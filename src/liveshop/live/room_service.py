@@ -37,12 +37,13 @@ from liveshop.live.events import (
     send_room_event,
 )
 from liveshop.live.models import ChatMessage, Show, ShowPin, ShowProduct, ShowStatus
+from liveshop.orders.messages import OrderPaid
+from liveshop.orders.models import Order, OrderLine
 from liveshop.settings import Settings
 from liveshop.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from liveshop.live.room_store import RoomStore
-    from liveshop.orders.models import Order
 
 MAX_PINS = 3
 OPEN = (ShowStatus.scheduled.value, ShowStatus.live.value)
@@ -305,8 +306,6 @@ async def set_slow_mode(*, uow: UnitOfWork, actor: User, show_id: int, seconds: 
 
 async def announce_purchase(*, session: AsyncSession, order: Order) -> None:
     """Tell the room something sold, after commit; only the buyer's city, nothing personal."""
-    from liveshop.orders.models import OrderLine
-
     source = order.source or {}
     show_id = source.get("show_id")
     if source.get("channel") != "live" or not isinstance(show_id, int):
@@ -335,3 +334,10 @@ async def announce_purchase(*, session: AsyncSession, order: Order) -> None:
                 message=f"Someone{where} just bought {title}",
             ),
         )
+
+
+async def on_order_paid(session: AsyncSession, message: OrderPaid) -> None:
+    """The bus hands the room every paid order (wired in liveshop.wiring)."""
+    order = await session.get(Order, message.order_id)
+    if order is not None:
+        await announce_purchase(session=session, order=order)

@@ -5,16 +5,15 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from liveshop import bus
 from liveshop.accounts.models import User
 from liveshop.catalog import locks as stock
 from liveshop.db import utcnow
 from liveshop.errors import Problem
-from liveshop.live import room_service
+from liveshop.orders.messages import DealHoldSettled, OrderPaid
 from liveshop.orders.models import Hold, HoldStatus, Order, OrderStatus
 from liveshop.orders.schemas import ShipIn
 from liveshop.orders.service import record
-from liveshop.selling import deal_events
-from liveshop.selling import locks as deal_locks
 
 S = OrderStatus
 REFUNDABLE = frozenset({S.paid, S.shipped, S.delivered, S.completed, S.partially_refunded})
@@ -61,15 +60,13 @@ async def mark_paid(
     _require(order, S.pending_payment, action="pay")
     for hold in await _take_holds(session, order, HoldStatus.converted):
         if hold.deal_id is not None:
-            await deal_locks.sell_units(
-                session, deal_id=hold.deal_id, variant_id=hold.variant_id, quantity=hold.quantity
-            )
+            await bus.publish(session, _settled(hold, order, "converted"))
         else:
             await stock.commit_sale(session, variant_id=hold.variant_id, quantity=hold.quantity)
     order.paid_at = utcnow()
     order.hold_expires_at = None
     record(session, order, "paid", actor=actor, to_status=S.paid.value, payment_id=payment_id)
-    await room_service.announce_purchase(session=session, order=order)
+    await bus.publish(session, OrderPaid(order_id=order.id))
 
 
 async def cancel(session: AsyncSession, order: Order, *, actor: User | None, reason: str) -> None:
@@ -77,17 +74,8 @@ async def cancel(session: AsyncSession, order: Order, *, actor: User | None, rea
     _require(order, S.pending_payment, action="cancel")
     for hold in await _take_holds(session, order, HoldStatus.released):
         if hold.deal_id is not None:
-            back_in_deal = await deal_locks.return_units(
-                session,
-                deal_id=hold.deal_id,
-                variant_id=hold.variant_id,
-                buyer_id=order.buyer_id,
-                quantity=hold.quantity,
-            )
-            if back_in_deal:
-                await deal_events.unit_returned(
-                    session, deal_id=hold.deal_id, quantity=hold.quantity
-                )
+            # Selling decides whether the units go back into the deal or to stock.
+            await bus.publish(session, _settled(hold, order, "released"))
         else:
             await stock.release(session, variant_id=hold.variant_id, quantity=hold.quantity)
     order.hold_expires_at = None
@@ -117,3 +105,14 @@ async def deliver(session: AsyncSession, order: Order, *, actor: User) -> None:
 async def complete(session: AsyncSession, order: Order, *, actor: User | None) -> None:
     _require(order, S.delivered, action="complete")
     record(session, order, "completed", actor=actor, to_status=S.completed.value)
+
+
+def _settled(hold: Hold, order: Order, outcome: str) -> DealHoldSettled:
+    assert hold.deal_id is not None
+    return DealHoldSettled(
+        deal_id=hold.deal_id,
+        variant_id=hold.variant_id,
+        buyer_id=order.buyer_id,
+        quantity=hold.quantity,
+        outcome=outcome,
+    )

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from liveshop import bus
 from liveshop.accounts.models import Role, User
 from liveshop.catalog import locks as stock
 from liveshop.catalog import service as catalog
@@ -19,6 +20,7 @@ from liveshop.errors import Problem, forbidden, not_found
 from liveshop.markets import service as markets
 from liveshop.markets.models import Market
 from liveshop.markets.tax import line_tax, rate_for
+from liveshop.orders.messages import OrderChanged
 from liveshop.orders.models import (
     Cart,
     CartItem,
@@ -56,6 +58,17 @@ def record(
     if to_status:
         order.status = to_status
     session.add(event)
+    bus.collect(
+        session,
+        OrderChanged(
+            order_id=order.id,
+            kind=kind,
+            from_status=event.from_status,
+            to_status=to_status,
+            actor_id=event.actor_id,
+            data=data,
+        ),
+    )
 
 
 # --- carts -----------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liveshop.catalog import locks as variant_stock
+from liveshop.orders.messages import DealHoldSettled
+from liveshop.selling import deal_events
 from liveshop.selling.models import DealBuyer, FlashDeal
 
 
@@ -125,3 +127,24 @@ async def release_leftovers(session: AsyncSession, *, deal_id: int) -> int:
     if free > 0:
         await variant_stock.release(session, variant_id=deal.variant_id, quantity=free)
     return free
+
+
+async def on_deal_hold_settled(session: AsyncSession, message: DealHoldSettled) -> None:
+    """An order sold or gave back units that a deal had reserved (wired in liveshop.wiring)."""
+    if message.outcome == "converted":
+        await sell_units(
+            session,
+            deal_id=message.deal_id,
+            variant_id=message.variant_id,
+            quantity=message.quantity,
+        )
+        return
+    back_in_deal = await return_units(
+        session,
+        deal_id=message.deal_id,
+        variant_id=message.variant_id,
+        buyer_id=message.buyer_id,
+        quantity=message.quantity,
+    )
+    if back_in_deal:
+        await deal_events.unit_returned(session, deal_id=message.deal_id, quantity=message.quantity)
