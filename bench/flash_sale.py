@@ -38,10 +38,10 @@ sys.path.insert(0, str(ROOT / "src"))
 from liveshop.accounts.models import AuthToken, User  # noqa: E402
 from liveshop.accounts.security import hash_password  # noqa: E402
 from liveshop.db import create_database, create_oneoff_engine, utcnow  # noqa: E402
-from liveshop.live.models import Show, ShowProduct  # noqa: E402
+from liveshop.live.shows.models import Show, ShowProduct  # noqa: E402
 from liveshop.migrate import upgrade  # noqa: E402
 from liveshop.orders.models import Hold  # noqa: E402
-from liveshop.selling.models import FlashDeal  # noqa: E402
+from liveshop.selling.deals.models import FlashDeal  # noqa: E402
 
 UNITS, ATTEMPTS, CONCURRENCY = 500, 10_000, 500
 

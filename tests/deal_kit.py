@@ -21,7 +21,7 @@ from sqlalchemy import insert, update
 from liveshop.accounts.models import AuthToken, User
 from liveshop.accounts.security import hash_password
 from liveshop.db import Database, utcnow
-from liveshop.selling.models import FlashDeal
+from liveshop.selling.deals.models import FlashDeal
 from liveshop.settings import Settings
 from tests.factories import Actor, Api, address
 from tests.system import free_port

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from sqlalchemy import update
 
-from liveshop.live.models import Show
+from liveshop.live.shows.models import Show
 from liveshop.uow import UnitOfWork
 from tests.factories import Actor, Api
 

@@ -15,10 +15,11 @@ import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from liveshop.live import media
-from liveshop.live import service as shows
-from liveshop.live.events import Frame, room_event
-from liveshop.live.models import Show
+from liveshop.live.media import nginx as media
+from liveshop.live.room.events import room_event
+from liveshop.live.shows import service as shows
+from liveshop.live.shows.models import Show
+from liveshop.realtime.protocol import Frame
 from liveshop.selling.room_events import SellingEvent
 from liveshop.uow import UnitOfWork
 from tests.factories import Actor, Api

@@ -18,7 +18,7 @@ from sqlalchemy import update
 from liveshop.accounts.models import AuthToken
 from liveshop.accounts.security import token_digest
 from liveshop.db import utcnow
-from liveshop.live.room import CLOSE_BANNED, CLOSE_INVALID_TOKEN
+from liveshop.live.room.hub import CLOSE_BANNED, CLOSE_INVALID_TOKEN
 from liveshop.settings import Settings
 from liveshop.uow import UnitOfWork
 from tests.factories import Api

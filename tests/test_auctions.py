@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import update
 
 from liveshop.db import utcnow
-from liveshop.selling import promo_tasks
-from liveshop.selling.auctions import increment_at
-from liveshop.selling.models import Auction
+from liveshop.selling import tasks as promo_tasks
+from liveshop.selling.auctions.models import Auction
+from liveshop.selling.auctions.service import increment_at
 from tests.factories import Actor, Api, address
 from tests.promo_kit import API, LiveShow, app_of, db_uow, live_show, set_show_status
 

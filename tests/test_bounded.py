@@ -14,7 +14,7 @@ import httpx
 from sqlalchemy import event
 
 from liveshop.accounts.models import User
-from liveshop.selling import auctions
+from liveshop.selling.auctions import service as auctions
 from tests.factories import Actor, Api
 from tests.promo_kit import API, LiveShow, app_of, db_uow, live_show
 from tests.room_kit import RoomClient, serve

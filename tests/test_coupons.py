@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from liveshop.db import utcnow
-from liveshop.live.models import LiveEvent, LiveEventShow
+from liveshop.live.campaigns.models import LiveEvent, LiveEventShow
 from liveshop.orders.models import Order
-from liveshop.selling import coupons
-from liveshop.selling.models import CampaignPrice, WatchTime
+from liveshop.selling.coupons import service as coupons
+from liveshop.selling.coupons.models import WatchTime
+from liveshop.selling.models import CampaignPrice
 from liveshop.selling.pricing import CouponIn, LineIn, decide
 from tests.factories import Actor, Api, address
 from tests.promo_kit import API, LiveShow, db_uow, live_show, set_show_status

@@ -10,7 +10,7 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
-from liveshop.selling.gate import Admission, RedisGate
+from liveshop.selling.deals.gate import Admission, RedisGate
 from tests.conftest import MODE, REDIS_URL
 from tests.deal_kit import buy_body, open_now, show_with_deal
 from tests.factories import Api

@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 from liveshop.catalog.models import Variant
 from liveshop.db import create_database, utcnow
 from liveshop.orders.models import Hold, Order
-from liveshop.selling.models import FlashDeal
+from liveshop.selling.deals.models import FlashDeal
 from tests.conftest import MODE
 from tests.deal_kit import bulk_buyers, buy_body, open_now, real_server, show_with_deal
 from tests.factories import Actor, Api

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 
 from liveshop.db import create_database
 from liveshop.orders.models import Hold, Order
-from liveshop.selling.gate import RedisGate
-from liveshop.selling.models import DealBuyer, FlashDeal
+from liveshop.selling.deals.gate import RedisGate
+from liveshop.selling.deals.models import DealBuyer, FlashDeal
 from tests.conftest import MODE
 from tests.deal_kit import (
     bulk_buyers,

@@ -8,8 +8,8 @@ import httpx
 from sqlalchemy import select, update
 
 from liveshop.db import utcnow
-from liveshop.selling import deals
-from liveshop.selling.models import FlashDeal
+from liveshop.selling.deals import service as deals
+from liveshop.selling.deals.models import FlashDeal
 from tests.deal_kit import buy_body, open_now, show_with_deal
 from tests.factories import Api
 

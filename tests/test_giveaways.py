@@ -9,9 +9,9 @@ import httpx
 from sqlalchemy import update
 
 from liveshop.db import utcnow
-from liveshop.selling import promo_tasks
-from liveshop.selling.giveaways import draw_winner, winner_index
-from liveshop.selling.models import Giveaway
+from liveshop.selling import tasks as promo_tasks
+from liveshop.selling.giveaways.models import Giveaway
+from liveshop.selling.giveaways.service import draw_winner, winner_index
 from tests.factories import Actor, Api, address
 from tests.promo_kit import API, LiveShow, app_of, db_uow, live_show
 

@@ -17,9 +17,11 @@ from sqlalchemy import func, select
 
 from liveshop.accounts.models import Notification
 from liveshop.db import utcnow
-from liveshop.live import media
-from liveshop.live.media_tasks import Monitor
-from liveshop.live.models import Show, ShowPin, StreamSession
+from liveshop.live.media import nginx as media
+from liveshop.live.media.models import StreamSession
+from liveshop.live.media.tasks import Monitor
+from liveshop.live.room.models import ShowPin
+from liveshop.live.shows.models import Show
 from liveshop.settings import Settings
 from liveshop.uow import UnitOfWork
 from tests.factories import Actor, Api

@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import update
 
 from liveshop.catalog.models import Shop
-from liveshop.live.media import hook_secret
+from liveshop.live.media.nginx import hook_secret
 from liveshop.settings import Settings
 from tests.system import free_port, require
 from tests.web_kit import db_exec

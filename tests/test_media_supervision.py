@@ -24,8 +24,8 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from liveshop.live import media
-from liveshop.live.media_supervisor import MediaSupervisor, port_open
+from liveshop.live.media import nginx as media
+from liveshop.live.media.supervisor import MediaSupervisor, port_open
 from liveshop.markets.models import Market
 from liveshop.settings import Settings
 from tests.conftest import MODE

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from liveshop.live.models import ChatMessage, ShowPin
+from liveshop.live.room.models import ChatMessage, ShowPin
 from tests.factories import Api
 from tests.room_kit import RoomClient, chat_texts, make_show, serve
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 
-from liveshop.live import media
-from liveshop.live import service as shows
-from liveshop.live.models import Show
+from liveshop.live.media import nginx as media
+from liveshop.live.shows import service as shows
+from liveshop.live.shows.models import Show
 from liveshop.uow import UnitOfWork
 from tests.deal_kit import buy_body, open_now, show_with_deal
 from tests.factories import Api

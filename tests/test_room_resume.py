@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 from prometheus_client import REGISTRY
 
-from liveshop.live.room import CLOSE_SLOW_CONSUMER, Viewer
+from liveshop.live.room.hub import CLOSE_SLOW_CONSUMER, Viewer
 from liveshop.settings import Settings
 from tests.factories import Api
 from tests.room_kit import RoomClient, chat_texts, make_show, serve

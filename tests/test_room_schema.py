@@ -8,8 +8,9 @@ from typing import Any
 
 import httpx
 
-from liveshop.live import room_service
-from liveshop.live.events import RoomEvent, RoomState, apply, server_event
+from liveshop.live.room import service as room_service
+from liveshop.live.room.events import RoomEvent, RoomState, apply
+from liveshop.realtime.protocol import server_event
 from liveshop.settings import Settings
 from tests.factories import Api, address
 from tests.room_kit import ROOM_TYPES, RoomClient, go_live, make_show, serve

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from liveshop.live import media
+from liveshop.live.media import nginx as media
 from liveshop.settings import Settings
 from tests.factories import Api
 

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from liveshop.live import media
+from liveshop.live.media import nginx as media
 from liveshop.settings import Settings
 from tests.factories import Actor, Api
 

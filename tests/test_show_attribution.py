@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from liveshop.live.models import Show
+from liveshop.live.shows.models import Show
 from tests.factories import Actor, Api, address
 from tests.promo_kit import LiveShow, db_uow, live_show, set_show_status
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import update
 
-from liveshop.live.models import Show
+from liveshop.live.shows.models import Show
 from tests.factories import Api, address
 from tests.promo_kit import API, app_of, db_uow, live_show
 

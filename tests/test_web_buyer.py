@@ -26,8 +26,8 @@ from sqlalchemy import update
 
 from liveshop.accounts.models import User
 from liveshop.db import utcnow
-from liveshop.live import media
-from liveshop.live.models import ShowPin
+from liveshop.live.media import nginx as media
+from liveshop.live.room.models import ShowPin
 from liveshop.orders.models import Order
 from liveshop.settings import Settings
 from tests.system import free_port, require

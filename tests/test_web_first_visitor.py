@@ -13,8 +13,8 @@ from sqlalchemy import update
 
 from liveshop.accounts.models import User
 from liveshop.db import utcnow
-from liveshop.live.models import Show
-from liveshop.selling.models import FlashDeal
+from liveshop.live.shows.models import Show
+from liveshop.selling.deals.models import FlashDeal
 from liveshop.settings import Settings
 from tests.web_kit import (
     ADDRESS,

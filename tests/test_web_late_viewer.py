@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import update
 
 from liveshop.db import utcnow
-from liveshop.selling.models import FlashDeal
+from liveshop.selling.deals.models import FlashDeal
 from liveshop.settings import Settings
 from tests.conftest import MODE
 from tests.system import require

@@ -26,7 +26,7 @@ from sqlalchemy import update
 
 from liveshop.accounts.models import User
 from liveshop.db import utcnow
-from liveshop.selling.models import FlashDeal
+from liveshop.selling.deals.models import FlashDeal
 from liveshop.settings import Settings
 from tests.system import require
 from tests.web_kit import (

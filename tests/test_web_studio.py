@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from liveshop.live.media import HOOK_HEADER, hook_secret
+from liveshop.live.media.nginx import HOOK_HEADER, hook_secret
 from liveshop.settings import Settings
 from tests.web_kit import (
     DESKTOP,

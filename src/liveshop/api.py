@@ -6,16 +6,19 @@ from starlette.routing import compile_path
 
 from liveshop.accounts.api import router as accounts
 from liveshop.catalog.api import router as catalog
-from liveshop.live.api import router as live
-from liveshop.live.media_api import router as media
-from liveshop.live.metrics_api import router as metrics
-from liveshop.live.room_api import router as room
+from liveshop.live.campaigns.api import router as campaigns
+from liveshop.live.media.api import router as media
+from liveshop.live.metrics.api import router as metrics
+from liveshop.live.room.api import router as room
+from liveshop.live.shows.api import router as shows
 from liveshop.markets.api import router as markets
 from liveshop.orders.address_api import router as addresses
 from liveshop.orders.api import router as orders
 from liveshop.payments.api import router as payments
-from liveshop.selling.api import router as deals
-from liveshop.selling.promo_api import router as promos
+from liveshop.selling.auctions.api import router as auctions
+from liveshop.selling.coupons.api import router as coupons
+from liveshop.selling.deals.api import router as deals
+from liveshop.selling.giveaways.api import router as giveaways
 
 
 def _int_paths(router: APIRouter) -> None:
@@ -41,11 +44,14 @@ for router in (
     orders,
     addresses,
     payments,
-    live,
+    shows,
+    campaigns,
     room,
     media,
     deals,
-    promos,
+    auctions,
+    giveaways,
+    coupons,
     metrics,
 ):
     _int_paths(router)

@@ -18,16 +18,16 @@ from liveshop.accounts.edge import AuthFloodEdge
 from liveshop.api import api_router
 from liveshop.broker import create_broker
 from liveshop.db import create_database
-from liveshop.live.media import hls_base_url, start_managed
-from liveshop.live.room import RoomHub
-from liveshop.live.wire import CaptureSocket
-from liveshop.live.ws import router as ws_router
+from liveshop.live.media.nginx import hls_base_url, start_managed
+from liveshop.live.room.hub import RoomHub
+from liveshop.live.room.wire import CaptureSocket
 from liveshop.mail import Mailer
 from liveshop.middleware import BodyLimit, Metrics, SecurityHeaders
 from liveshop.payments.sandbox import SandboxProvider
 from liveshop.ratelimit import Limiter
-from liveshop.selling import gate as gates
-from liveshop.selling.edge import EdgeFirst
+from liveshop.realtime.ws import router as ws_router
+from liveshop.selling.deals import gate as gates
+from liveshop.selling.deals.edge import EdgeFirst
 from liveshop.settings import Settings, get_settings
 from liveshop.web.api import router as web_router
 from liveshop.web.assets import STATIC_DIR, CachedStatic

@@ -57,7 +57,7 @@ def _serve(host: str, port: int, workers: int, metrics_dir: Path | None) -> None
     import uvicorn
 
     from liveshop import logs
-    from liveshop.live.media_supervisor import MediaSupervisor
+    from liveshop.live.media.supervisor import MediaSupervisor
     from liveshop.server import WS_MAX_BYTES, BoundedHttpTools
 
     settings = get_settings()
@@ -211,7 +211,7 @@ def media_config(
     ] = None,
 ) -> None:
     """Render the nginx config (RTMP ingest, HLS, hooks) from the settings."""
-    from liveshop.live.media import render_config
+    from liveshop.live.media.nginx import render_config
 
     text = render_config(get_settings())
     if output:
@@ -227,7 +227,7 @@ def media_run() -> None:
     import threading
 
     from liveshop import logs
-    from liveshop.live.media_supervisor import MediaSupervisor
+    from liveshop.live.media.supervisor import MediaSupervisor
 
     settings = get_settings()
     logs.configure(json_logs=settings.log_json, level=settings.log_level)

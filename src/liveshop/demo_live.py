@@ -13,9 +13,9 @@ from liveshop.accounts import service as accounts
 from liveshop.accounts.models import User
 from liveshop.catalog.models import Product
 from liveshop.db import utcnow
-from liveshop.live import service as live
-from liveshop.live.models import ShopCreator
-from liveshop.live.schemas import ShowCreate
+from liveshop.live.shows import service as live
+from liveshop.live.shows.models import ShopCreator
+from liveshop.live.shows.schemas import ShowCreate
 from liveshop.uow import UnitOfWork
 
 LIVE_SHOWS = [

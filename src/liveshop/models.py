@@ -4,20 +4,34 @@ from liveshop.accounts import models as accounts
 from liveshop.catalog import models as catalog
 from liveshop.idempotency import IdempotencyRecord
 from liveshop.leases import JobLease
-from liveshop.live import models as live
+from liveshop.live.campaigns import models as campaigns
+from liveshop.live.media import models as media
+from liveshop.live.room import models as room
+from liveshop.live.shows import models as shows
 from liveshop.markets import models as markets
 from liveshop.orders import models as orders
 from liveshop.payments import models as payments
 from liveshop.selling import models as selling
+from liveshop.selling.auctions import models as auctions
+from liveshop.selling.coupons import models as coupons
+from liveshop.selling.deals import models as deals
+from liveshop.selling.giveaways import models as giveaways
 
 __all__ = [
     "IdempotencyRecord",
     "JobLease",
     "accounts",
+    "auctions",
+    "campaigns",
     "catalog",
-    "live",
+    "coupons",
+    "deals",
+    "giveaways",
     "markets",
+    "media",
     "orders",
     "payments",
+    "room",
     "selling",
+    "shows",
 ]

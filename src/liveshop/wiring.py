@@ -7,11 +7,11 @@ tests); subscribing is by name, so calling it again replaces rather than repeats
 from __future__ import annotations
 
 from liveshop import bus
-from liveshop.live import room_service
-from liveshop.live import service as shows
+from liveshop.live.room import service as room_service
+from liveshop.live.shows import service as shows
 from liveshop.orders.messages import DealHoldSettled, OrderPaid
-from liveshop.selling import locks as deal_locks
 from liveshop.selling import show_end
+from liveshop.selling.deals import locks as deal_locks
 from liveshop.settings import Settings
 
 

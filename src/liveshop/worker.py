@@ -21,9 +21,9 @@ from typing import Any
 from liveshop import leases
 from liveshop.broker import Broker
 from liveshop.db import Database
-from liveshop.live.media_tasks import run_media_monitor
+from liveshop.live.media.tasks import run_media_monitor
 from liveshop.orders.tasks import run_sweeper
-from liveshop.selling.promo_tasks import run_promo_tasks
+from liveshop.selling.tasks import run_promo_tasks
 from liveshop.settings import Settings
 
 log = logging.getLogger(__name__)

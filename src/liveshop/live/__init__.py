@@ -1,1 +1,1 @@
-"""Live domain: shows, stream keys."""
+"""Live domain: shows, campaigns, video ingest and the live room."""

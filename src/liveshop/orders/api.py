@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from liveshop.accounts.schemas import MarketCode
 from liveshop.deps import CurrentUser, IdPath, PageDep, Paginated, Uow, paginated, settings_of
 from liveshop.idempotency import idempotency_key, run_once
-from liveshop.live import service as live
+from liveshop.live.shows import service as live
 from liveshop.markets.money import MoneyPublic
 from liveshop.markets.seed import LOCALES
 from liveshop.orders import fulfilment, returns

@@ -77,7 +77,9 @@ async def complete_delivered(db: Database, broker: Broker) -> int:
 
 async def run_sweeper(db: Database, broker: Broker, interval: float) -> None:
     """Forever: sweep, then sleep. Errors are logged, never fatal."""
-    from liveshop.selling import deals  # selling builds on orders; import late to avoid a cycle
+    from liveshop.selling.deals import (
+        service as deals,  # selling builds on orders; import late to avoid a cycle
+    )
 
     while True:
         try:

@@ -41,12 +41,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from liveshop.accounts.models import User
 from liveshop.db import utcnow
 from liveshop.errors import Problem
-from liveshop.live import service as shows
-from liveshop.live.models import LiveEvent, LiveEventShow, Show, ShowStatus
+from liveshop.live.campaigns.models import LiveEvent, LiveEventShow
+from liveshop.live.shows import service as shows
+from liveshop.live.shows.models import Show, ShowStatus
 from liveshop.markets.models import Market
 from liveshop.markets.tax import line_tax
 from liveshop.orders.models import Hold, Order, OrderLine, OrderStatus
-from liveshop.selling.models import CampaignPrice, Coupon, CouponClaim
+from liveshop.selling.coupons.models import Coupon, CouponClaim
+from liveshop.selling.models import CampaignPrice
 
 # --- the decision (pure) -------------------------------------------------------------------
 

@@ -10,20 +10,21 @@ from typing import Annotated
 
 from pydantic import Field, TypeAdapter
 
-from liveshop.selling.deal_events import (
+from liveshop.selling.auctions.events import (
+    AuctionBidEvent,
+    AuctionEndedEvent,
+    AuctionExtendedEvent,
+    AuctionOpenedEvent,
+)
+from liveshop.selling.coupons.events import CouponClaimedEvent, CouponOpenedEvent
+from liveshop.selling.deals.events import (
     DealEndedEvent,
     DealOpenedEvent,
     DealScheduledEvent,
     DealSoldOutEvent,
     DealStockEvent,
 )
-from liveshop.selling.promo_events import (
-    AuctionBidEvent,
-    AuctionEndedEvent,
-    AuctionExtendedEvent,
-    AuctionOpenedEvent,
-    CouponClaimedEvent,
-    CouponOpenedEvent,
+from liveshop.selling.giveaways.events import (
     GiveawayDrawnEvent,
     GiveawayEnteredEvent,
     GiveawayOpenedEvent,

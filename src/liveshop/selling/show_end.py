@@ -17,12 +17,13 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from liveshop.db import utcnow
-from liveshop.live.events import send_room_event
-from liveshop.live.models import Show
-from liveshop.selling import auctions
-from liveshop.selling import locks as deal_locks
-from liveshop.selling.deal_events import DealEndedEvent
-from liveshop.selling.models import Auction, AuctionStatus, DealStatus, FlashDeal
+from liveshop.live.room.events import send_room_event
+from liveshop.live.shows.models import Show
+from liveshop.selling.auctions import service as auctions
+from liveshop.selling.auctions.models import Auction, AuctionStatus
+from liveshop.selling.deals import locks as deal_locks
+from liveshop.selling.deals.events import DealEndedEvent
+from liveshop.selling.deals.models import DealStatus, FlashDeal
 from liveshop.uow import UnitOfWork
 
 RUNNING_DEALS = (DealStatus.scheduled.value, DealStatus.open.value)

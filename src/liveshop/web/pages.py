@@ -16,7 +16,7 @@ from liveshop.catalog.models import Product
 from liveshop.db import Base
 from liveshop.deps import Caller, IdPath, Uow, optional_caller, settings_of
 from liveshop.errors import http_problem
-from liveshop.live.models import Show
+from liveshop.live.shows.models import Show
 from liveshop.uow import UnitOfWork
 from liveshop.web.assets import STATIC_DIR, static_url
 

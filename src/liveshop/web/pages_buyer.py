@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from liveshop.accounts.models import User
 from liveshop.catalog.models import Shop
 from liveshop.deps import IdPath, Uow
-from liveshop.live.models import Show
+from liveshop.live.shows.models import Show
 from liveshop.web.pages import MaybeCaller, exists, login_first, missing, render
 
 router = APIRouter(include_in_schema=False)

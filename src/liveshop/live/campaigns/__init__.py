@@ -1,0 +1,1 @@
+"""Campaigns: a multi-brand live event that groups several shows under one page."""

@@ -1,0 +1,1 @@
+"""A show's live figures for the studio: viewers, likes, chat and sales."""

@@ -1,0 +1,332 @@
+"""Shows: scheduling, editing, cancelling, going live and ending, attribution."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from liveshop.accounts import service as accounts
+from liveshop.accounts.models import Role, User
+from liveshop.catalog import service as catalog
+from liveshop.catalog.models import Product, ProductStatus, Shop, ShopMember, Variant
+from liveshop.db import utcnow
+from liveshop.errors import Problem, forbidden, not_found
+from liveshop.live.shows.models import (
+    ShopCreator,
+    Show,
+    ShowCohost,
+    ShowProduct,
+    ShowRsvp,
+    ShowStatus,
+)
+from liveshop.live.shows.schemas import ShowCreate, ShowUpdate
+from liveshop.uow import UnitOfWork
+
+ACTIVE = [ShowStatus.live.value, ShowStatus.scheduled.value]
+
+# What higher layers do when a show ends (selling closes the show's deals and auctions), run
+# inside the unit of work that ends it. The app registers them at start, by name, so building
+# a second app replaces rather than repeats them: live never imports selling.
+ShowEndedHandler = Callable[[UnitOfWork, "Show"], Awaitable[None]]
+show_ended_handlers: dict[str, ShowEndedHandler] = {}
+
+
+def on_show_ended(name: str, handler: ShowEndedHandler) -> None:
+    show_ended_handlers[name] = handler
+
+
+async def sellable_shop_ids(*, session: AsyncSession, host: User) -> set[int]:
+    """Shops whose products this host may sell: its own, plus those that allow the creator."""
+    own = set(await catalog.shop_ids_of(session=session, user=host))
+    stmt = select(ShopCreator.shop_id).where(ShopCreator.creator_id == host.id)
+    return own | set((await session.execute(stmt)).scalars())
+
+
+async def check_shop_sells(
+    *, session: AsyncSession, actor: User | None, show: Show, shop_id: int
+) -> Shop:
+    """May this show sell this shop's goods right now: the host's allowance, and verification.
+
+    Read afresh on every call, so a revoked allowance or a withdrawn verification stops the
+    next selling action at once. An admin running the room is trusted with any shop's goods;
+    buyers' actions (claims, bids, entries) pass no actor.
+    """
+    shop = await catalog.get_shop(session=session, shop_id=shop_id)
+    if actor is None or not actor.has_role(Role.admin):
+        host = await session.get(User, show.host_id)
+        allowed = host is not None and (
+            host.has_role(Role.admin)
+            or shop_id in await sellable_shop_ids(session=session, host=host)
+        )
+        if not allowed:
+            raise Problem(
+                403,
+                "product_not_allowed",
+                f"{shop.name} has not allowed this show's host to sell its products.",
+                shop_id=shop_id,
+            )
+    await catalog.check_verified(session=session, shop=shop)
+    return shop
+
+
+async def check_buyable(*, session: AsyncSession, show: Show, shop_id: int) -> None:
+    """`check_shop_sells` for a buyer's purchase, the common case in one round trip: a
+    verified shop whose seller is the host, or that allows the host. Anything else takes the
+    full check, which also says why."""
+    member = exists().where(ShopMember.shop_id == shop_id, ShopMember.user_id == show.host_id)
+    allowed = exists().where(ShopCreator.shop_id == shop_id, ShopCreator.creator_id == show.host_id)
+    fine = select(Shop.id).where(
+        Shop.id == shop_id, Shop.verification == "verified", or_(member, allowed)
+    )
+    if (await session.execute(fine)).first() is None:
+        await check_shop_sells(session=session, actor=None, show=show, shop_id=shop_id)
+
+
+async def check_sellable(
+    *, session: AsyncSession, actor: User, show: Show, product: Product
+) -> None:
+    """The one check of every selling action on a product: putting it in a show, pinning it,
+    a flash deal, an auction or a giveaway of it. Only active products of a shop that allows
+    the host (and is verified) can be shown or sold.
+    """
+    await check_shop_sells(session=session, actor=actor, show=show, shop_id=product.shop_id)
+    if product.status != ProductStatus.active:
+        raise Problem(
+            409,
+            "product_not_active",
+            f"Product {product.id} is {product.status}: only active products can be shown or sold.",
+            product_id=product.id,
+        )
+
+
+async def _set_products(
+    session: AsyncSession, show: Show, actor: User, product_ids: list[int]
+) -> None:
+    await session.execute(delete(ShowProduct).where(ShowProduct.show_id == show.id))
+    for position, product_id in enumerate(dict.fromkeys(product_ids)):
+        product = await session.get(Product, product_id)
+        if product is None:
+            raise not_found("product", product_id)
+        await check_sellable(session=session, actor=actor, show=show, product=product)
+        session.add(ShowProduct(show_id=show.id, product_id=product_id, position=position))
+    await session.flush()
+
+
+async def check_can_go_live(*, session: AsyncSession, show: Show) -> None:
+    """A show goes live only if its shop and every shop in its lineup may sell (verified)."""
+    lineup = select(Product.shop_id).join(ShowProduct, ShowProduct.product_id == Product.id)
+    shop_ids = set((await session.execute(lineup.where(ShowProduct.show_id == show.id))).scalars())
+    if show.shop_id is not None:
+        shop_ids.add(show.shop_id)
+    for shop_id in sorted(shop_ids):
+        shop = await catalog.get_shop(session=session, shop_id=shop_id)
+        await catalog.check_verified(session=session, shop=shop)
+
+
+async def create(*, session: AsyncSession, host: User, data: ShowCreate) -> Show:
+    if not (host.has_role(Role.creator) or host.has_role(Role.seller)):
+        raise forbidden("Only creators and sellers can host shows.")
+    if data.shop_id is not None and not host.has_role(Role.admin):
+        # The host's own shops, and the shops that allow this creator to sell for them.
+        await catalog.get_shop(session=session, shop_id=data.shop_id)
+        if data.shop_id not in await sellable_shop_ids(session=session, host=host):
+            raise forbidden("This shop does not allow you to sell its products.")
+    show = Show(
+        host_id=host.id,
+        shop_id=data.shop_id,
+        title=data.title,
+        cover_url=data.cover_url,
+        starts_at=data.starts_at,
+        markets=list(data.markets),
+    )
+    session.add(show)
+    await session.flush()
+    await _set_products(session, show, host, data.product_ids)
+    return show
+
+
+async def get(*, session: AsyncSession, show_id: int) -> Show:
+    show = await session.get(Show, show_id)
+    if show is None:
+        raise not_found("show", show_id)
+    return show
+
+
+async def products_of(*, session: AsyncSession, show_ids: list[int]) -> dict[int, list[int]]:
+    """Each show's product ids in position order, for many shows in one query."""
+    stmt = (
+        select(ShowProduct.show_id, ShowProduct.product_id)
+        .where(ShowProduct.show_id.in_(show_ids))
+        .order_by(ShowProduct.show_id, ShowProduct.position)
+    )
+    out: dict[int, list[int]] = {i: [] for i in show_ids}
+    for show_id, product_id in await session.execute(stmt):
+        out[show_id].append(product_id)
+    return out
+
+
+async def rsvp_counts(*, session: AsyncSession, show_ids: list[int]) -> dict[int, int]:
+    stmt = (
+        select(ShowRsvp.show_id, func.count())
+        .where(ShowRsvp.show_id.in_(show_ids))
+        .group_by(ShowRsvp.show_id)
+    )
+    counts = {show_id: int(n) for show_id, n in await session.execute(stmt)}
+    return {i: counts.get(i, 0) for i in show_ids}
+
+
+async def cohosts_of(
+    *, session: AsyncSession, show_ids: list[int]
+) -> dict[int, list[tuple[ShowCohost, User]]]:
+    stmt = (
+        select(ShowCohost, User)
+        .join(User, User.id == ShowCohost.user_id)
+        .where(ShowCohost.show_id.in_(show_ids))
+        .order_by(ShowCohost.id)
+    )
+    out: dict[int, list[tuple[ShowCohost, User]]] = {i: [] for i in show_ids}
+    for cohost, user in (await session.execute(stmt)).all():
+        out[cohost.show_id].append((cohost, user))
+    return out
+
+
+async def list_(
+    *,
+    session: AsyncSession,
+    statuses: list[str],
+    limit: int,
+    offset: int,
+    host_id: int | None = None,
+    shop_id: int | None = None,
+) -> list[Show]:
+    stmt = select(Show).where(Show.status.in_(statuses))
+    if host_id is not None:
+        stmt = stmt.where(Show.host_id == host_id)
+    if shop_id is not None:
+        stmt = stmt.where(Show.shop_id == shop_id)
+    stmt = stmt.order_by(Show.starts_at, Show.id)
+    return list((await session.execute(stmt.limit(limit).offset(offset))).scalars())
+
+
+async def get_for_host(*, session: AsyncSession, host: User, show_id: int) -> Show:
+    """The original host (or an admin) manages the show and sees its stream key."""
+    show = await get(session=session, show_id=show_id)
+    if show.host_id != host.id and not host.has_role(Role.admin):
+        raise forbidden("Only the host can do that.")
+    return show
+
+
+async def update(*, session: AsyncSession, host: User, show_id: int, data: ShowUpdate) -> Show:
+    show = await get_for_host(session=session, host=host, show_id=show_id)
+    if show.status != ShowStatus.scheduled:
+        raise Problem(409, "show_not_editable", f"A {show.status} show cannot be edited.")
+    for field in ("title", "cover_url", "starts_at"):
+        if field in data.model_fields_set and getattr(data, field) is not None:
+            setattr(show, field, getattr(data, field))
+    if data.markets is not None:
+        show.markets = list(data.markets)
+    if data.product_ids is not None:
+        await _set_products(session, show, host, data.product_ids)
+    await session.flush()
+    return show
+
+
+async def cancel(*, uow: UnitOfWork, host: User, show_id: int) -> Show:
+    """Cancel a scheduled show and tell everyone who RSVP'd."""
+    show = await get_for_host(session=uow.session, host=host, show_id=show_id)
+    if show.status != ShowStatus.scheduled:
+        raise Problem(409, "show_not_cancellable", f"A {show.status} show cannot be cancelled.")
+    show.status = ShowStatus.cancelled.value
+    rsvps = await rsvp_user_ids(session=uow.session, show_id=show.id)
+    await accounts.notify(
+        uow=uow,
+        user_ids=rsvps,
+        kind="show_cancelled",
+        title=f"Cancelled: {show.title}",
+        url=f"/shows/{show.id}",
+    )
+    return show
+
+
+async def rsvp_user_ids(*, session: AsyncSession, show_id: int) -> list[int]:
+    stmt = select(ShowRsvp.user_id).where(ShowRsvp.show_id == show_id)
+    return list((await session.execute(stmt)).scalars())
+
+
+# --- going live and ending (called by the media hooks) ---------------------------------
+
+
+async def go_live(*, uow: UnitOfWork, show: Show, hls_url: str | None) -> None:
+    """Mark the show live; tell the room, followers and RSVPs once committed."""
+    from liveshop.live.room.events import ShowStateEvent, send_room_event
+
+    show.status = ShowStatus.live.value
+    show.went_live_at = show.went_live_at or utcnow()
+    await uow.session.flush()
+    send_room_event(
+        uow,
+        show.id,
+        ShowStateEvent(show_id=show.id, status=show.status, hls_url=hls_url, at=utcnow()),
+    )
+    host = await uow.session.get(User, show.host_id)
+    followers = await accounts.follower_ids(
+        session=uow.session, target_kind="creator", target_id=show.host_id
+    )
+    if show.shop_id is not None:
+        followers += await accounts.follower_ids(
+            session=uow.session, target_kind="shop", target_id=show.shop_id
+        )
+    rsvps = await rsvp_user_ids(session=uow.session, show_id=show.id)
+    await accounts.notify(
+        uow=uow,
+        user_ids=[u for u in [*rsvps, *followers] if u != show.host_id],
+        kind="show_live",
+        title=f"{host.display_name if host else 'A host'} is live: {show.title}",
+        url=f"/shows/{show.id}",
+    )
+
+
+async def end(*, uow: UnitOfWork, show: Show) -> None:
+    from liveshop.live.room.events import ShowStateEvent, send_room_event
+
+    show.status = ShowStatus.ended.value
+    show.ended_at = utcnow()
+    await uow.session.flush()
+    send_room_event(uow, show.id, ShowStateEvent(show_id=show.id, status=show.status, at=utcnow()))
+    for handler in list(show_ended_handlers.values()):
+        await handler(uow, show)
+
+
+async def attribution(
+    *, session: AsyncSession, show_id: int | None, variant_ids: Sequence[int]
+) -> dict[str, Any]:
+    """What an order records about where it was bought: the show and its (original) host.
+
+    The buyer only names a show; the show decides. It is credited when it is live, or
+    replaying (ended, with a replay), and every variant bought is of a product in its
+    lineup. Any other `show_id` is ignored rather than refused: the purchase goes ahead
+    uncredited (no GMV for the show, no purchase news in its room).
+    """
+    plain: dict[str, Any] = {"channel": "buy_now"}
+    if show_id is None or not variant_ids:
+        return plain
+    show = await session.get(Show, show_id)
+    if show is None:
+        return plain
+    if show.status == ShowStatus.live:
+        channel = "live"
+    elif show.status == ShowStatus.ended and show.replay_path:
+        channel = "replay"
+    else:
+        return plain
+    in_lineup = (
+        select(func.count(func.distinct(Variant.id)))
+        .join(ShowProduct, ShowProduct.product_id == Variant.product_id)
+        .where(ShowProduct.show_id == show.id, Variant.id.in_(set(variant_ids)))
+    )
+    if (await session.execute(in_lineup)).scalar_one() != len(set(variant_ids)):
+        return plain
+    return {"channel": channel, "show_id": show.id, "host_id": show.host_id}

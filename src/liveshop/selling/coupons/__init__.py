@@ -1,0 +1,2 @@
+"""LIVE coupons: created for a show, claimed by viewers who watched long enough, applied at
+checkout."""

@@ -1,0 +1,1 @@
+"""Giveaways: entries, the draw, the winner's claim and prize order."""
