@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from liveshop.accounts.models import Notification
 from liveshop.db import utcnow
 from liveshop.live.media import nginx as media
+from liveshop.live.media import supervisor
 from liveshop.live.media.models import StreamSession
 from liveshop.live.media.tasks import Monitor
 from liveshop.live.room.models import ShowPin
@@ -334,9 +335,9 @@ async def test_media_status_says_why_video_is_unavailable(
 
 async def test_start_managed_returns_none_when_nginx_is_missing(settings: Settings) -> None:
     missing = settings.model_copy(update={"nginx_binary": "no-such-nginx-here"})
-    assert await media.start_managed(missing) is None
+    assert await supervisor.start_managed(missing) is None
     disabled = settings.model_copy(update={"media_enabled": False})
-    assert await media.start_managed(disabled) is None
+    assert await supervisor.start_managed(disabled) is None
 
 
 def test_the_rendered_config_passes_nginx_t(settings: Settings, tmp_path: Path) -> None:

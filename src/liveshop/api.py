@@ -16,6 +16,7 @@ from liveshop.orders.address_api import router as addresses
 from liveshop.orders.api import router as orders
 from liveshop.payments.api import router as payments
 from liveshop.selling.auctions.api import router as auctions
+from liveshop.selling.checkout.api import router as checkout
 from liveshop.selling.coupons.api import router as coupons
 from liveshop.selling.deals.api import router as deals
 from liveshop.selling.giveaways.api import router as giveaways
@@ -42,6 +43,7 @@ for router in (
     markets,
     catalog,
     orders,
+    checkout,
     addresses,
     payments,
     shows,

@@ -18,7 +18,8 @@ from liveshop.accounts.edge import AuthFloodEdge
 from liveshop.api import api_router
 from liveshop.broker import create_broker
 from liveshop.db import create_database
-from liveshop.live.media.nginx import hls_base_url, start_managed
+from liveshop.live.media.nginx import hls_base_url
+from liveshop.live.media.supervisor import start_managed
 from liveshop.live.room.hub import RoomHub
 from liveshop.live.room.wire import CaptureSocket
 from liveshop.mail import Mailer

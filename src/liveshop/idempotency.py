@@ -91,7 +91,7 @@ async def run_once(
     uow: UnitOfWork,
     *,
     user_id: int,
-    key: str,
+    key: str | None,
     scope: str,
     body: Any,
     work: Callable[[], Awaitable[Outcome]],
@@ -99,12 +99,19 @@ async def run_once(
     looked: bool = False,
 ) -> Outcome:
     """Run `work` once per (user, key) and commit; replays return the first outcome.
+    Without a key (the route allows that) the work runs and commits like any other write.
 
     `last` runs after the outcome is written, right before the commit: the place for a
     statement that locks a hot row, so that the lock is held as briefly as possible.
     `looked`: the caller has just found no record (`finished`), so go straight to the
     insert; a record that appeared since still wins through the unique index.
     """
+    if key is None:  # the client did not ask for a safe retry: just do the work once
+        outcome = await work()
+        if last is not None:
+            await last()
+        await uow.commit()
+        return outcome
     session = uow.session
     digest = _hash(body)
     stmt = select(IdempotencyRecord).where(

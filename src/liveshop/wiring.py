@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from liveshop import bus
 from liveshop.live.room import service as room_service
-from liveshop.live.shows import service as shows
+from liveshop.live.shows.messages import ShowStateChanged
 from liveshop.orders.messages import DealHoldSettled, OrderPaid
 from liveshop.selling import show_end
 from liveshop.selling.deals import locks as deal_locks
@@ -18,4 +18,6 @@ from liveshop.settings import Settings
 def wire(settings: Settings) -> None:
     bus.subscribe(DealHoldSettled, "selling.deal_units", deal_locks.on_deal_hold_settled)
     bus.subscribe(OrderPaid, "live.announce_purchase", room_service.on_order_paid)
-    shows.on_show_ended("selling", show_end.closer(settings.hold_minutes))
+    # In this order: the room announces the end before selling closes the deals.
+    bus.subscribe(ShowStateChanged, "live.room_show_state", room_service.on_show_state)
+    bus.subscribe(ShowStateChanged, "selling.close_on_end", show_end.closer(settings.hold_minutes))

@@ -23,7 +23,7 @@ from liveshop.broker import Broker
 from liveshop.db import Database
 from liveshop.live.media.tasks import run_media_monitor
 from liveshop.orders.tasks import run_sweeper
-from liveshop.selling.tasks import run_promo_tasks
+from liveshop.selling.tasks import run_deal_timers, run_promo_tasks
 from liveshop.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ def holder_id() -> str:
 def _jobs(db: Database, broker: Broker, settings: Settings) -> list[Coroutine[Any, Any, None]]:
     return [
         run_sweeper(db, broker, settings.sweep_interval_seconds),
+        run_deal_timers(db, broker, settings.sweep_interval_seconds),
         run_promo_tasks(db, broker, settings),
         run_media_monitor(db, broker, settings),
     ]

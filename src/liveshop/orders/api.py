@@ -2,23 +2,21 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Query, status
 
 from liveshop.accounts.schemas import MarketCode
 from liveshop.deps import CurrentUser, IdPath, PageDep, Paginated, Uow, paginated, settings_of
-from liveshop.idempotency import idempotency_key, run_once
-from liveshop.live.shows import service as live
+from liveshop.idempotency import idempotency_key
+from liveshop.markets import service as markets
 from liveshop.markets.money import MoneyPublic
 from liveshop.markets.seed import LOCALES
 from liveshop.orders import fulfilment, returns
 from liveshop.orders import service as orders
+from liveshop.orders.models import Cart
 from liveshop.orders.schemas import (
-    BuyNowIn,
     CartItemIn,
     CartItemPublic,
     CartPublic,
-    CheckoutIn,
     OrderEventPublic,
     OrderPublic,
     ReturnCreate,
@@ -31,7 +29,6 @@ from liveshop.orders.schemas import (
     return_public,
     shop_return_public,
 )
-from liveshop.selling import pricing
 from liveshop.settings import Settings
 
 router = APIRouter(tags=["orders"])
@@ -40,8 +37,6 @@ SettingsDep = Annotated[Settings, Depends(settings_of)]
 
 
 async def _cart_public(uow: Uow, cart: object) -> CartPublic:
-    from liveshop.orders.models import Cart
-
     assert isinstance(cart, Cart)
     items, subtotal = [], 0
     currency = None
@@ -62,8 +57,6 @@ async def _cart_public(uow: Uow, cart: object) -> CartPublic:
                 available=variant.available,
             )
         )
-    from liveshop.markets import service as markets
-
     market = await markets.get(session=uow.session, code=cart.market_code)
     return CartPublic(
         market=cart.market_code,
@@ -101,87 +94,6 @@ async def remove_cart_item(
     out = await _cart_public(uow, cart)
     await uow.commit()
     return out
-
-
-def _orders_response(status_code: int, body: object) -> JSONResponse:
-    return JSONResponse(body, status_code=status_code)
-
-
-async def _place_idempotent(
-    uow: Uow, user: CurrentUser, key: str | None, scope: str, body: object, work: object
-) -> JSONResponse:
-    async def run() -> tuple[int, object]:
-        placed = await work()  # type: ignore[operator]
-        return 201, [order_public(o).model_dump(mode="json") for o in placed]
-
-    if key is None:
-        status_code, payload = await run()
-        await uow.commit()
-    else:
-        status_code, payload = await run_once(
-            uow, user_id=user.id, key=key, scope=scope, body=body, work=run
-        )
-    return _orders_response(status_code, payload)
-
-
-@router.post("/checkout", status_code=status.HTTP_201_CREATED, response_model=list[OrderPublic])
-async def checkout(
-    data: CheckoutIn, user: CurrentUser, uow: Uow, settings: SettingsDep, key: IdemKey
-) -> JSONResponse:
-    """Turn the market's cart into orders (one per shop), holding the stock."""
-
-    async def work() -> object:
-        cart = await orders.get_cart(session=uow.session, buyer=user, market=data.market)
-        source = await live.attribution(
-            session=uow.session,
-            show_id=data.show_id,
-            variant_ids=[i.variant_id for i in cart.items],
-        )
-        placed = await orders.checkout(
-            session=uow.session,
-            buyer=user,
-            market_code=data.market,
-            address=data.address,
-            hold_minutes=settings.hold_minutes,
-            source=source if "show_id" in source else None,
-            limits=orders.BuyerLimits.of(settings),
-        )
-        await pricing.apply_coupons(
-            session=uow.session, buyer=user, orders=placed, codes=data.coupons, show_id=data.show_id
-        )
-        return placed
-
-    return await _place_idempotent(uow, user, key, "checkout", data.model_dump(mode="json"), work)
-
-
-@router.post(
-    "/orders/buy-now", status_code=status.HTTP_201_CREATED, response_model=list[OrderPublic]
-)
-async def buy_now(
-    data: BuyNowIn, user: CurrentUser, uow: Uow, settings: SettingsDep, key: IdemKey
-) -> JSONResponse:
-    """Order one variant straight away, skipping the cart."""
-
-    async def work() -> object:
-        source = await live.attribution(
-            session=uow.session, show_id=data.show_id, variant_ids=[data.variant_id]
-        )
-        placed = await orders.place(
-            session=uow.session,
-            buyer=user,
-            market_code=data.market,
-            address=data.address,
-            items=[orders.Wanted(data.variant_id, data.quantity)],
-            hold_minutes=settings.hold_minutes,
-            source=source,
-            limits=orders.BuyerLimits.of(settings),
-        )
-        await pricing.apply_coupons(
-            session=uow.session, buyer=user, orders=placed, codes=data.coupons, show_id=data.show_id
-        )
-        return placed
-
-    return await _place_idempotent(uow, user, key, "buy_now", data.model_dump(mode="json"), work)
 
 
 @router.get("/me/orders")
@@ -295,21 +207,6 @@ async def shop_returns(
     )
     items = [shop_return_public(order, ret) for ret, order in rows]
     return Paginated[ShopReturnPublic](**paginated(items, total, page))
-
-
-@router.post("/returns/{return_id}/approve")
-async def approve_return(
-    return_id: IdPath, data: ReturnDecision, request: Request, user: CurrentUser, uow: Uow
-) -> ReturnPublic:
-    ret, order = await returns.approve(
-        session=uow.session,
-        provider=request.app.state.provider,
-        actor=user,
-        return_id=return_id,
-        note=data.note,
-    )
-    await uow.commit()
-    return return_public(order, ret)
 
 
 @router.post("/returns/{return_id}/decline")

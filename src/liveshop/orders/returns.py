@@ -17,8 +17,6 @@ from liveshop.markets import service as markets
 from liveshop.orders import service as orders
 from liveshop.orders.models import Order, OrderStatus, ReturnRequest
 from liveshop.orders.schemas import ReturnCreate, ReturnLineIn
-from liveshop.payments import service as payments
-from liveshop.payments.provider import PaymentProvider
 
 RETURNABLE = frozenset(
     {OrderStatus.delivered, OrderStatus.completed, OrderStatus.partially_refunded}
@@ -85,13 +83,10 @@ async def _open_return(
 
 
 async def approve(
-    *,
-    session: AsyncSession,
-    provider: PaymentProvider,
-    actor: User,
-    return_id: int,
-    note: str | None,
-) -> tuple[ReturnRequest, Order]:
+    *, session: AsyncSession, actor: User, return_id: int, note: str | None
+) -> tuple[ReturnRequest, Order, int]:
+    """Accept a return: restock its lines and mark it approved. Returns the amount to refund,
+    which the caller (payments.service.approve_return) pays back in the same transaction."""
     ret, order = await _open_return(session, actor, return_id)
     by_id = {ln.id: ln for ln in order.lines}
     for item in ret.lines:
@@ -99,17 +94,9 @@ async def approve(
         line.refunded_quantity += item["quantity"]
         await stock.restock(session, variant_id=line.variant_id, quantity=item["quantity"])
     amount = min(ret.amount, order.total - order.refunded_total)
-    await payments.refund(
-        session=session,
-        provider=provider,
-        actor=actor,
-        order=order,
-        amount=amount,
-        reason=f"return #{ret.id}",
-    )
     ret.status, ret.decision_note, ret.decided_at = "approved", note, utcnow()
     await session.flush()
-    return ret, order
+    return ret, order, amount
 
 
 async def decline(

@@ -77,15 +77,10 @@ async def complete_delivered(db: Database, broker: Broker) -> int:
 
 async def run_sweeper(db: Database, broker: Broker, interval: float) -> None:
     """Forever: sweep, then sleep. Errors are logged, never fatal."""
-    from liveshop.selling.deals import (
-        service as deals,  # selling builds on orders; import late to avoid a cycle
-    )
-
     while True:
         try:
             with metrics.sweep("orders"):
                 await expire_holds(db, broker)
-                await deals.advance(db, broker)
                 await complete_delivered(db, broker)
         except asyncio.CancelledError:
             raise

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from liveshop.deps import CurrentUser, IdPath, Uow
 from liveshop.errors import PROBLEM
 from liveshop.idempotency import idempotency_key, require_key, run_once
+from liveshop.orders.schemas import ReturnDecision, ReturnPublic, return_public
 from liveshop.payments import service
 from liveshop.payments.schemas import (
     PaymentConfirm,
@@ -79,10 +80,6 @@ async def confirm_payment(
             code=data.code,
         )
 
-    if key is None:
-        result = await work()
-        await uow.commit()
-        return _respond(*result)
     body = {"payment_id": payment_id, **data.model_dump()}
     return _respond(
         *await run_once(uow, user_id=user.id, key=key, scope="confirm", body=body, work=work)
@@ -124,3 +121,18 @@ async def refund_order(
     return _respond(
         *await run_once(uow, user_id=user.id, key=key, scope="refund", body=body, work=work)
     )
+
+
+@router.post("/returns/{return_id}/approve")
+async def approve_return(
+    return_id: IdPath, data: ReturnDecision, request: Request, user: CurrentUser, uow: Uow
+) -> ReturnPublic:
+    ret, order = await service.approve_return(
+        session=uow.session,
+        provider=request.app.state.provider,
+        actor=user,
+        return_id=return_id,
+        note=data.note,
+    )
+    await uow.commit()
+    return return_public(order, ret)

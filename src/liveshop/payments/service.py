@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from liveshop.accounts.models import User
 from liveshop.db import utcnow
 from liveshop.errors import Problem, not_found, problem_body
-from liveshop.orders import fulfilment
+from liveshop.orders import fulfilment, returns
 from liveshop.orders import service as orders
-from liveshop.orders.models import Order, OrderStatus
+from liveshop.orders.models import Order, OrderStatus, ReturnRequest
 from liveshop.payments.models import Payment, Refund
 from liveshop.payments.provider import ChargeResult, PaymentProvider
 from liveshop.payments.schemas import PaymentPublic, RefundPublic
@@ -200,3 +200,26 @@ async def refund_as_seller(
         idempotency_key=idempotency_key,
     )
     return 201, RefundPublic.model_validate(row).model_dump(mode="json")
+
+
+async def approve_return(
+    *,
+    session: AsyncSession,
+    provider: PaymentProvider,
+    actor: User,
+    return_id: int,
+    note: str | None,
+) -> tuple[ReturnRequest, Order]:
+    """The seller approves a return: orders restock it, and the money goes back at once."""
+    ret, order, amount = await returns.approve(
+        session=session, actor=actor, return_id=return_id, note=note
+    )
+    await refund(
+        session=session,
+        provider=provider,
+        actor=actor,
+        order=order,
+        amount=amount,
+        reason=f"return #{ret.id}",
+    )
+    return ret, order

@@ -42,6 +42,8 @@ from liveshop.realtime.protocol import (
     PingIn,
     client_message,
 )
+from liveshop.selling.auctions import service as auctions
+from liveshop.selling.giveaways import service as giveaways
 from liveshop.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -274,8 +276,6 @@ class _Session:
 
     async def bid(self, message: BidIn) -> None:
         """Bids over the socket go through the same service as HTTP bids (and its audit)."""
-        from liveshop.selling.auctions import service as auctions
-
         await self._pace("bid", "You are bidding too fast.")
         async with self._acting() as (uow, user):
             try:
@@ -295,8 +295,6 @@ class _Session:
             raise room_service.Rejected("bid_rejected", reason or "The bid did not stand.")
 
     async def enter_giveaway(self, message: EnterGiveawayIn) -> None:
-        from liveshop.selling.giveaways import service as giveaways
-
         await self._pace("entry", "You are entering giveaways too fast.")
         async with self._acting() as (uow, user):
             try:

@@ -15,10 +15,13 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from liveshop import uow as unit_of_work
 from liveshop.db import utcnow
 from liveshop.live.room.events import send_room_event
-from liveshop.live.shows.models import Show
+from liveshop.live.shows.messages import ShowStateChanged
+from liveshop.live.shows.models import Show, ShowStatus
 from liveshop.selling.auctions import service as auctions
 from liveshop.selling.auctions.models import Auction, AuctionStatus
 from liveshop.selling.deals import locks as deal_locks
@@ -62,10 +65,14 @@ async def close_promotions(uow: UnitOfWork, show: Show, *, hold_minutes: float) 
         await auctions.close(session=session, auction_id=auction_id, hold_minutes=hold_minutes)
 
 
-def closer(hold_minutes: float) -> Callable[[UnitOfWork, Show], Awaitable[None]]:
-    """The handler the app registers with `live.service.on_show_ended`."""
+def closer(hold_minutes: float) -> Callable[[AsyncSession, ShowStateChanged], Awaitable[None]]:
+    """The bus handler for a show's end (wired in liveshop.wiring)."""
 
-    async def _close(uow: UnitOfWork, show: Show) -> None:
-        await close_promotions(uow, show, hold_minutes=hold_minutes)
+    async def _close(session: AsyncSession, message: ShowStateChanged) -> None:
+        if message.status != ShowStatus.ended.value:
+            return
+        show = await session.get(Show, message.show_id)
+        if show is not None:
+            await close_promotions(unit_of_work.of(session), show, hold_minutes=hold_minutes)
 
     return _close

@@ -17,6 +17,7 @@ from liveshop.db import Database, utcnow
 from liveshop.errors import Problem
 from liveshop.selling.auctions import service as auctions
 from liveshop.selling.auctions.models import Auction, AuctionStatus
+from liveshop.selling.deals import service as deals
 from liveshop.selling.giveaways import service as giveaways
 from liveshop.selling.giveaways.models import Giveaway
 from liveshop.settings import Settings
@@ -85,3 +86,16 @@ async def run_promo_tasks(db: Database, broker: Broker, settings: Settings) -> N
         except Exception:
             log.exception("promotion sweep failed")
         await asyncio.sleep(min(settings.sweep_interval_seconds, 1.0))
+
+
+async def run_deal_timers(db: Database, broker: Broker, interval: float) -> None:
+    """Forever: open and end deals whose time has come, release what ended deals left."""
+    while True:
+        try:
+            with metrics.sweep("deals"):
+                await deals.advance(db, broker)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("deal timers failed")
+        await asyncio.sleep(interval)

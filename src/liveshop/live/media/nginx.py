@@ -320,20 +320,6 @@ def write_config(settings: Settings) -> Path:
     return conf
 
 
-async def start_managed(settings: Settings) -> ManagedMedia | None:
-    """Supervise nginx from this process (tests, embedded use); None when video is unavailable.
-
-    `liveshop serve` supervises nginx in its parent process instead, once per host: web
-    workers come and go, and the encoders' connections must not go with them.
-    """
-    from liveshop.live.media.supervisor import MediaSupervisor
-
-    supervisor = MediaSupervisor(settings)
-    if not await asyncio.to_thread(supervisor.start):
-        return None
-    return supervisor
-
-
 # --- replays -----------------------------------------------------------------------------
 # nginx keeps a rolling live playlist; the replay is the union of every window we saw, built
 # as the show runs so that a long show loses nothing, and closed with ENDLIST at the end.

@@ -13,6 +13,7 @@ the child ends, and a killed Liveshop must not leave nginx holding the ports.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -28,6 +29,7 @@ from pathlib import Path
 from liveshop.live.media.nginx import (
     START_TIMEOUT_SECONDS,
     STOP_TIMEOUT_SECONDS,
+    ManagedMedia,
     hls_base_url,
     rtmp_url,
     unavailable_reason,
@@ -194,3 +196,15 @@ class MediaSupervisor:
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()
             proc.wait()
+
+
+async def start_managed(settings: Settings) -> ManagedMedia | None:
+    """Supervise nginx from this process (tests, embedded use); None when video is unavailable.
+
+    `liveshop serve` supervises nginx in its parent process instead, once per host: web
+    workers come and go, and the encoders' connections must not go with them.
+    """
+    supervisor = MediaSupervisor(settings)
+    if not await asyncio.to_thread(supervisor.start):
+        return None
+    return supervisor

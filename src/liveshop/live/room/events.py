@@ -15,11 +15,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, TypeAdapter
 
 from liveshop.catalog.schemas import PricePublic
+from liveshop.live.room.store import publish
 from liveshop.uow import UnitOfWork
-
-
-def room_channel(show_id: int) -> str:
-    return f"room:{show_id}"
 
 
 class ShowStateEvent(BaseModel):
@@ -232,8 +229,6 @@ def apply(state: RoomState, event: RoomEvent, *, recent_chat: int = 50) -> None:
 
 def send_room_event(uow: UnitOfWork, show_id: int, event: BaseModel) -> None:
     """Queue `event` for the room; it goes out only if the transaction commits."""
-    from liveshop.live.room.store import publish
-
     payload = event.model_dump_json()
 
     async def _send() -> None:

@@ -35,10 +35,9 @@ from liveshop.live.room.events import (
     SnapshotEvent,
     ViewersEvent,
     apply,
-    room_channel,
     room_event,
 )
-from liveshop.live.room.store import RoomStore, decode, encode, store_for
+from liveshop.live.room.store import RoomStore, decode, encode, room_channel, store_for
 from liveshop.live.room.wire import RawWrite, text_frame
 from liveshop.metrics import SLOW_CONSUMER_CUTOFFS
 from liveshop.settings import Settings
@@ -374,13 +373,7 @@ class Room:
         try:
             event = room_event.validate_python(raw)
         except ValidationError:
-            # Selling events build on the room, so the room learns their types lazily.
-            from liveshop.selling.room_events import selling_event
-
-            try:
-                selling_event.validate_python(raw)
-            except ValidationError:
-                log.warning("room %s: unknown event %r", self.show_id, raw.get("type"))
+            # Not a room event: selling's announcements and the like pass through unfolded.
             return []
         apply(self.state, event, recent_chat=self.hub.settings.room_recent_chat)
         if isinstance(event, ShowStateEvent) and event.status == "ended":

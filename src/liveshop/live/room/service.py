@@ -31,6 +31,7 @@ from liveshop.live.room.events import (
     PinnedVariant,
     PurchaseEvent,
     RoomState,
+    ShowStateEvent,
     SlowModeEvent,
     StockEvent,
     UnpinEvent,
@@ -38,6 +39,7 @@ from liveshop.live.room.events import (
 )
 from liveshop.live.room.models import ChatMessage, ShowPin
 from liveshop.live.shows import service as shows
+from liveshop.live.shows.messages import ShowStateChanged
 from liveshop.live.shows.models import Show, ShowProduct, ShowStatus
 from liveshop.orders.messages import OrderPaid
 from liveshop.orders.models import Order, OrderLine
@@ -343,3 +345,11 @@ async def on_order_paid(session: AsyncSession, message: OrderPaid) -> None:
     order = await session.get(Order, message.order_id)
     if order is not None:
         await announce_purchase(session=session, order=order)
+
+
+async def on_show_state(session: AsyncSession, message: ShowStateChanged) -> None:
+    """Tell the room a show went live or ended (wired in liveshop.wiring)."""
+    event = ShowStateEvent(
+        show_id=message.show_id, status=message.status, hls_url=message.hls_url, at=message.at
+    )
+    send_room_event(unit_of_work.of(session), message.show_id, event)

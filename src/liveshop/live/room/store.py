@@ -17,7 +17,11 @@ from typing import Any, Protocol
 import redis.asyncio as aioredis
 
 from liveshop.broker import Broker
-from liveshop.live.room.events import room_channel
+
+
+def room_channel(show_id: int) -> str:
+    return f"room:{show_id}"
+
 
 HISTORY = 1000  # events kept per room for resuming; settings.room_history_events overrides
 KEY_TTL = 2 * 24 * 3600  # room keys outlive any show, then clean themselves up

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from liveshop import bus
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import Role, User
 from liveshop.catalog import service as catalog
 from liveshop.catalog.models import Product, ProductStatus, Shop, ShopMember, Variant
 from liveshop.db import utcnow
 from liveshop.errors import Problem, forbidden, not_found
+from liveshop.live.shows.messages import ShowStateChanged
 from liveshop.live.shows.models import (
     ShopCreator,
     Show,
@@ -26,16 +28,6 @@ from liveshop.live.shows.schemas import ShowCreate, ShowUpdate
 from liveshop.uow import UnitOfWork
 
 ACTIVE = [ShowStatus.live.value, ShowStatus.scheduled.value]
-
-# What higher layers do when a show ends (selling closes the show's deals and auctions), run
-# inside the unit of work that ends it. The app registers them at start, by name, so building
-# a second app replaces rather than repeats them: live never imports selling.
-ShowEndedHandler = Callable[[UnitOfWork, "Show"], Awaitable[None]]
-show_ended_handlers: dict[str, ShowEndedHandler] = {}
-
-
-def on_show_ended(name: str, handler: ShowEndedHandler) -> None:
-    show_ended_handlers[name] = handler
 
 
 async def sellable_shop_ids(*, session: AsyncSession, host: User) -> set[int]:
@@ -261,15 +253,12 @@ async def rsvp_user_ids(*, session: AsyncSession, show_id: int) -> list[int]:
 
 async def go_live(*, uow: UnitOfWork, show: Show, hls_url: str | None) -> None:
     """Mark the show live; tell the room, followers and RSVPs once committed."""
-    from liveshop.live.room.events import ShowStateEvent, send_room_event
-
     show.status = ShowStatus.live.value
     show.went_live_at = show.went_live_at or utcnow()
     await uow.session.flush()
-    send_room_event(
-        uow,
-        show.id,
-        ShowStateEvent(show_id=show.id, status=show.status, hls_url=hls_url, at=utcnow()),
+    await bus.publish(
+        uow.session,
+        ShowStateChanged(show_id=show.id, status=show.status, hls_url=hls_url, at=utcnow()),
     )
     host = await uow.session.get(User, show.host_id)
     followers = await accounts.follower_ids(
@@ -290,14 +279,14 @@ async def go_live(*, uow: UnitOfWork, show: Show, hls_url: str | None) -> None:
 
 
 async def end(*, uow: UnitOfWork, show: Show) -> None:
-    from liveshop.live.room.events import ShowStateEvent, send_room_event
-
     show.status = ShowStatus.ended.value
     show.ended_at = utcnow()
     await uow.session.flush()
-    send_room_event(uow, show.id, ShowStateEvent(show_id=show.id, status=show.status, at=utcnow()))
-    for handler in list(show_ended_handlers.values()):
-        await handler(uow, show)
+    # The room announces it, and selling closes the show's deals, auctions and giveaways.
+    await bus.publish(
+        uow.session,
+        ShowStateChanged(show_id=show.id, status=show.status, hls_url=None, at=utcnow()),
+    )
 
 
 async def attribution(

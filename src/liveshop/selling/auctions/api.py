@@ -146,14 +146,11 @@ async def bid(
         )
         return 201, result.model_dump(mode="json")
 
-    if key is None:
-        code, body = await work()
-        await uow.commit()  # a refused bid is committed too: it is part of the audit trail
-    else:
-        body_in = {"auction_id": auction_id, **data.model_dump(mode="json")}
-        code, body = await run_once(
-            uow, user_id=user.id, key=key, scope="auction_bid", body=body_in, work=work
-        )
+    # A refused bid is committed too: it is part of the audit trail.
+    body_in = {"auction_id": auction_id, **data.model_dump(mode="json")}
+    code, body = await run_once(
+        uow, user_id=user.id, key=key, scope="auction_bid", body=body_in, work=work
+    )
     return JSONResponse(body, status_code=code, media_type=PROBLEM if code >= 400 else None)
 
 

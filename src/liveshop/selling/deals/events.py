@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from liveshop.live.room.events import send_room_event
 from liveshop.selling.deals import gate
 from liveshop.selling.deals.models import FlashDeal
 from liveshop.uow import of
@@ -88,8 +89,6 @@ async def stock_changed(session: AsyncSession, *, deal_id: int) -> None:
 
 def units_left(session: AsyncSession, *, show_id: int, deal_id: int, left: int) -> None:
     """Tell the room, after commit, that `left` units of the deal are left."""
-    from liveshop.live.room.events import send_room_event
-
     uow = of(session)
     send_room_event(uow, show_id, DealStockEvent(deal_id=deal_id, left=left))
     if left == 0:
