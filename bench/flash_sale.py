@@ -18,6 +18,7 @@ import hashlib
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -29,6 +30,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import redis as sync_redis
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 
@@ -37,6 +39,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from liveshop.accounts.models import AuthToken, User  # noqa: E402
 from liveshop.accounts.security import hash_password  # noqa: E402
+from liveshop.catalog.models import Product, Shop, ShopMember, Variant, VariantPrice  # noqa: E402
 from liveshop.db import create_database, create_oneoff_engine, utcnow  # noqa: E402
 from liveshop.live.shows.models import Show, ShowProduct  # noqa: E402
 from liveshop.migrate import upgrade  # noqa: E402
@@ -64,8 +67,6 @@ async def recreate_pg(url: str) -> None:
 
 async def seed(url: str, buyers: int) -> tuple[int, list[str]]:
     """A seller, a product, a live show with a 500-unit deal open now, and `buyers` tokens."""
-    from liveshop.catalog.models import Product, Shop, ShopMember, Variant, VariantPrice
-
     db = create_database(url)
     pw = hash_password("bench-password")
     now = utcnow()
@@ -216,8 +217,6 @@ def start(cmd: list[str], env: dict[str, str], probe: str) -> subprocess.Popen[b
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
-    import signal
-
     try:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=15)
@@ -305,8 +304,6 @@ def main() -> None:
     else:
         url, redis_url = args.pg, args.redis
         asyncio.run(recreate_pg(url))
-        import redis as sync_redis
-
         sync_redis.Redis.from_url(redis_url).flushdb()
     upgrade(url)
     deal_id, tokens = asyncio.run(seed(url, args.attempts))

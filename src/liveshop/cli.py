@@ -32,7 +32,7 @@ console = Console()
 
 def _version(value: bool) -> None:
     if value:
-        from liveshop import __version__
+        from liveshop import __version__  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
 
         typer.echo(f"liveshop {__version__}")
         raise typer.Exit()
@@ -54,11 +54,11 @@ def _serve(host: str, port: int, workers: int, metrics_dir: Path | None) -> None
     nginx is supervised here, once per host, not in a worker: killing or replacing a web worker
     must not cut the encoders off.
     """
-    import uvicorn
+    import uvicorn  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
 
-    from liveshop import logs
-    from liveshop.live.media.supervisor import MediaSupervisor
-    from liveshop.server import WS_MAX_BYTES, BoundedHttpTools
+    from liveshop import logs  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
+    from liveshop.live.media.supervisor import MediaSupervisor  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
+    from liveshop.server import WS_MAX_BYTES, BoundedHttpTools  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
 
     settings = get_settings()
     if settings.env != "test":
@@ -136,7 +136,7 @@ def serve(
         raise typer.Exit(2)
     metrics_dir = _metrics_dir()
     if migrate:
-        from liveshop.migrate import upgrade
+        from liveshop.migrate import upgrade  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
 
         upgrade(settings.database_url)
     _serve(host or settings.host, port or settings.port, workers, metrics_dir)
@@ -149,10 +149,10 @@ def worker() -> None:
     Run one or more beside the web processes when Redis is configured; a lease lets exactly
     one of them work at a time, and another takes over if it dies.
     """
-    from liveshop import logs, wiring
-    from liveshop.broker import create_broker
-    from liveshop.db import create_database
-    from liveshop.worker import run_jobs
+    from liveshop import logs, wiring  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
+    from liveshop.broker import create_broker  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
+    from liveshop.db import create_database  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
+    from liveshop.worker import run_jobs  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
 
     settings = get_settings()
     logs.configure(json_logs=settings.log_json, level=settings.log_level)
@@ -192,7 +192,7 @@ def deploy_nginx_site(
     ),
 ) -> None:
     """Print the public nginx site: TLS, WebSocket upgrade, HLS caching, private hooks."""
-    from liveshop.deploy_site import Site, render_site
+    from liveshop.deploy_site import Site, render_site  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
 
     site = Site(
         server_name=server_name,
@@ -211,7 +211,7 @@ def media_config(
     ] = None,
 ) -> None:
     """Render the nginx config (RTMP ingest, HLS, hooks) from the settings."""
-    from liveshop.live.media.nginx import render_config
+    from liveshop.live.media.nginx import render_config  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
 
     text = render_config(get_settings())
     if output:
@@ -224,10 +224,10 @@ def media_config(
 @media_app.command("run")
 def media_run() -> None:
     """Supervise nginx alone (when the web runs under another process manager than `serve`)."""
-    import threading
+    import threading  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
 
-    from liveshop import logs
-    from liveshop.live.media.supervisor import MediaSupervisor
+    from liveshop import logs  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
+    from liveshop.live.media.supervisor import MediaSupervisor  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
 
     settings = get_settings()
     logs.configure(json_logs=settings.log_json, level=settings.log_level)
@@ -244,7 +244,7 @@ def media_run() -> None:
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply migrations up to REVISION."""
-    from liveshop.migrate import upgrade
+    from liveshop.migrate import upgrade  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
 
     upgrade(get_settings().database_url, revision)
     console.print(f"[green]Database at {revision}.[/green]")
@@ -253,7 +253,7 @@ def db_upgrade(revision: str = "head") -> None:
 @db_app.command("check")
 def db_check() -> None:
     """Fail if the models have changes no migration captures."""
-    from liveshop.migrate import check
+    from liveshop.migrate import check  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
 
     check(get_settings().database_url)
     console.print("[green]Models and migrations agree.[/green]")
@@ -262,7 +262,7 @@ def db_check() -> None:
 @db_app.command("current")
 def db_current() -> None:
     """Print the revision the database is at."""
-    from liveshop.migrate import current
+    from liveshop.migrate import current  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
 
     current(get_settings().database_url)
 
@@ -274,7 +274,7 @@ def db_downgrade(
     ],
 ) -> None:
     """Step the schema back to REVISION (take a backup first: data in dropped columns is lost)."""
-    from liveshop.migrate import downgrade
+    from liveshop.migrate import downgrade  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
 
     downgrade(get_settings().database_url, revision)
     console.print(f"[green]Database at {revision}.[/green]")
@@ -288,7 +288,7 @@ def db_revision(
     ] = False,
 ) -> None:
     """Write a new migration under src/liveshop/migrations/versions (for developers)."""
-    from liveshop.migrate import revision
+    from liveshop.migrate import revision  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
 
     revision(get_settings().database_url, message, autogenerate=autogenerate)
 
@@ -304,12 +304,12 @@ def user_create(
     market: Annotated[str, typer.Option(help="Home market")] = "UK",
 ) -> None:
     """Create a user (use --role admin for an operator)."""
-    from liveshop.accounts.models import Role
-    from liveshop.accounts.schemas import UserCreate
-    from liveshop.accounts.service import create
-    from liveshop.broker import InProcessBroker
-    from liveshop.db import create_database
-    from liveshop.uow import UnitOfWork
+    from liveshop.accounts.models import Role  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
+    from liveshop.accounts.schemas import UserCreate  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
+    from liveshop.accounts.service import create  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
+    from liveshop.broker import InProcessBroker  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
+    from liveshop.db import create_database  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
+    from liveshop.uow import UnitOfWork  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
 
     roles = [Role(r) for r in role or ["buyer"]]
 
@@ -353,7 +353,7 @@ def demo(
 ) -> None:
     """Build demo data (shops, products, people, shows), serve it, and take shows live."""
     metrics_dir = _metrics_dir() if serve_after else None
-    from liveshop.demo import build_demo, print_accounts
+    from liveshop.demo import build_demo, print_accounts  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
 
     settings = get_settings()
     url = (

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 
-from liveshop.deps import SESSION_COOKIE, current_caller, optional_caller
+from liveshop.accounts.deps import SESSION_COOKIE, current_caller, optional_caller
 from liveshop.errors import PROBLEM, leaf_routes
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}

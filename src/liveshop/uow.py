@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from types import TracebackType
@@ -92,8 +93,6 @@ class UnitOfWork:
 
 
 def _dumps(obj: dict[str, Any]) -> str:
-    import json
-
     return json.dumps(obj, default=str)
 
 

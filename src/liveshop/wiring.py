@@ -7,6 +7,8 @@ tests); subscribing is by name, so calling it again replaces rather than repeats
 from __future__ import annotations
 
 from liveshop import bus
+from liveshop.accounts import service as accounts
+from liveshop.catalog import service as catalog
 from liveshop.live.room import service as room_service
 from liveshop.live.shows.messages import ShowStateChanged
 from liveshop.orders.messages import DealHoldSettled, OrderPaid
@@ -16,6 +18,7 @@ from liveshop.settings import Settings
 
 
 def wire(settings: Settings) -> None:
+    accounts.follow_targets["shop"] = catalog.check_shop_exists
     bus.subscribe(DealHoldSettled, "selling.deal_units", deal_locks.on_deal_hold_settled)
     bus.subscribe(OrderPaid, "live.announce_purchase", room_service.on_order_paid)
     # In this order: the room announces the end before selling closes the deals.

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from liveshop.accounts import service, sessions
+from liveshop.accounts.deps import SESSION_COOKIE, Caller, CurrentUser, current_caller
 from liveshop.accounts.models import Role
 from liveshop.accounts.schemas import (
     Accepted,
@@ -24,18 +25,7 @@ from liveshop.accounts.schemas import (
     UserPublic,
     UserUpdate,
 )
-from liveshop.deps import (
-    SESSION_COOKIE,
-    Caller,
-    CurrentUser,
-    IdPath,
-    PageDep,
-    Paginated,
-    Uow,
-    current_caller,
-    paginated,
-    settings_of,
-)
+from liveshop.deps import IdPath, PageDep, Paginated, Uow, paginated, settings_of
 from liveshop.mail import Mailer
 from liveshop.ratelimit import client_ip, limiter_of
 

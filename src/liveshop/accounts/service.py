@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import timedelta
 
 from sqlalchemy import String, cast, delete, func, or_, select
@@ -229,12 +229,18 @@ async def list_(
 # --- follows ---------------------------------------------------------------------------
 
 
-async def _check_follow_target(session: AsyncSession, data: FollowCreate) -> None:
-    from liveshop.catalog.models import Shop  # catalog depends on accounts, not the reverse
+# Kinds of follow target that domains above accounts own (catalog's shops), each with a check
+# that raises not_found; registered at start-up (liveshop.wiring), since accounts import neither.
+FollowTargetCheck = Callable[[AsyncSession, int], Awaitable[None]]
+follow_targets: dict[str, FollowTargetCheck] = {}
 
-    if data.target_kind == "shop":
-        if await session.get(Shop, data.target_id) is None:
-            raise not_found("shop", data.target_id)
+
+async def _check_follow_target(session: AsyncSession, data: FollowCreate) -> None:
+    if data.target_kind != "creator":
+        check = follow_targets.get(data.target_kind)
+        if check is None:
+            raise not_found(data.target_kind, data.target_id)
+        await check(session, data.target_id)
         return
     creator = await session.get(User, data.target_id)
     if creator is None or not creator.has_role(Role.creator):

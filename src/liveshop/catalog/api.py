@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from liveshop.accounts.deps import CurrentUser, OptionalUser
 from liveshop.catalog import service
 from liveshop.catalog.schemas import (
     ProductCreate,
@@ -18,7 +19,7 @@ from liveshop.catalog.schemas import (
     VariantUpdate,
     product_public,
 )
-from liveshop.deps import CurrentUser, IdPath, OptionalUser, PageDep, Paginated, Uow, paginated
+from liveshop.deps import IdPath, PageDep, Paginated, Uow, paginated
 
 router = APIRouter(tags=["catalog"])
 MarketQuery = Annotated[str | None, Query(pattern=r"^(UK|DE|FR|IT|ES|US|ID)$")]

@@ -363,3 +363,9 @@ async def update_variant(
         variant.prices.extend(_price_rows(data.prices))
     await session.flush()
     return await get_product(session=session, product_id=variant.product_id, viewer=actor)
+
+
+async def check_shop_exists(session: AsyncSession, shop_id: int) -> None:
+    """The follow check accounts run for a shop (registered in liveshop.wiring)."""
+    if await session.get(Shop, shop_id) is None:
+        raise not_found("shop", shop_id)

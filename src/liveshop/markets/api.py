@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from liveshop.deps import CurrentUser, Uow
+from liveshop.accounts.deps import CurrentUser
+from liveshop.deps import Uow
 from liveshop.markets import service
 from liveshop.markets.schemas import MarketPublic, MarketUpdate
 

@@ -7,7 +7,8 @@ from datetime import datetime
 from fastapi import APIRouter, status
 from pydantic import BaseModel
 
-from liveshop.deps import CurrentUser, IdPath, Uow
+from liveshop.accounts.deps import CurrentUser
+from liveshop.deps import IdPath, Uow
 from liveshop.inputs import Input
 from liveshop.orders import address_book
 from liveshop.orders.models import SavedAddress

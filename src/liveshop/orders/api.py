@@ -4,8 +4,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, status
 
+from liveshop.accounts.deps import CurrentUser
 from liveshop.accounts.schemas import MarketCode
-from liveshop.deps import CurrentUser, IdPath, PageDep, Paginated, Uow, paginated, settings_of
+from liveshop.deps import IdPath, PageDep, Paginated, Uow, paginated, settings_of
 from liveshop.idempotency import idempotency_key
 from liveshop.markets import service as markets
 from liveshop.markets.money import MoneyPublic

@@ -5,7 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse
 
-from liveshop.deps import CurrentUser, IdPath, Uow
+from liveshop.accounts.deps import CurrentUser
+from liveshop.deps import IdPath, Uow
 from liveshop.errors import PROBLEM
 from liveshop.idempotency import idempotency_key, require_key, run_once
 from liveshop.orders.schemas import ReturnDecision, ReturnPublic, return_public

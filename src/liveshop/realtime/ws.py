@@ -17,8 +17,9 @@ from fastapi import APIRouter, WebSocket
 from pydantic import BaseModel, ValidationError
 
 from liveshop.accounts import service as accounts
+from liveshop.accounts.deps import SESSION_COOKIE
 from liveshop.accounts.models import User
-from liveshop.deps import SESSION_COOKIE, IdPath
+from liveshop.deps import IdPath
 from liveshop.errors import Problem
 from liveshop.live.room import moderation
 from liveshop.live.room import service as room_service

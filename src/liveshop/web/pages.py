@@ -11,10 +11,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from liveshop.accounts.deps import Caller, optional_caller
 from liveshop.accounts.security import csrf_token
 from liveshop.catalog.models import Product
 from liveshop.db import Base
-from liveshop.deps import Caller, IdPath, Uow, optional_caller, settings_of
+from liveshop.deps import IdPath, Uow, settings_of
 from liveshop.errors import http_problem
 from liveshop.live.shows.models import Show
 from liveshop.uow import UnitOfWork

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from liveshop.deps import CurrentUser, PageDep, Uow
+from liveshop.accounts.deps import CurrentUser
+from liveshop.deps import PageDep, Uow
 from liveshop.live.campaigns import service as campaigns
 from liveshop.live.campaigns.models import LiveEvent
 from liveshop.live.campaigns.schemas import EventCreate, EventPublic, EventShowsIn

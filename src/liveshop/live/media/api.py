@@ -5,17 +5,15 @@ The hooks answer nginx: 3xx (with the public stream name) or 2xx to allow, 4xx t
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Depends, Request, Response, status
-from pydantic import BaseModel
 
-from liveshop.deps import CurrentUser, IdPath, Uow, settings_of
+from liveshop.accounts.deps import CurrentUser
+from liveshop.deps import IdPath, Uow, settings_of
 from liveshop.errors import Problem
 from liveshop.live.media import hooks
 from liveshop.live.media import nginx as media
+from liveshop.live.media.schemas import MediaStatus, StreamHealth, StreamSessionPublic
 from liveshop.live.shows import service as shows
-from liveshop.live.shows.models import ShowStatus
 from liveshop.live.shows.schemas import ShowIngest
 
 router = APIRouter(tags=["media"])
@@ -28,44 +26,6 @@ def require_hook_secret(request: Request) -> None:
 
 
 FromMediaServer = Depends(require_hook_secret)
-
-
-class MediaStatus(BaseModel):
-    available: bool
-    reason: str | None
-    rtmp_url: str
-    hls_base_url: str
-
-
-class PinPublic(BaseModel):
-    product_id: int
-    pinned_at: datetime
-    unpinned_at: datetime | None
-    offset_seconds: float | None
-
-
-class PlaybackPublic(BaseModel):
-    status: str
-    hls_url: str | None = None
-    replay_url: str | None = None
-    pins: list[PinPublic]
-
-
-class StreamSessionPublic(BaseModel):
-    id: int
-    started_at: datetime
-    ended_at: datetime | None
-    end_reason: str | None
-    bitrate_kbps: int | None
-    max_bitrate_kbps: int | None
-
-
-class StreamHealth(BaseModel):
-    status: str
-    publishing: bool
-    disconnects: int
-    bitrate_kbps: int | None
-    sessions: list[StreamSessionPublic]
 
 
 async def _hook_form(request: Request) -> tuple[str, str | None]:
@@ -117,22 +77,6 @@ async def media_status(request: Request) -> MediaStatus:
     )
 
 
-@router.get("/shows/{show_id}/playback")
-async def playback(show_id: IdPath, request: Request, uow: Uow) -> PlaybackPublic:
-    """What a viewer plays: the live HLS stream or the replay, with product pin offsets."""
-    settings = settings_of(request)
-    show = await shows.get(session=uow.session, show_id=show_id)
-    out = PlaybackPublic(
-        status=show.status,
-        pins=[PinPublic(**vars(p)) for p in await hooks.pins(session=uow.session, show=show)],
-    )
-    if show.status == ShowStatus.live:
-        out.hls_url = media.live_playlist_url(settings, show.id)
-    elif show.status == ShowStatus.ended and show.replay_path:
-        out.replay_url = f"{media.hls_base_url(settings)}/{show.replay_path}"
-    return out
-
-
 @router.post("/shows/{show_id}/stream-key/rotate")
 async def rotate_stream_key(
     show_id: IdPath, request: Request, user: CurrentUser, uow: Uow
@@ -159,3 +103,11 @@ async def stream_health(show_id: IdPath, user: CurrentUser, uow: Uow) -> StreamH
         bitrate_kbps=current.bitrate_kbps if current else None,
         sessions=[StreamSessionPublic.model_validate(r, from_attributes=True) for r in rows],
     )
+
+
+@router.get("/shows/{show_id}/ingest")
+async def show_ingest(show_id: IdPath, request: Request, user: CurrentUser, uow: Uow) -> ShowIngest:
+    """The RTMP URL and stream key for OBS; host only. The key is issued on the first call."""
+    settings = request.app.state.settings
+    key = await hooks.ingest_key(uow=uow, settings=settings, host=user, show_id=show_id)
+    return ShowIngest(rtmp_url=media.rtmp_url(settings), stream_key=key)

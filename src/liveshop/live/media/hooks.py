@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +20,6 @@ from liveshop.errors import Problem
 from liveshop.live.media import nginx as media
 from liveshop.live.media import stream_keys
 from liveshop.live.media.models import StreamSession
-from liveshop.live.room.models import ShowPin
 from liveshop.live.shows import service as shows
 from liveshop.live.shows.models import Show, ShowStatus
 from liveshop.settings import Settings
@@ -60,9 +58,6 @@ async def open_sessions(*, session: AsyncSession, show_id: int) -> list[StreamSe
 def close_session(row: StreamSession, reason: str) -> None:
     row.ended_at = utcnow()
     row.end_reason = reason
-
-
-# --- on_publish ----------------------------------------------------------------------------
 
 
 async def check_publish(*, session: AsyncSession, settings: Settings, key: str) -> Show:
@@ -107,9 +102,6 @@ async def stream_active(settings: Settings, show_id: int) -> bool | None:
     if streams is None:
         return None
     return media.stream_name(show_id) in streams
-
-
-# --- on_publish_done and ending --------------------------------------------------------------
 
 
 async def publish_done(
@@ -174,9 +166,6 @@ async def finish(*, uow: UnitOfWork, settings: Settings, show: Show) -> None:
     await shows.end(uow=uow, show=show)
 
 
-# --- stream keys ---------------------------------------------------------------------------
-
-
 async def rotate_stream_key(
     *, session: AsyncSession, settings: Settings, host: User, show_id: int
 ) -> str:
@@ -212,29 +201,6 @@ async def ingest_key(*, uow: UnitOfWork, settings: Settings, host: User, show_id
             key = stream_keys.issue(settings, locked)
             await writer.commit()
     return key
-
-
-# --- reading -------------------------------------------------------------------------------
-
-
-@dataclass
-class PinAt:
-    product_id: int
-    pinned_at: datetime
-    unpinned_at: datetime | None
-    offset_seconds: float | None
-
-
-async def pins(*, session: AsyncSession, show: Show) -> list[PinAt]:
-    """Product pins with their offset into the video, for replay chapter marks."""
-    stmt = select(ShowPin).where(ShowPin.show_id == show.id).order_by(ShowPin.pinned_at)
-    out = []
-    for pin in (await session.execute(stmt)).scalars():
-        offset = None
-        if show.went_live_at is not None:
-            offset = max(0.0, (pin.pinned_at - show.went_live_at).total_seconds())
-        out.append(PinAt(pin.product_id, pin.pinned_at, pin.unpinned_at, offset))
-    return out
 
 
 async def list_sessions(*, session: AsyncSession, show_id: int) -> list[StreamSession]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
 import os
 import shutil
@@ -53,8 +54,6 @@ def port_open(port: int, host: str = "127.0.0.1", wait: float = 0.5) -> bool:
 def _die_with_parent() -> None:
     # If Liveshop is killed outright, nginx must not linger holding the RTMP port.
     if sys.platform.startswith("linux"):
-        import ctypes
-
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
@@ -108,8 +107,6 @@ class MediaSupervisor:
             self._thread.join(STOP_TIMEOUT_SECONDS * 2)
 
     async def stop(self) -> None:
-        import asyncio
-
         await asyncio.to_thread(self.close)
 
     def _run(self) -> None:

@@ -2,93 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
 
-from liveshop.deps import CurrentUser, IdPath, Uow
+from liveshop.accounts.deps import CurrentUser
+from liveshop.deps import IdPath, Uow
 from liveshop.live.metrics import service as metrics
+from liveshop.live.metrics.schemas import ShowMetricsPublic, metrics_public
 from liveshop.live.room.hub import RoomHub
-from liveshop.markets.money import MoneyPublic
-from liveshop.markets.seed import LOCALES, MARKETS
 
 router = APIRouter(tags=["live"])
-
-# A currency sold in several markets (EUR) is formatted in the first seeded market's locale.
-CURRENCY_LOCALES: dict[str, str] = {}
-for _m in MARKETS:
-    CURRENCY_LOCALES.setdefault(_m["currency"], _m["locale"])
-
-
-class ViewersPublic(BaseModel):
-    now: int
-    peak: int
-    unique: int
-
-
-class MarketSalesPublic(BaseModel):
-    market: str
-    currency: str
-    orders: int
-    paid_orders: int
-    gmv: MoneyPublic
-
-
-class CurrencySalesPublic(BaseModel):
-    currency: str
-    orders: int
-    paid_orders: int
-    gmv: MoneyPublic
-
-
-class ShowMetricsPublic(BaseModel):
-    show_id: int
-    status: str
-    viewers: ViewersPublic
-    likes: int
-    orders: int
-    paid_orders: int
-    gmv: list[CurrencySalesPublic]
-    by_market: list[MarketSalesPublic]
-    at: datetime
-
-
-def metrics_public(m: metrics.ShowMetrics) -> ShowMetricsPublic:
-    per_currency: dict[str, list[metrics.MarketSales]] = {}
-    for s in m.sales:
-        per_currency.setdefault(s.currency, []).append(s)
-    gmv = []
-    for currency, rows in sorted(per_currency.items()):
-        locale = LOCALES[rows[0].market] if len(rows) == 1 else CURRENCY_LOCALES[currency]
-        gmv.append(
-            CurrencySalesPublic(
-                currency=currency,
-                orders=sum(r.orders for r in rows),
-                paid_orders=sum(r.paid_orders for r in rows),
-                gmv=MoneyPublic.of(sum(r.gmv for r in rows), currency, locale),
-            )
-        )
-    return ShowMetricsPublic(
-        show_id=m.show_id,
-        status=m.status,
-        viewers=ViewersPublic(now=m.viewers, peak=m.peak_viewers, unique=m.unique_viewers),
-        likes=m.likes,
-        orders=sum(s.orders for s in m.sales),
-        paid_orders=sum(s.paid_orders for s in m.sales),
-        gmv=gmv,
-        by_market=[
-            MarketSalesPublic(
-                market=s.market,
-                currency=s.currency,
-                orders=s.orders,
-                paid_orders=s.paid_orders,
-                gmv=MoneyPublic.of(s.gmv, s.currency, LOCALES[s.market]),
-            )
-            for s in m.sales
-        ],
-        at=m.at,
-    )
 
 
 @router.get(

@@ -2,70 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
-
 from fastapi import APIRouter, Request, status
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from liveshop.accounts.deps import CurrentUser
 from liveshop.accounts.schemas import UserPublic
-from liveshop.deps import CurrentUser, IdPath, Uow
-from liveshop.inputs import NOT_BLANK, Input
+from liveshop.deps import IdPath, Uow, settings_of
+from liveshop.live.media import nginx as media
 from liveshop.live.room import moderation
 from liveshop.live.room import service as room_service
 from liveshop.live.room.events import PinnedProduct, RoomState
 from liveshop.live.room.moderation import BAN, MUTE
+from liveshop.live.room.schemas import (
+    KeywordIn,
+    KeywordPublic,
+    KeywordsIn,
+    MuteIn,
+    MutePublic,
+    PinCreate,
+    PinnedMessageIn,
+    PinPublic,
+    PlaybackPublic,
+    SlowModeIn,
+    UserRef,
+)
+from liveshop.live.shows import service as shows
+from liveshop.live.shows.models import ShowStatus
 
 router = APIRouter(tags=["room"])
-
-Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
-Word = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60, pattern=NOT_BLANK)
-]
-
-
-class PinCreate(Input):
-    product_id: Id
-
-
-class PinnedMessageIn(Input):
-    text: Annotated[
-        str,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=300, pattern=NOT_BLANK),
-    ]
-
-
-class SlowModeIn(Input):
-    seconds: int = Field(ge=0, le=3600)
-
-
-class UserRef(Input):
-    user_id: Id
-
-
-class MuteIn(UserRef):
-    minutes: int = Field(default=10, ge=1, le=7 * 24 * 60)
-
-
-class MutePublic(BaseModel):
-    user_id: int
-    until: datetime
-
-
-class KeywordsIn(Input):
-    words: list[Word] = Field(max_length=500)
-
-
-class KeywordIn(Input):
-    word: Word
-
-
-class KeywordPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    word: str
-    created_at: datetime
 
 
 @router.get("/shows/{show_id}/room")
@@ -207,3 +170,21 @@ async def add_platform_keyword(data: KeywordIn, user: CurrentUser, uow: Uow) -> 
 async def delete_platform_keyword(keyword_id: IdPath, user: CurrentUser, uow: Uow) -> None:
     await moderation.delete_platform_keyword(session=uow.session, actor=user, keyword_id=keyword_id)
     await uow.commit()
+
+
+@router.get("/shows/{show_id}/playback")
+async def playback(show_id: IdPath, request: Request, uow: Uow) -> PlaybackPublic:
+    """What a viewer plays: the live HLS stream or the replay, with product pin offsets."""
+    settings = settings_of(request)
+    show = await shows.get(session=uow.session, show_id=show_id)
+    out = PlaybackPublic(
+        status=show.status,
+        pins=[
+            PinPublic(**vars(p)) for p in await room_service.pins(session=uow.session, show=show)
+        ],
+    )
+    if show.status == ShowStatus.live:
+        out.hls_url = media.live_playlist_url(settings, show.id)
+    elif show.status == ShowStatus.ended and show.replay_path:
+        out.replay_url = f"{media.hls_base_url(settings)}/{show.replay_path}"
+    return out

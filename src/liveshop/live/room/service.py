@@ -7,6 +7,8 @@ it is committed.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
@@ -353,3 +355,23 @@ async def on_show_state(session: AsyncSession, message: ShowStateChanged) -> Non
         show_id=message.show_id, status=message.status, hls_url=message.hls_url, at=message.at
     )
     send_room_event(unit_of_work.of(session), message.show_id, event)
+
+
+@dataclass
+class PinAt:
+    product_id: int
+    pinned_at: datetime
+    unpinned_at: datetime | None
+    offset_seconds: float | None
+
+
+async def pins(*, session: AsyncSession, show: Show) -> list[PinAt]:
+    """Product pins with their offset into the video, for replay chapter marks."""
+    stmt = select(ShowPin).where(ShowPin.show_id == show.id).order_by(ShowPin.pinned_at)
+    out = []
+    for pin in (await session.execute(stmt)).scalars():
+        offset = None
+        if show.went_live_at is not None:
+            offset = max(0.0, (pin.pinned_at - show.went_live_at).total_seconds())
+        out.append(PinAt(pin.product_id, pin.pinned_at, pin.unpinned_at, offset))
+    return out

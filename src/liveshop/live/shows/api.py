@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, status
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from liveshop.accounts.deps import CurrentUser
 from liveshop.accounts.models import User
 from liveshop.accounts.schemas import UserPublic
 from liveshop.catalog.schemas import ShopPublic
-from liveshop.deps import CurrentUser, IdPath, PageDep, Uow
-from liveshop.live.media import hooks
-from liveshop.live.media import nginx as media
+from liveshop.deps import IdPath, PageDep, Uow
 from liveshop.live.shows import audience, service
 from liveshop.live.shows.models import Show
 from liveshop.live.shows.schemas import (
@@ -22,7 +21,6 @@ from liveshop.live.shows.schemas import (
     CohostPublic,
     ShopCreatorIn,
     ShowCreate,
-    ShowIngest,
     ShowPublic,
     ShowUpdate,
 )
@@ -115,14 +113,6 @@ async def cancel_show(show_id: IdPath, user: CurrentUser, uow: Uow) -> ShowPubli
     out = await show_public(uow.session, show)
     await uow.commit()
     return out
-
-
-@router.get("/shows/{show_id}/ingest")
-async def show_ingest(show_id: IdPath, request: Request, user: CurrentUser, uow: Uow) -> ShowIngest:
-    """The RTMP URL and stream key for OBS; host only. The key is issued on the first call."""
-    settings = request.app.state.settings
-    key = await hooks.ingest_key(uow=uow, settings=settings, host=user, show_id=show_id)
-    return ShowIngest(rtmp_url=media.rtmp_url(settings), stream_key=key)
 
 
 @router.put("/shows/{show_id}/rsvp", status_code=status.HTTP_204_NO_CONTENT)

@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 from fastapi.responses import JSONResponse
 
+from liveshop.accounts.deps import CurrentUser, OptionalUser
 from liveshop.accounts.models import Role, User
-from liveshop.deps import CurrentUser, IdPath, OptionalUser, Uow
+from liveshop.deps import IdPath, Uow
 from liveshop.errors import PROBLEM, problem_body
 from liveshop.idempotency import idempotency_key, run_once
 from liveshop.markets.seed import MARKETS

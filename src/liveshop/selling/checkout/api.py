@@ -12,7 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 from fastapi.responses import JSONResponse
 
-from liveshop.deps import CurrentUser, Uow, settings_of
+from liveshop.accounts.deps import CurrentUser
+from liveshop.deps import Uow, settings_of
 from liveshop.idempotency import idempotency_key, run_once
 from liveshop.orders.models import Order
 from liveshop.orders.schemas import BuyNowIn, CheckoutIn, OrderPublic, order_public

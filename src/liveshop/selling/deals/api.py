@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse
 
-from liveshop.deps import Caller, CurrentUser, IdPath, Uow, current_caller
+from liveshop.accounts.deps import Caller, CurrentUser, current_caller
+from liveshop.deps import IdPath, Uow
 from liveshop.errors import Problem, problem_response
 from liveshop.idempotency import finished, idempotency_key, run_once
 from liveshop.orders.models import Order

@@ -22,7 +22,7 @@ from prometheus_client import Counter
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from liveshop.deps import SESSION_COOKIE
+from liveshop.accounts.deps import SESSION_COOKIE
 from liveshop.errors import PROBLEM, problem_body
 from liveshop.selling.deals import gate
 

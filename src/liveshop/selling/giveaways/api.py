@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 
-from liveshop.deps import CurrentUser, IdPath, Uow
+from liveshop.accounts.deps import CurrentUser
+from liveshop.deps import IdPath, Uow
 from liveshop.idempotency import idempotency_key
 from liveshop.markets.seed import MARKETS
 from liveshop.orders.schemas import OrderPublic, order_public
