@@ -8,8 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from liveshop.accounts.schemas import MarketCode
 from liveshop.catalog.models import Product, Variant, VariantPrice
 from liveshop.inputs import NOT_BLANK, Input, omittable
-from liveshop.markets.money import format_money
-from liveshop.markets.seed import LOCALES, MARKETS
+from liveshop.markets.money import format_in_market
+from liveshop.markets.seed import MARKETS
 
 # Markets whose shelf prices exclude tax, which is added at checkout by destination.
 PLUS_TAX_MARKETS = frozenset(str(m["code"]) for m in MARKETS if not m["prices_include_tax"])
@@ -144,15 +144,15 @@ class ShopPublic(BaseModel):
 
 
 def price_public(price: VariantPrice) -> PricePublic:
-    locale = LOCALES[price.market_code]
+    market = price.market_code
     return PricePublic(
         market=price.market_code,
         currency=price.currency,
         amount=price.amount,
         compare_at=price.compare_at,
-        formatted=format_money(price.amount, price.currency, locale),
+        formatted=format_in_market(price.amount, price.currency, market),
         compare_at_formatted=(
-            format_money(price.compare_at, price.currency, locale) if price.compare_at else None
+            format_in_market(price.compare_at, price.currency, market) if price.compare_at else None
         ),
         plus_tax=price.market_code in PLUS_TAX_MARKETS,
     )

@@ -7,6 +7,8 @@ from decimal import Decimal
 from babel.numbers import format_currency, get_currency_precision
 from pydantic import BaseModel
 
+from liveshop.markets.seed import LOCALES, MARKETS
+
 # Rupiah prices are whole numbers in practice (CLDR cash digits 0), though ISO lists 2.
 _EXPONENT_OVERRIDES = {"IDR": 0}
 _PATTERN_OVERRIDES = {"IDR": "¤\xa0#,##0"}
@@ -14,6 +16,12 @@ _PATTERN_OVERRIDES = {"IDR": "¤\xa0#,##0"}
 
 def exponent(currency: str) -> int:
     return _EXPONENT_OVERRIDES.get(currency, get_currency_precision(currency))
+
+
+# A currency sold in several markets (EUR) is formatted in the first seeded market's locale.
+CURRENCY_LOCALES: dict[str, str] = {}
+for _market in MARKETS:
+    CURRENCY_LOCALES.setdefault(_market["currency"], _market["locale"])
 
 
 def format_money(amount: int, currency: str, locale: str) -> str:
@@ -36,3 +44,17 @@ class MoneyPublic(BaseModel):
         return cls(
             amount=amount, currency=currency, formatted=format_money(amount, currency, locale)
         )
+
+    @classmethod
+    def in_market(cls, amount: int, currency: str, market: str) -> MoneyPublic:
+        """The one way to show money that belongs to a market: formatted in its locale."""
+        return cls.of(amount, currency, LOCALES[market])
+
+    @classmethod
+    def in_currency(cls, amount: int, currency: str) -> MoneyPublic:
+        """A sum across markets that share `currency` (EUR in DE, FR, IT and ES)."""
+        return cls.of(amount, currency, CURRENCY_LOCALES[currency])
+
+
+def format_in_market(amount: int, currency: str, market: str) -> str:
+    return format_money(amount, currency, LOCALES[market])

@@ -10,7 +10,6 @@ from liveshop.deps import IdPath, PageDep, Paginated, Uow, paginated, settings_o
 from liveshop.idempotency import idempotency_key
 from liveshop.markets import service as markets
 from liveshop.markets.money import MoneyPublic
-from liveshop.markets.seed import LOCALES
 from liveshop.orders import fulfilment, returns
 from liveshop.orders import service as orders
 from liveshop.orders.models import Cart
@@ -44,7 +43,7 @@ async def _cart_public(uow: Uow, cart: object) -> CartPublic:
     for item, variant, product, price in await orders.cart_lines(uow.session, cart):
         money = None
         if price:
-            money = MoneyPublic.of(price.amount, price.currency, LOCALES[cart.market_code])
+            money = MoneyPublic.in_market(price.amount, price.currency, cart.market_code)
             subtotal += price.amount * item.quantity
             currency = price.currency
         items.append(

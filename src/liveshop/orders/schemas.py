@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from liveshop.accounts.schemas import MarketCode
 from liveshop.inputs import NOT_BLANK, Input
 from liveshop.markets.money import MoneyPublic
-from liveshop.markets.seed import LOCALES
 from liveshop.orders.models import Order, OrderEvent, OrderLine, ReturnRequest
 
 Id = Field(ge=1, le=2**31 - 1)
@@ -173,7 +172,7 @@ class ShopReturnPublic(ReturnPublic):
 
 
 def _money(order: Order, amount: int) -> MoneyPublic:
-    return MoneyPublic.of(amount, order.currency, LOCALES[order.market_code])
+    return MoneyPublic.in_market(amount, order.currency, order.market_code)
 
 
 def line_public(order: Order, line: OrderLine) -> OrderLinePublic:

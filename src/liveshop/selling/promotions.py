@@ -18,8 +18,6 @@ from liveshop.catalog.models import Variant
 from liveshop.errors import Problem, forbidden, not_found
 from liveshop.live.room.models import RoomModerator
 from liveshop.live.shows.models import Show, ShowCohost, ShowProduct, ShowStatus
-from liveshop.markets.money import MoneyPublic
-from liveshop.markets.seed import LOCALES
 
 Id = Field(ge=1, le=2**31 - 1)
 
@@ -121,7 +119,3 @@ async def pace(request: Request, user: User, action: str) -> None:
     wait = await request.app.state.rooms.store.hit(f"{action}:{user.id}", limit, window)
     if wait is not None:
         raise Problem(429, "rate_limited", f"Too fast: wait {wait:g} s.", retry_after=wait)
-
-
-def _money(amount: int, currency: str, market: str) -> MoneyPublic:
-    return MoneyPublic.of(amount, currency, LOCALES[market])

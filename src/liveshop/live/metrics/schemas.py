@@ -8,14 +8,6 @@ from pydantic import BaseModel
 
 from liveshop.live.metrics import service as metrics
 from liveshop.markets.money import MoneyPublic
-from liveshop.markets.seed import LOCALES, MARKETS
-
-# A currency sold in several markets (EUR) is formatted in the first seeded market's locale.
-CURRENCY_LOCALES: dict[str, str] = {}
-
-
-for _m in MARKETS:
-    CURRENCY_LOCALES.setdefault(_m["currency"], _m["locale"])
 
 
 class ViewersPublic(BaseModel):
@@ -57,13 +49,17 @@ def metrics_public(m: metrics.ShowMetrics) -> ShowMetricsPublic:
         per_currency.setdefault(s.currency, []).append(s)
     gmv = []
     for currency, rows in sorted(per_currency.items()):
-        locale = LOCALES[rows[0].market] if len(rows) == 1 else CURRENCY_LOCALES[currency]
+        total = sum(r.gmv for r in rows)
         gmv.append(
             CurrencySalesPublic(
                 currency=currency,
                 orders=sum(r.orders for r in rows),
                 paid_orders=sum(r.paid_orders for r in rows),
-                gmv=MoneyPublic.of(sum(r.gmv for r in rows), currency, locale),
+                gmv=(
+                    MoneyPublic.in_market(total, currency, rows[0].market)
+                    if len(rows) == 1
+                    else MoneyPublic.in_currency(total, currency)
+                ),
             )
         )
     return ShowMetricsPublic(
@@ -80,7 +76,7 @@ def metrics_public(m: metrics.ShowMetrics) -> ShowMetricsPublic:
                 currency=s.currency,
                 orders=s.orders,
                 paid_orders=s.paid_orders,
-                gmv=MoneyPublic.of(s.gmv, s.currency, LOCALES[s.market]),
+                gmv=MoneyPublic.in_market(s.gmv, s.currency, s.market),
             )
             for s in m.sales
         ],

@@ -12,6 +12,7 @@ from liveshop.accounts.models import Role, User
 from liveshop.deps import IdPath, Uow
 from liveshop.errors import PROBLEM, problem_body
 from liveshop.idempotency import idempotency_key, run_once
+from liveshop.markets.money import MoneyPublic
 from liveshop.markets.seed import MARKETS
 from liveshop.orders.schemas import OrderPublic, order_public
 from liveshop.selling import promotions
@@ -25,7 +26,7 @@ from liveshop.selling.auctions.schemas import (
     BidResult,
     WinnerAddressIn,
 )
-from liveshop.selling.promotions import _money, pace
+from liveshop.selling.promotions import pace
 from liveshop.uow import UnitOfWork
 
 router = APIRouter(tags=["selling"])
@@ -59,9 +60,11 @@ async def _auction_public(uow: UnitOfWork, auction: Auction) -> AuctionPublic:
         status=auction.status,
         market=m,
         currency=auction.currency,
-        start_price=_money(auction.start_price, auction.currency, m),
-        current_price=_money(current, auction.currency, m) if current is not None else None,
-        min_bid=_money(auctions.min_bid(auction), auction.currency, m),
+        start_price=MoneyPublic.in_market(auction.start_price, auction.currency, m),
+        current_price=MoneyPublic.in_market(current, auction.currency, m)
+        if current is not None
+        else None,
+        min_bid=MoneyPublic.in_market(auctions.min_bid(auction), auction.currency, m),
         leader=await promotions.handle_of(uow.session, auction.leader_id),
         increments=auction.increments,
         anti_snipe_seconds=auction.anti_snipe_seconds,
@@ -80,8 +83,8 @@ def _bid_public(auction: Auction, bid: Bid, handle: str, viewer: User | None) ->
         id=bid.id,
         auction_id=bid.auction_id,
         bidder=handle,
-        amount=_money(bid.amount, cur, m),
-        max_amount=_money(bid.max_amount, cur, m) if own else None,
+        amount=MoneyPublic.in_market(bid.amount, cur, m),
+        max_amount=MoneyPublic.in_market(bid.max_amount, cur, m) if own else None,
         accepted=bid.accepted,
         reason=bid.reason,
         via=bid.via,

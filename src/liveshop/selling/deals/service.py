@@ -21,8 +21,8 @@ from liveshop.errors import Problem, forbidden, not_found
 from liveshop.live.room.events import send_room_event
 from liveshop.live.shows import service as shows
 from liveshop.live.shows.models import ShowProduct, ShowStatus
-from liveshop.markets.money import format_money
-from liveshop.markets.seed import LOCALES, MARKETS
+from liveshop.markets.money import format_in_market
+from liveshop.markets.seed import MARKETS
 from liveshop.orders import service as orders
 from liveshop.orders.models import Hold, Order
 from liveshop.selling.deals import events as deal_events
@@ -46,15 +46,15 @@ async def public(session: AsyncSession, deal: FlashDeal) -> DealPublic:
     regular = {p.market_code: p.amount for p in variant.prices}
     prices = []
     for market, amount in sorted(deal.prices.items()):
-        cur, loc = CURRENCY[market], LOCALES[market]
+        cur = CURRENCY[market]
         reg = regular.get(market)
         prices.append(
             DealPrice(
                 market=market,
                 amount=amount,
-                formatted=format_money(amount, cur, loc),
+                formatted=format_in_market(amount, cur, market),
                 regular=reg,
-                regular_formatted=format_money(reg, cur, loc) if reg is not None else None,
+                regular_formatted=format_in_market(reg, cur, market) if reg is not None else None,
             )
         )
     return DealPublic(
