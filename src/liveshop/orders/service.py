@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -299,7 +299,7 @@ async def place(
 def _new_order(
     buyer: User,
     market: Market,
-    address: Address,
+    address: Address | None,
     shop_id: int,
     rows: list[tuple[Variant, int, int]],
     expires: Any,
@@ -307,7 +307,9 @@ def _new_order(
 ) -> Order:
     """Build an order from (variant, unit price, quantity) rows, with tax per line."""
     rate = rate_for(
-        market_code=market.code, market_rate_bp=market.tax_rate_bp, region=address.region
+        market_code=market.code,
+        market_rate_bp=market.tax_rate_bp,
+        region=address.region if address else None,
     )
     lines = []
     for variant, unit_price, qty in rows:
@@ -342,7 +344,7 @@ def _new_order(
         tax_total=tax,
         shipping_total=0,
         total=gross,
-        address=address.model_dump(),
+        address=address.model_dump() if address else {},
         source=source,
         hold_expires_at=expires,
         lines=lines,
@@ -397,6 +399,27 @@ async def place_reserved(
         )
     )
     record(session, order, "placed", actor=buyer, to_status=OrderStatus.pending_payment.value)
+    await session.flush()
+    return order
+
+
+async def place_prize(
+    *,
+    session: AsyncSession,
+    winner: User,
+    market: Market,
+    variant: Variant,
+    hold_until: datetime,
+    source: dict[str, Any],
+) -> Order:
+    """A zero-price order for a prize unit the caller has reserved. The winner gives the address
+    when claiming; no payment is due, so the hold ends at `hold_until` (the claim deadline)
+    rather than by the payment sweep."""
+    order = _new_order(winner, market, None, variant.shop_id, [(variant, 0, 1)], None, source)
+    session.add(order)
+    await session.flush()
+    session.add(Hold(order_id=order.id, variant_id=variant.id, quantity=1, expires_at=hold_until))
+    record(session, order, "placed", actor=None, to_status=OrderStatus.pending_payment.value)
     await session.flush()
     return order
 

@@ -25,10 +25,9 @@ from liveshop.errors import Problem, forbidden, not_found
 from liveshop.live.room.events import send_room_event
 from liveshop.live.shows import service as shows
 from liveshop.markets import service as markets
-from liveshop.markets.tax import rate_for
 from liveshop.orders import fulfilment
 from liveshop.orders import service as orders
-from liveshop.orders.models import Hold, HoldStatus, Order, OrderLine, OrderStatus
+from liveshop.orders.models import Hold, HoldStatus, Order, OrderStatus
 from liveshop.orders.schemas import Address
 from liveshop.selling.giveaways.events import (
     GiveawayDrawnEvent,
@@ -221,53 +220,20 @@ async def _prize_order(session: AsyncSession, giveaway: Giveaway, winner: User) 
     variant = await catalog.get_variant(session=session, variant_id=giveaway.variant_id)
     # A market giveaway's prize ships within its market; the claim checks the address.
     market = await markets.get(session=session, code=giveaway.market_code or winner.market_code)
-    title = variant.product.title
-    if variant.option_values:
-        title += " — " + " / ".join(variant.option_values)
-    rate = rate_for(market_code=market.code, market_rate_bp=market.tax_rate_bp, region=None)
-    order = Order(
-        buyer_id=winner.id,
-        shop_id=giveaway.shop_id,
-        market_code=market.code,
-        currency=market.currency,
-        status=OrderStatus.pending_payment.value,
-        subtotal_net=0,
-        tax_total=0,
-        shipping_total=0,
-        total=0,
-        address={},
+    assert giveaway.claim_deadline is not None
+    order = await orders.place_prize(
+        session=session,
+        winner=winner,
+        market=market,
+        variant=variant,
+        hold_until=giveaway.claim_deadline,
         source={
             "channel": "giveaway",
             "show_id": show.id,
             "host_id": show.host_id,
             "giveaway_id": giveaway.id,
         },
-        # No payment is due: the claim deadline, not the payment sweep, ends this order.
-        hold_expires_at=None,
-        lines=[
-            OrderLine(
-                variant_id=variant.id,
-                product_id=variant.product_id,
-                title=title,
-                sku=variant.sku,
-                quantity=1,
-                unit_price=0,
-                tax_rate_bp=rate,
-                net=0,
-                tax=0,
-                gross=0,
-            )
-        ],
     )
-    session.add(order)
-    await session.flush()
-    assert giveaway.claim_deadline is not None
-    session.add(
-        Hold(
-            order_id=order.id, variant_id=variant.id, quantity=1, expires_at=giveaway.claim_deadline
-        )
-    )
-    orders.record(session, order, "placed", actor=None, to_status=OrderStatus.pending_payment.value)
     orders.record(session, order, "giveaway_won", actor=None, giveaway_id=giveaway.id)
     await session.flush()
     return order
