@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from liveshop import uow as unit_of_work
 from liveshop.accounts.models import AuthToken, Follow, Notification, Role, User
 from liveshop.accounts.schemas import (
     AdminUserUpdate,
@@ -26,7 +27,6 @@ from liveshop.accounts.security import hash_password, new_token, token_digest
 from liveshop.db import utcnow
 from liveshop.errors import Problem, forbidden, not_found
 from liveshop.uow import UnitOfWork
-from liveshop.uow import of as uow_of
 
 WEB_SESSION_DAYS = 30
 SIGN_IN_KINDS = ("web", "api")  # a "reset" token proves an inbox, it does not sign anyone in
@@ -42,7 +42,7 @@ def kick_on_commit(
     session: AsyncSession, user_id: int, token_hashes: list[str] | None, reason: str
 ) -> None:
     """After commit, close the user's open sockets: those of these tokens, or all when None."""
-    uow_of(session).send_event_on_commit(
+    unit_of_work.of(session).send_event_on_commit(
         KICK_CHANNEL, {"user_id": user_id, "tokens": token_hashes, "reason": reason}
     )
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from liveshop import uow as unit_of_work
 from liveshop.accounts import service
 from liveshop.accounts.models import AuthToken, User
 from liveshop.accounts.schemas import PasswordChange, ResetConfirm, UserCreate
@@ -32,7 +33,6 @@ from liveshop.mail import Mail, Mailer
 from liveshop.metrics import LOGIN_REFUSALS
 from liveshop.ratelimit import Limiter, Rule, too_many
 from liveshop.settings import Settings
-from liveshop.uow import of as uow_of
 
 
 @dataclass(frozen=True)
@@ -96,19 +96,19 @@ async def signup(*, session: AsyncSession, guard: Guard, mailer: Mailer, data: U
         f"at {s.base_url}/reset-password. If it was not you, you can ignore this e-mail.",
     )
     if await service.get_by_email(session=session, email=email) is not None:
-        uow_of(session).on_commit(_later(mailer, taken))
+        unit_of_work.of(session).on_commit(_later(mailer, taken))
         return
     try:
         user = await service.create(session=session, data=data, password_hash=password_hash)
     except Problem:  # taken between our check and the insert
-        uow_of(session).on_commit(_later(mailer, taken))
+        unit_of_work.of(session).on_commit(_later(mailer, taken))
         return
     welcome = Mail(
         email,
         "Welcome to Liveshop",
         f"Hello {user.display_name}, your account is ready: log in at {s.base_url}/login.",
     )
-    uow_of(session).on_commit(_later(mailer, welcome))
+    unit_of_work.of(session).on_commit(_later(mailer, welcome))
 
 
 def _later(mailer: Mailer, mail: Mail) -> Callable[[], Awaitable[None]]:
@@ -171,7 +171,7 @@ async def request_reset(*, session: AsyncSession, guard: Guard, mailer: Mailer, 
         f"{minutes:g} minutes. If you did not ask for this, ignore this e-mail; your password "
         "stays as it is.",
     )
-    uow_of(session).on_commit(_later(mailer, mail))
+    unit_of_work.of(session).on_commit(_later(mailer, mail))
 
 
 async def confirm_reset(*, session: AsyncSession, guard: Guard, data: ResetConfirm) -> User:

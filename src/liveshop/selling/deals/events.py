@@ -9,10 +9,10 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from liveshop import uow as unit_of_work
 from liveshop.live.room.events import send_room_event
 from liveshop.selling.deals import gate
 from liveshop.selling.deals.models import FlashDeal
-from liveshop.uow import of
 
 
 class DealPrice(BaseModel):
@@ -89,7 +89,7 @@ async def stock_changed(session: AsyncSession, *, deal_id: int) -> None:
 
 def units_left(session: AsyncSession, *, show_id: int, deal_id: int, left: int) -> None:
     """Tell the room, after commit, that `left` units of the deal are left."""
-    uow = of(session)
+    uow = unit_of_work.of(session)
     send_room_event(uow, show_id, DealStockEvent(deal_id=deal_id, left=left))
     if left == 0:
         send_room_event(uow, show_id, DealSoldOutEvent(deal_id=deal_id))
@@ -97,7 +97,7 @@ def units_left(session: AsyncSession, *, show_id: int, deal_id: int, left: int) 
 
 async def unit_returned(session: AsyncSession, *, deal_id: int, quantity: int) -> None:
     """An expired hold gave units back to the deal: reopen the gate after commit."""
-    uow = of(session)
+    uow = unit_of_work.of(session)
 
     async def _give_back() -> None:
         await gate.current().give_back(deal_id, quantity)
