@@ -16,8 +16,7 @@ from liveshop.orders.schemas import order_public
 from liveshop.selling import pricing
 from liveshop.selling.deals import gate
 from liveshop.selling.deals import service as deals
-from liveshop.selling.deals.events import DealPublic
-from liveshop.selling.deals.schemas import DealBuy, DealCreate
+from liveshop.selling.deals.schemas import DealBuy, DealCreate, DealPublic
 
 router = APIRouter(tags=["selling"])
 IdemKey = Annotated[str | None, Depends(idempotency_key)]

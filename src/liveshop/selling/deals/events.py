@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel
@@ -13,29 +12,7 @@ from liveshop import uow as unit_of_work
 from liveshop.live.room.events import send_room_event
 from liveshop.selling.deals import gate
 from liveshop.selling.deals.models import FlashDeal
-
-
-class DealPrice(BaseModel):
-    market: str
-    amount: int
-    formatted: str
-    regular: int | None = None
-    regular_formatted: str | None = None
-
-
-class DealPublic(BaseModel):
-    id: int
-    show_id: int
-    product_id: int
-    variant_id: int
-    title: str
-    prices: list[DealPrice]
-    stock: int
-    left: int
-    per_buyer_limit: int
-    opens_at: datetime
-    ends_at: datetime
-    status: str
+from liveshop.selling.deals.schemas import DealPublic
 
 
 class DealScheduledEvent(BaseModel):

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
 from liveshop.accounts.schemas import MarketCode
 from liveshop.catalog.schemas import MAX_MONEY
@@ -33,3 +34,26 @@ class DealBuy(Input):
     quantity: int = Field(default=1, ge=1, le=99)
     address: Address
     coupons: list[CouponCode] = Field(default_factory=list, max_length=5)
+
+
+class DealPrice(BaseModel):
+    market: str
+    amount: int
+    formatted: str
+    regular: int | None = None
+    regular_formatted: str | None = None
+
+
+class DealPublic(BaseModel):
+    id: int
+    show_id: int
+    product_id: int
+    variant_id: int
+    title: str
+    prices: list[DealPrice]
+    stock: int
+    left: int
+    per_buyer_limit: int
+    opens_at: datetime
+    ends_at: datetime
+    status: str

@@ -27,15 +27,9 @@ from liveshop.orders import service as orders
 from liveshop.orders.models import Hold, Order
 from liveshop.selling.deals import events as deal_events
 from liveshop.selling.deals import locks as deal_locks
-from liveshop.selling.deals.events import (
-    DealEndedEvent,
-    DealOpenedEvent,
-    DealPrice,
-    DealPublic,
-    DealScheduledEvent,
-)
+from liveshop.selling.deals.events import DealEndedEvent, DealOpenedEvent, DealScheduledEvent
 from liveshop.selling.deals.models import DealBuyer, DealStatus, FlashDeal
-from liveshop.selling.deals.schemas import DealBuy, DealCreate
+from liveshop.selling.deals.schemas import DealBuy, DealCreate, DealPrice, DealPublic
 from liveshop.uow import UnitOfWork
 
 CURRENCY = {m["code"]: m["currency"] for m in MARKETS}
