@@ -3,6 +3,7 @@
 from liveshop.accounts import models as accounts
 from liveshop.catalog import models as catalog
 from liveshop.idempotency import IdempotencyRecord
+from liveshop.integrations.shopify import models as shopify
 from liveshop.leases import JobLease
 from liveshop.live import models as live
 from liveshop.markets import models as markets
@@ -20,4 +21,5 @@ __all__ = [
     "orders",
     "payments",
     "selling",
+    "shopify",
 ]
