@@ -342,7 +342,7 @@ def import_shopify(
     """Import a Shopify product CSV (either header dialect) or products JSON into a shop."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from liveshop import wiring
+    from liveshop import models  # every table, for the ORM's foreign keys
     from liveshop.broker import InProcessBroker
     from liveshop.catalog.service import get_shop_by_slug
     from liveshop.db import create_database
@@ -350,8 +350,10 @@ def import_shopify(
     from liveshop.integrations.shopify import service as shopify
     from liveshop.uow import UnitOfWork
 
+    # No wiring.wire(): importing publishes no bus messages, and leaving the live and selling
+    # domains unloaded keeps this process small (bench/import.py measures its peak RSS).
+    assert models.__all__
     settings = get_settings()
-    wiring.wire(settings)
     size = file.stat().st_size
 
     async def run() -> shopify.ShopifyImport:

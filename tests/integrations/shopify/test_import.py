@@ -206,9 +206,37 @@ async def test_stock_never_below_held(api: Api, client: Any) -> None:
     mug = (await products(client, seller, shop["id"]))["plain-mug"]["variants"][0]
     buyer = await api.user("buyer")
     await api.order(buyer, mug["id"], quantity=5)
-    lowered = (FILES / "products_legacy.csv").read_text().replace(",MUG-1,350,shopify,7,", ",MUG-1,350,shopify,1,")
+    lowered = (
+        (FILES / "products_legacy.csv")
+        .read_text()
+        .replace(",MUG-1,350,shopify,7,", ",MUG-1,350,shopify,1,")
+    )
     report = await upload(client, seller, shop["id"], "products_legacy.csv", lowered.encode())
-    notes = [e for e in report["errors"] if e["column"] == "stock"]
+    notes = [e for e in report["errors"] if e["column"] == "Variant Inventory Qty"]
+    assert notes, report["errors"]
     assert notes and notes[0]["action"] == "stock set to 5"
     cup = (await products(client, seller, shop["id"]))["plain-mug"]["variants"][0]
     assert (cup["stock"], cup["available"]) == (5, 0)
+
+
+async def test_one_sku_in_two_products(api: Api, client: Any) -> None:
+    """The second product to claim a SKU loses that variant; nothing else is disturbed."""
+    seller = await api.user("seller")
+    shop = await api.shop(seller)
+    content = (
+        b"Handle,Title,Option1 Name,Option1 Value,Variant SKU,Variant Price,Variant Inventory Qty\n"
+        b"hat,Hat,Title,Default Title,SAME-1,10.00,1\n"
+        b"scarf,Scarf,Colour,Blue,SAME-1,12.00,1\n"
+        b"scarf,,,Green,SCARF-G,12.00,2\n"
+    )
+    report = await upload(client, seller, shop["id"], "clash.csv", content)
+    assert report["created"] == 2
+    [error] = report["errors"]
+    assert (error["line"], error["column"], error["action"]) == (
+        3,
+        "Variant SKU",
+        "variant skipped",
+    )
+    found = await products(client, seller, shop["id"])
+    assert [v["sku"] for v in found["hat"]["variants"]] == ["SAME-1"]
+    assert [v["sku"] for v in found["scarf"]["variants"]] == ["SCARF-G"]

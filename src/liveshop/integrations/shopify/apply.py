@@ -23,7 +23,6 @@ from liveshop.integrations.shopify.parse import ParsedProduct, ParsedVariant, Ro
 from liveshop.markets.models import Market
 from liveshop.markets.money import exponent
 
-
 _ISO = {"UK": "GB"}  # our market code -> ISO 3166 region
 
 
@@ -167,8 +166,9 @@ async def apply_batch(
                 Variant.shop_id == shop.id, Variant.sku.in_(skus[start : start + 500])
             )
         )
-        owner_of_sku.update({sku: pid for sku, pid in rows.all()})
+        owner_of_sku.update({row.sku: row.product_id for row in rows})
     written: list[Product] = []
+    claimed: dict[str, str] = {}  # SKU -> handle, for products of this batch not yet stored
     for parsed in batch:
         current = existing.get(parsed.handle)
         good: list[tuple[ParsedVariant, dict[str, tuple[str, int, int | None]]]] = []
@@ -176,7 +176,15 @@ async def apply_batch(
             owner = owner_of_sku.get(v.sku)
             if owner is not None and (current is None or owner != current.id):
                 why = f"SKU {v.sku} belongs to another product of this shop (#{owner})"
-                errors.append(RowError(v.line, "SKU", v.sku, why, parsed.handle, "variant skipped"))
+                errors.append(
+                    RowError(v.line, v.sku_where, v.sku, why, parsed.handle, "variant skipped")
+                )
+                continue
+            if claimed.setdefault(v.sku, parsed.handle) != parsed.handle:
+                why = f"SKU {v.sku} belongs to another product of this file ({claimed[v.sku]})"
+                errors.append(
+                    RowError(v.line, v.sku_where, v.sku, why, parsed.handle, "variant skipped")
+                )
                 continue
             prices = _prices(v, pricing, parsed.handle, errors)
             if prices is not None:
@@ -271,7 +279,12 @@ async def _update(
                 why = f"{variant.held} units are held by open checkouts; stock cannot go below"
                 errors.append(
                     RowError(
-                        v.line, "stock", str(v.stock), why, parsed.handle, f"stock set to {stored}"
+                        v.line,
+                        v.stock_where,
+                        str(v.stock),
+                        why,
+                        parsed.handle,
+                        f"stock set to {stored}",
                     )
                 )
             changed = changed or stored != before

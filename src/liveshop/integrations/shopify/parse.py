@@ -115,6 +115,8 @@ class ParsedVariant:
     image_url: str | None = None
     shopify_id: int | None = None
     inventory_item_id: int | None = None
+    sku_where: str = "SKU"
+    stock_where: str = "stock"
 
 
 @dataclass
@@ -512,18 +514,13 @@ class CsvReader:
             continue_selling = parse_policy(row.get("policy"))
             for key in ("taxable", "requires_shipping"):
                 parse_bool(row.get(key), True)
-            markets: dict[str, tuple[Decimal, Decimal | None]] = {}
+            market_price: dict[str, Decimal] = {}
+            market_compare: dict[str, Decimal] = {}
             for i, kind, label in row.layout.markets:
                 key = row.layout.header[i]
-                value = parse_price(row.cell(i), required=False)
-                if value is None:
-                    continue
-                amount, compare = markets.get(label, (None, None))
-                if kind == "price":
-                    amount = value
-                else:
-                    compare = value
-                markets[label] = (amount, compare)  # type: ignore[assignment]
+                parsed = parse_price(row.cell(i), required=False)
+                if parsed is not None:
+                    (market_price if kind == "price" else market_compare)[label] = parsed
             key = "variant_image"
             image = row.get("variant_image").strip() or None
             if image is not None and not IMAGE_URL.match(image):
@@ -534,10 +531,13 @@ class CsvReader:
             return None
         seen_skus.add(sku)
         seen_combos.add(combo)
-        priced = {m: (p, c) for m, (p, c) in markets.items() if p is not None}
+        # A market's compare-at price alone, without its price, means nothing to Shopify.
+        priced = {m: (p, market_compare.get(m)) for m, p in market_price.items()}
         return ParsedVariant(
             line=row.line,
             where=row.layout.column("price"),
+            sku_where=row.layout.column("sku"),
+            stock_where=row.layout.column("qty"),
             sku=sku,
             option_values=values if product.options else [],
             price=price,

@@ -244,6 +244,8 @@ class JsonReader:
         return ParsedVariant(
             line=None,
             where=f"{where}.price",
+            sku_where=f"{where}.sku",
+            stock_where=f"{where}.inventory_quantity",
             sku=sku,
             option_values=values if product.options else [],
             price=price,

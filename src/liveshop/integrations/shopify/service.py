@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import csv
 import hashlib
 import hmac
 import json
@@ -157,11 +158,10 @@ async def run_import(
         if batch:
             await _write(db, broker, shop_id, batch, apply_errors, counts)
         status = "done"
-    except Exception as exc:  # a broken CSV line: the report says where it stopped
-        if isinstance(exc, Problem):
-            raise
+    except csv.Error as exc:  # a broken CSV line: what came before stays imported
         why = f"the file could not be read further: {exc}"
         reader.errors.append(RowError(None, "", "", why, "", "import stopped"))
+        status = "done"
     finally:
         total_errors = _keep(kept, reader.errors, total_errors)
         total_errors = _keep(kept, apply_errors, total_errors)
