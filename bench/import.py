@@ -6,7 +6,7 @@ price columns), starts the real server (`liveshop serve`, SQLite in a temp dir u
 - imports the file with `liveshop import shopify FILE --shop SLUG` (the CLI, Rich progress bar)
   and measures its rows/s and peak RSS (the child's ru_maxrss, from wait4);
 - re-imports the same file by upload to the server (every product unchanged), and reads the
-  server's peak RSS (VmHWM);
+  server's peak RSS (VmHWM) before and after;
 - as the bare baseline, only parses the file with the csv module in a child process.
 
     .venv/bin/python bench/import.py --rows 50000
@@ -183,13 +183,16 @@ def main() -> None:
             print(f"CLI import: {args.rows} rows ({size_mb:.1f} MB) in {seconds:.1f} s")
             print(f"  {rows_per_s:.0f} rows/s, peak RSS {peak_mb:.0f} MB")
 
+            server_before = _vmhwm_mb(server.pid)
             start = time.perf_counter()
             report = _upload(f"{base}/api/v1/imports/shopify?shop_id={shop['id']}", path, token)
             http_seconds = time.perf_counter() - start
             assert report["unchanged"] == args.rows // args.variants, report
             server_peak = _vmhwm_mb(server.pid)
             print(f"HTTP re-import (all unchanged): {args.rows / http_seconds:.0f} rows/s,")
-            print(f"  server peak RSS {server_peak:.0f} MB")
+            print(
+                f"  server peak RSS {server_peak:.0f} MB ({server_before:.0f} MB before the upload)"
+            )
 
             bare_seconds, bare_peak, _ = _run_measured(
                 [sys.executable, __file__, "--bare", str(path)], env, log
@@ -202,7 +205,8 @@ def main() -> None:
         print(
             f"RESULT import rows={args.rows} rows_per_s={rows_per_s:.0f} peak_mb={peak_mb:.0f} "
             f"reimport_http_rows_per_s={args.rows / http_seconds:.0f} "
-            f"server_peak_mb={server_peak:.0f} bare_rows_per_s={bare_rps:.0f} "
+            f"server_peak_mb={server_peak:.0f} server_before_mb={server_before:.0f} "
+            f"bare_rows_per_s={bare_rps:.0f} "
             f"file_mb={size_mb:.1f}"
         )
 

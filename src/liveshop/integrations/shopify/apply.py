@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from babel import Locale
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -23,6 +23,8 @@ from liveshop.integrations.shopify.parse import ParsedProduct, ParsedVariant, Ro
 from liveshop.markets.models import Market
 from liveshop.markets.money import exponent
 
+Priced = dict[str, tuple[str, int, int | None]]  # market -> (currency, amount, compare-at)
+Ids = tuple[int, dict[str, int]]  # product id, variant id by SKU
 _ISO = {"UK": "GB"}  # our market code -> ISO 3166 region
 
 
@@ -66,7 +68,7 @@ def to_minor(amount: Decimal, currency: str) -> int:
 
 def _prices(
     v: ParsedVariant, pricing: Pricing, handle: str, errors: list[RowError]
-) -> dict[str, tuple[str, int, int | None]] | None:
+) -> Priced | None:
     """market -> (currency, amount, compare_at) in minor units; None if the variant is bad."""
     wanted: dict[str, tuple[Market, Decimal, Decimal | None, str]] = {
         pricing.home.code: (pricing.home, v.price, v.compare_at, v.where)
@@ -145,8 +147,8 @@ async def apply_batch(
     batch: list[ParsedProduct],
     errors: list[RowError],
     counts: Counts,
-) -> list[Product]:
-    """Create or update each product of the batch (the caller commits); the products written."""
+) -> list[Ids]:
+    """Create or update each product of the batch (the caller commits); the rows written."""
     handles = [p.handle for p in batch]
     existing = {
         p.handle: p
@@ -167,11 +169,12 @@ async def apply_batch(
             )
         )
         owner_of_sku.update({row.sku: row.product_id for row in rows})
-    written: list[Product] = []
+    fresh: list[tuple[ParsedProduct, list[tuple[ParsedVariant, Priced]]]] = []
+    ids: dict[str, Ids] = {}
     claimed: dict[str, str] = {}  # SKU -> handle, for products of this batch not yet stored
     for parsed in batch:
         current = existing.get(parsed.handle)
-        good: list[tuple[ParsedVariant, dict[str, tuple[str, int, int | None]]]] = []
+        good: list[tuple[ParsedVariant, Priced]] = []
         for v in parsed.variants:
             owner = owner_of_sku.get(v.sku)
             if owner is not None and (current is None or owner != current.id):
@@ -199,42 +202,90 @@ async def apply_batch(
             continue
         counts.products += 1
         if current is None:
-            product = Product(
-                shop_id=shop.id,
-                handle=parsed.handle,
-                **_product_state(parsed),
-                variants=[
-                    Variant(
-                        shop_id=shop.id,
-                        sku=v.sku,
-                        stock=v.stock,
-                        held=0,
-                        **_variant_state(v),
-                        prices=[_price_row(m, *p) for m, p in prices.items()],
-                    )
-                    for v, prices in good
-                ],
-            )
-            session.add(product)
+            fresh.append((parsed, good))
             counts.created += 1
-            written.append(product)
             continue
         changed = await _update(session, current, parsed, good, errors)
         if changed:
             counts.updated += 1
         else:
             counts.unchanged += 1
-        written.append(current)
-    await session.flush()
-    await _remember_ids(session, shop.id, batch, written)
-    return written
+        await session.flush()
+        ids[parsed.handle] = (current.id, {v.sku: v.id for v in current.variants})
+    ids.update(await _insert(session, shop.id, fresh))
+    await _remember_ids(session, shop.id, batch, ids)
+    return list(ids.values())
+
+
+async def _insert(
+    session: AsyncSession,
+    shop_id: int,
+    fresh: list[tuple[ParsedProduct, list[tuple[ParsedVariant, Priced]]]],
+) -> dict[str, Ids]:
+    """New products as three multi-row INSERTs (products, variants, prices), not row by row:
+    SQLite cannot batch INSERT … RETURNING in order, so ids are read back by handle and SKU."""
+    if not fresh:
+        return {}
+    await session.execute(
+        insert(Product),
+        [{"shop_id": shop_id, "handle": p.handle, **_product_state(p)} for p, _good in fresh],
+    )
+    product_ids = {
+        row.handle: row.id
+        for row in await session.execute(
+            select(Product.id, Product.handle).where(
+                Product.shop_id == shop_id, Product.handle.in_([p.handle for p, _g in fresh])
+            )
+        )
+    }
+    variants = [
+        {
+            "product_id": product_ids[p.handle],
+            "shop_id": shop_id,
+            "sku": v.sku,
+            "stock": v.stock,
+            "held": 0,
+            **_variant_state(v),
+        }
+        for p, good in fresh
+        for v, _prices in good
+    ]
+    await session.execute(insert(Variant), variants)
+    skus = [row["sku"] for row in variants]
+    variant_ids: dict[str, int] = {}
+    for start in range(0, len(skus), 500):
+        rows = await session.execute(
+            select(Variant.id, Variant.sku).where(
+                Variant.shop_id == shop_id, Variant.sku.in_(skus[start : start + 500])
+            )
+        )
+        variant_ids.update({row.sku: row.id for row in rows})
+    await session.execute(
+        insert(VariantPrice),
+        [
+            {
+                "variant_id": variant_ids[v.sku],
+                "market_code": market,
+                "currency": currency,
+                "amount": amount,
+                "compare_at": compare_at,
+            }
+            for _p, good in fresh
+            for v, prices in good
+            for market, (currency, amount, compare_at) in prices.items()
+        ],
+    )
+    return {
+        p.handle: (product_ids[p.handle], {v.sku: variant_ids[v.sku] for v, _pr in good})
+        for p, good in fresh
+    }
 
 
 async def _update(
     session: AsyncSession,
     product: Product,
     parsed: ParsedProduct,
-    good: list[tuple[ParsedVariant, dict[str, tuple[str, int, int | None]]]],
+    good: list[tuple[ParsedVariant, Priced]],
     errors: list[RowError],
 ) -> bool:
     changed = False
@@ -292,26 +343,24 @@ async def _update(
 
 
 async def _remember_ids(
-    session: AsyncSession, shop_id: int, batch: list[ParsedProduct], written: list[Product]
+    session: AsyncSession, shop_id: int, batch: list[ParsedProduct], ids: dict[str, Ids]
 ) -> None:
     """Shopify ids from a JSON import, so that later webhooks find their catalog rows."""
-    by_handle = {p.handle: p for p in written}
     refs: list[tuple[str, int, int]] = []
     for parsed in batch:
-        product = by_handle.get(parsed.handle)
-        if product is None:
+        if parsed.handle not in ids:
             continue
+        product_id, by_sku = ids[parsed.handle]
         if parsed.shopify_id:
-            refs.append(("product", parsed.shopify_id, product.id))
-        by_sku = {v.sku: v for v in product.variants}
+            refs.append(("product", parsed.shopify_id, product_id))
         for v in parsed.variants:
-            variant = by_sku.get(v.sku)
-            if variant is None:
+            variant_id = by_sku.get(v.sku)
+            if variant_id is None:
                 continue
             if v.shopify_id:
-                refs.append(("variant", v.shopify_id, variant.id))
+                refs.append(("variant", v.shopify_id, variant_id))
             if v.inventory_item_id:
-                refs.append(("inventory_item", v.inventory_item_id, variant.id))
+                refs.append(("inventory_item", v.inventory_item_id, variant_id))
     if refs:
         await remember(session, shop_id, refs)
 
