@@ -240,3 +240,36 @@ async def test_one_sku_in_two_products(api: Api, client: Any) -> None:
     found = await products(client, seller, shop["id"])
     assert [v["sku"] for v in found["hat"]["variants"]] == ["SAME-1"]
     assert [v["sku"] for v in found["scarf"]["variants"]] == ["SCARF-G"]
+
+
+async def test_unreadable_files_are_refused(api: Api, client: Any) -> None:
+    seller = await api.user("seller")
+    shop = await api.shop(seller)
+    header = (FILES / "products_legacy.csv").read_bytes().split(b"\n")[0]
+    broken = header + b"\nhat,Hat\x00,Title,Default Title\n"
+    for path in ("/api/v1/imports/shopify/preview", "/api/v1/imports/shopify"):
+        r = await client.post(
+            f"{path}?shop_id={shop['id']}",
+            headers=seller.headers,
+            files={"file": ("broken.csv", broken, "text/csv")},
+        )
+        if path.endswith("preview"):
+            assert r.status_code == 422, r.text
+            assert r.json()["code"] == "bad_csv"
+        else:  # the import reports where reading stopped
+            assert r.status_code == 201, r.text
+            assert r.json()["errors"][0]["action"] == "import stopped"
+    r = await client.post(
+        f"/api/v1/imports/shopify?shop_id={shop['id']}",
+        headers=seller.headers,
+        files={"file": ("p.json", b'{"products": [', "application/json")},
+    )
+    assert r.status_code == 422
+    assert r.json()["code"] == "bad_json"
+    assert await products(client, seller, shop["id"]) == {}
+    r = await client.post(
+        f"/api/v1/imports/shopify?shop_id={shop['id']}",
+        headers=seller.headers,
+        files={"file": ("p.json", b'{"product": {"title": "a\\u0000b"}}', "application/json")},
+    )
+    assert r.status_code == 422

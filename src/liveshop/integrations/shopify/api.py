@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy.exc import IntegrityError
 
 from liveshop.deps import CurrentUser, IdPath, Uow
+from liveshop.errors import Problem
 from liveshop.integrations.shopify import service
 from liveshop.integrations.shopify.parse import DIALECT_LABELS, JSON_DIALECT, preview
 from liveshop.integrations.shopify.schemas import (
@@ -88,7 +89,10 @@ async def preview_import(
             rows=rows,
         )
     file.file.seek(0)
-    dialect, header, first = preview(service.ByteLines(file.file), PREVIEW_ROWS)
+    try:
+        dialect, header, first = preview(service.ByteLines(file.file), PREVIEW_ROWS)
+    except csv.Error as exc:
+        raise Problem(422, "bad_csv", f"The file cannot be read as CSV: {exc}") from None
     assert dialect is not None
     return ImportPreview(
         dialect=dialect, dialect_label=DIALECT_LABELS[dialect], header=header, rows=first

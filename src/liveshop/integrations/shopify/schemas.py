@@ -21,7 +21,7 @@ class ShopifyLinkPublic(BaseModel):
     webhook_url: str = Field(description="The address to give Shopify for its webhooks")
 
 
-class ImportError_(BaseModel):
+class ImportErrorPublic(BaseModel):
     line: int | None = Field(description="Line in the file (CSV); none for JSON")
     column: str = Field(description="CSV column, or JSON path")
     value: str
@@ -44,7 +44,7 @@ class ImportPublic(BaseModel):
     updated: int
     unchanged: int
     error_count: int
-    errors: list[ImportError_]
+    errors: list[ImportErrorPublic]
     created_at: datetime
     finished_at: datetime | None
 

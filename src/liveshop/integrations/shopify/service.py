@@ -44,6 +44,9 @@ from liveshop.uow import UnitOfWork
 
 BATCH = 200  # products written per transaction: bounded memory, and progress to show
 KEPT_ERRORS = 1000  # report entries kept; the count covers them all
+# A JSON document is parsed whole (about ten times its size in memory); Shopify's REST API
+# pages at 250 products, far below this. Large catalogs come as CSV, which streams.
+MAX_JSON_BYTES = 8 * 1024 * 1024
 RECEIPT_DAYS = 7  # Shopify retries a delivery for 48 hours; duplicates older than this are moot
 Progress = Callable[[int, int], None]  # (rows read, bytes read)
 
@@ -58,6 +61,8 @@ class ByteLines:
     def __iter__(self) -> Iterator[str]:
         for raw in self._binary:
             self.bytes += len(raw)
+            if b"\x00" in raw:  # no text column may hold it, and PostgreSQL refuses it
+                raise csv.Error("line contains a NUL character")
             yield raw.decode("utf-8", errors="replace")
 
 
@@ -75,8 +80,20 @@ def open_file(binary: IO[bytes], filename: str) -> Opened:
     head = binary.read(1024)
     binary.seek(0)
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") or filename.lower().endswith(".json"):
+        binary.seek(0, 2)
+        if binary.tell() > MAX_JSON_BYTES:
+            raise Problem(
+                413,
+                "json_too_large",
+                f"A products JSON file may be up to {MAX_JSON_BYTES // 1024 // 1024} MB;"
+                " export larger catalogs as CSV, which is read as a stream.",
+            )
+        binary.seek(0)
+        content = binary.read()
+        if b"\\u0000" in content:  # PostgreSQL refuses NUL in text; no product field has one
+            raise Problem(422, "bad_json", "The file contains a NUL character (\\u0000).")
         try:
-            document = json.load(binary)
+            document = json.loads(content)
         except (ValueError, UnicodeDecodeError) as exc:
             raise Problem(422, "bad_json", f"The file is not valid JSON: {exc}") from None
         try:
@@ -270,6 +287,8 @@ async def receive(
     )
     if seen.first() is not None:
         return {"status": "duplicate"}
+    if b"\\u0000" in body:
+        raise Problem(400, "bad_json", "The webhook body contains a NUL character.")
     try:
         payload = json.loads(body)
     except ValueError:
