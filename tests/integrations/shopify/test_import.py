@@ -273,3 +273,29 @@ async def test_unreadable_files_are_refused(api: Api, client: Any) -> None:
         files={"file": ("p.json", b'{"product": {"title": "a\\u0000b"}}', "application/json")},
     )
     assert r.status_code == 422
+
+
+async def test_who_may_import_and_read_reports(api: Api, client: Any) -> None:
+    """Only the shop's sellers (or an admin) import, preview and read the report."""
+    seller, stranger, buyer = (
+        await api.user("seller"),
+        await api.user("seller"),
+        await api.user("buyer"),
+    )
+    admin = await api.user("admin")
+    shop = await api.shop(seller)
+    report = await upload(client, seller, shop["id"], "products_legacy.csv")
+    body = (FILES / "products_legacy.csv").read_bytes()
+    for who, expected in ((stranger, 403), (buyer, 403), (None, 401), (admin, 200)):
+        headers = who.headers if who else {}
+        r = await client.post(
+            f"/api/v1/imports/shopify/preview?shop_id={shop['id']}",
+            headers=headers,
+            files={"file": ("p.csv", body, "text/csv")},
+        )
+        assert r.status_code == expected, (who, r.text)
+        for path in ("", "/errors.csv"):
+            r = await client.get(f"/api/v1/imports/shopify/{report['id']}{path}", headers=headers)
+            assert r.status_code == expected, (who, path, r.text)
+    r = await client.get("/api/v1/imports/shopify/999999", headers=seller.headers)
+    assert r.status_code == 404

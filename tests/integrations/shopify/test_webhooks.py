@@ -3,6 +3,7 @@ duplicate deliveries, and stock that never drops below what open checkouts hold.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -117,6 +118,18 @@ async def test_webhooks_over_http(settings: Settings, tmp_path: Path) -> None:
         assert r.status_code == 200
         assert r.json()["status"] == "duplicate"
         assert (await products(c, seller, sid))["plain-mug"]["variants"][0]["stock"] == 3
+
+        # The same delivery arriving four times at once is applied once.
+        level = {"inventory_item_id": 3011, "location_id": 1, "available": 6}
+        answers = await asyncio.gather(
+            *(
+                _deliver(c, sid, "inventory_levels/update", level, webhook_id="wh-stock-2")
+                for _ in range(4)
+            )
+        )
+        assert [r.status_code for r in answers] == [200] * 4
+        assert sorted(r.json()["status"] for r in answers) == ["applied"] + ["duplicate"] * 3
+        assert (await products(c, seller, sid))["plain-mug"]["variants"][0]["stock"] == 6
 
         # A buyer holds 2 units; Shopify says 0 are left: stock stays at what is held.
         buyer = await api.user("buyer")
