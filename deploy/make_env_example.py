@@ -22,6 +22,7 @@ MEANING = {
  "jobs_in_web": "run background jobs inside the web process: empty = only without Redis",
  "job_lease_seconds": "a job worker that stops renewing its lease is replaced after this",
  "max_body_bytes": "larger request bodies get 413 body_too_large",
+ "import_max_bytes": "largest product file (Shopify CSV/JSON) a seller may upload for import",
  "db_pool_size": "database connections per process",
  "log_json": "JSON log lines (with request_id) instead of plain text",
  "log_level": "DEBUG, INFO, WARNING or ERROR",

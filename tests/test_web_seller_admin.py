@@ -229,7 +229,8 @@ async def test_seller_center_pages(settings: Settings, tmp_path: Path) -> None:
         await page.get_by_label("Status").select_option("draft")
         await page.locator("#products", has_text="No draft products").wait_for()
 
-        # The CSV page reads the file in the browser and says nothing is imported yet.
+        # The import page previews the file and names its format before importing anything
+        # (tests/integrations/shopify/test_import_page.py imports).
         csv = tmp_path / "products.csv"
         csv.write_text(
             'Handle,Title,Variant SKU,Variant Price\nwool-hat,"Wool hat, grey",HAT-1,12.00\n'
@@ -237,7 +238,7 @@ async def test_seller_center_pages(settings: Settings, tmp_path: Path) -> None:
         await page.goto("/seller/import")
         assert await page.get_by_role("button", name=re.compile("Import products")).is_disabled()
         await page.get_by_label("CSV file").set_input_files(str(csv))
-        await page.locator("#import-status", has_text="comes in a later release").wait_for()
+        await page.locator("#import-dialect", has_text="legacy export").wait_for()
         assert "products.csv" in await page.locator("#file-info").inner_text()
         assert "Wool hat, grey" in await page.locator("#csv-preview").inner_text()
         await _shoot(page, "seller-import")

@@ -6,6 +6,7 @@ from starlette.routing import compile_path
 
 from liveshop.accounts.api import router as accounts
 from liveshop.catalog.api import router as catalog
+from liveshop.integrations.shopify.api import router as shopify
 from liveshop.live.campaigns.api import router as campaigns
 from liveshop.live.media.api import router as media
 from liveshop.live.metrics.api import router as metrics
@@ -55,6 +56,7 @@ for router in (
     giveaways,
     coupons,
     metrics,
+    shopify,
 ):
     _int_paths(router)
     api_router.include_router(router)

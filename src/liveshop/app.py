@@ -140,7 +140,11 @@ def create_app(
 
     app.include_router(metrics.router)
 
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        larger={"/api/v1/imports/": settings.import_max_bytes},
+    )
     app.add_middleware(AuthFloodEdge, settings=settings)
     app.add_middleware(SecurityHeaders, https=settings.https, media=[hls_base_url(settings)])
     app.add_middleware(Metrics)

@@ -23,10 +23,12 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="User accounts.", no_args_is_help=True)
 media_app = typer.Typer(help="The nginx-rtmp media server.", no_args_is_help=True)
 deploy_app = typer.Typer(help="Files for a production host (see deploy/).", no_args_is_help=True)
+import_app = typer.Typer(help="Import products from other platforms.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(media_app, name="media")
 app.add_typer(deploy_app, name="deploy")
 app.add_typer(user_app, name="user")
+app.add_typer(import_app, name="import")
 console = Console()
 
 
@@ -330,6 +332,84 @@ def user_create(
     console.print(
         f"[green]Created user {user_id} ({email}) with roles {[r.value for r in roles]}.[/green]"
     )
+
+
+@import_app.command("shopify")
+def import_shopify(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or JSON file")],
+    shop: Annotated[str, typer.Option("--shop", help="The shop's slug")],
+) -> None:
+    """Import a Shopify product CSV (either header dialect) or products JSON into a shop."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
+
+    from liveshop import models  # every table, for the ORM's foreign keys  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
+    from liveshop.broker import InProcessBroker  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
+    from liveshop.catalog.service import get_shop_by_slug  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
+    from liveshop.db import create_database  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
+    from liveshop.errors import Problem  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
+    from liveshop.integrations.shopify import service as shopify  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
+    from liveshop.uow import UnitOfWork  # noqa: PLC0415 - each command loads only what it needs: --help stays fast
+
+    # No wiring.wire(): importing publishes no bus messages, and leaving the live and selling
+    # domains unloaded keeps this process small (bench/import.py measures its peak RSS).
+    assert models.__all__
+    settings = get_settings()
+    size = file.stat().st_size
+
+    async def run() -> shopify.ShopifyImport:
+        db = create_database(settings.database_url)
+        try:
+            async with UnitOfWork(db=db, broker=InProcessBroker(), write=False) as uow:
+                shop_id = (await get_shop_by_slug(session=uow.session, slug=shop)).id
+            with (
+                file.open("rb") as binary,
+                Progress(
+                    TextColumn("[bold]{task.description}"),
+                    BarColumn(),
+                    DownloadColumn(),
+                    TextColumn("{task.fields[rows]} rows"),
+                    TimeElapsedColumn(),
+                    console=console,
+                ) as bar,
+            ):
+                task = bar.add_task(f"Importing {file.name}", total=size, rows=0)
+                opened = shopify.open_file(binary, file.name)
+                console.print(f"Detected: {shopify.DIALECT_LABELS[opened.dialect]}")
+
+                def progress(rows: int, done: int) -> None:
+                    bar.update(task, completed=done if opened.lines else size, rows=rows)
+
+                return await shopify.run_import(
+                    db=db,
+                    broker=InProcessBroker(),
+                    actor=None,
+                    shop_id=shop_id,
+                    opened=opened,
+                    filename=file.name,
+                    progress=progress,
+                )
+        finally:
+            await db.dispose()
+
+    try:
+        report = asyncio.run(run())
+    except Problem as exc:
+        console.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(1) from None
+    console.print(
+        f"[green]{report.products} products: {report.created} created, {report.updated} updated,"
+        f" {report.unchanged} unchanged[/green] from {report.rows} rows;"
+        f" {report.error_count} errors."
+    )
+    for e in report.errors[:50]:
+        where = f"line {e['line']}" if e["line"] else "—"
+        console.print(
+            f"  {where} · {e['column']} = {e['value']!r}: {e['why']} ({e['action']})",
+            markup=False,
+            highlight=False,
+        )
+    if report.error_count > 50:
+        console.print(f"  … and {report.error_count - 50} more")
 
 
 @app.command()

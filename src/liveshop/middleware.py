@@ -53,20 +53,26 @@ async def _send_problem(send: Send, status: int, code: str, detail: str) -> None
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
+        """`larger`: path prefix -> its own limit (file uploads)."""
+        self.app, self.default_max = app, max_bytes
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = next(
+            (n for prefix, n in self.larger.items() if scope["path"].startswith(prefix)),
+            self.default_max,
+        )
         if b"%00" in scope.get("query_string", b"") or "\x00" in scope["path"]:
             # NUL is in no valid name or id, and PostgreSQL refuses it in any text parameter.
             await _send_problem(send, 422, "validation_error", "URLs must not contain NUL.")
             return
         for name, value in scope.get("headers", ()):
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await _send_413(send, self.max_bytes)
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                await _send_413(send, limit)
                 return
         seen = 0
         started = False
@@ -76,8 +82,8 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _TooLarge(self.max_bytes)
+                if seen > limit:
+                    raise _TooLarge(limit)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -89,7 +95,7 @@ class BodyLimit:
             await self.app(scope, limited_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await _send_413(send, self.max_bytes)
+                await _send_413(send, limit)
 
 
 def _route_of(scope: Scope) -> str:

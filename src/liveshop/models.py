@@ -3,6 +3,7 @@
 from liveshop.accounts import models as accounts
 from liveshop.catalog import models as catalog
 from liveshop.idempotency import IdempotencyRecord
+from liveshop.integrations.shopify import models as shopify
 from liveshop.leases import JobLease
 from liveshop.live.campaigns import models as campaigns
 from liveshop.live.media import models as media
@@ -33,5 +34,6 @@ __all__ = [
     "payments",
     "room",
     "selling",
+    "shopify",
     "shows",
 ]

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     jobs_in_web: bool | None = None
     job_lease_seconds: float = Field(default=6.0, ge=1, le=300)
     max_body_bytes: int = Field(default=1_048_576, gt=0)
+    # Product file uploads (/api/v1/imports/...) may be larger: they are spooled to disk.
+    import_max_bytes: int = Field(default=50 * 1_048_576, gt=0)
     db_pool_size: int = Field(default=10, ge=1)
     log_json: bool = True
     log_level: str = "INFO"

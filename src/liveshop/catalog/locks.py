@@ -7,7 +7,7 @@ do so in ascending id order to avoid deadlocks on PostgreSQL.
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import case, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liveshop.catalog.models import Variant
@@ -56,3 +56,15 @@ async def restock(session: AsyncSession, *, variant_id: int, quantity: int) -> N
         .values(stock=Variant.stock + quantity)
         .execution_options(synchronize_session=False)
     )
+
+
+async def set_stock(session: AsyncSession, *, variant_id: int, stock: int) -> int:
+    """Set the shelf count, never below what open holds keep; the count that was stored."""
+    await session.execute(
+        update(Variant)
+        .where(Variant.id == variant_id)
+        .values(stock=case((Variant.held > stock, Variant.held), else_=stock))
+        .execution_options(synchronize_session=False)
+    )
+    stored = await session.execute(select(Variant.stock).where(Variant.id == variant_id))
+    return int(stored.scalar_one())

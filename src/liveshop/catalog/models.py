@@ -3,7 +3,16 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    false,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from liveshop.db import Base, BigInt, utcnow
@@ -47,7 +56,10 @@ class ShopMember(Base):
 
 class Product(Base):
     __tablename__ = "products"
-    __table_args__ = (Index("ix_products_shop_status", "shop_id", "status"),)
+    __table_args__ = (
+        Index("ix_products_shop_status", "shop_id", "status"),
+        UniqueConstraint("shop_id", "handle"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
@@ -58,6 +70,14 @@ class Product(Base):
     images: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Units one buyer may have across their unpaid and paid orders; None means no limit.
     max_per_buyer: Mapped[int | None]
+    # What a Shopify catalog carries (integrations/shopify); `handle` is the re-import key and
+    # `image_alts` runs parallel to `images`, which are kept in position order.
+    handle: Mapped[str | None] = mapped_column(String(255))
+    vendor: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    product_type: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    image_alts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    gift_card: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -84,6 +104,12 @@ class Variant(Base):
     weight_grams: Mapped[int] = mapped_column(default=0)
     stock: Mapped[int] = mapped_column(default=0)
     held: Mapped[int] = mapped_column(default=0)
+    # From Shopify: an untracked variant's stock is not counted; `continue_selling` is the
+    # "continue selling when out of stock" policy.
+    barcode: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    track_stock: Mapped[bool] = mapped_column(default=True, server_default=true())
+    continue_selling: Mapped[bool] = mapped_column(default=False, server_default=false())
+    image_url: Mapped[str | None] = mapped_column(String(500))
 
     product: Mapped[Product] = relationship(back_populates="variants")
     prices: Mapped[list[VariantPrice]] = relationship(

@@ -100,6 +100,10 @@ class VariantPublic(BaseModel):
     stock: int
     available: int
     prices: list[PricePublic]
+    barcode: str = ""
+    track_stock: bool = True
+    continue_selling: bool = False
+    image_url: str | None = None
 
 
 class ProductPublic(BaseModel):
@@ -113,6 +117,12 @@ class ProductPublic(BaseModel):
     variants: list[VariantPublic]
     max_per_buyer: int | None = None
     created_at: datetime
+    handle: str | None = None
+    vendor: str = ""
+    product_type: str = ""
+    tags: list[str] = Field(default_factory=list)
+    image_alts: list[str] = Field(default_factory=list, description="Alt text of each image")
+    gift_card: bool = False
 
 
 class ShopCreate(Input):
@@ -167,6 +177,10 @@ def variant_public(variant: Variant) -> VariantPublic:
         stock=variant.stock,
         available=variant.available,
         prices=[price_public(p) for p in variant.prices],
+        barcode=variant.barcode,
+        track_stock=variant.track_stock,
+        continue_selling=variant.continue_selling,
+        image_url=variant.image_url,
     )
 
 
@@ -182,4 +196,10 @@ def product_public(product: Product) -> ProductPublic:
         variants=[variant_public(v) for v in product.variants],
         max_per_buyer=product.max_per_buyer,
         created_at=product.created_at,
+        handle=product.handle,
+        vendor=product.vendor,
+        product_type=product.product_type,
+        tags=product.tags,
+        image_alts=product.image_alts,
+        gift_card=product.gift_card,
     )

@@ -44,7 +44,7 @@ async def product_editor(request: Request, product_id: IdPath, caller: MaybeCall
 
 @router.get("/seller/import", response_class=HTMLResponse)
 async def import_page(request: Request, caller: MaybeCaller) -> Response:
-    return _page(request, caller, "seller_import.html", "Import CSV", "import")
+    return _page(request, caller, "seller_import.html", "Import products", "import")
 
 
 @router.get("/seller/returns", response_class=HTMLResponse)

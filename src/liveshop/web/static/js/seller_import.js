@@ -1,36 +1,11 @@
-// The CSV page: read the chosen file's first rows in the browser and preview them. No upload:
-// the importer itself comes in a later release.
+// The import page: upload a Shopify file for a preview (detected format, first rows), then
+// import it and show the report, with its errors and a link to download them as CSV.
 import { $, el } from "./common.js";
+import { currentShop } from "./seller_common.js";
 
-const PREVIEW_ROWS = 5;
-const READ_BYTES = 64 * 1024;
-
-/** RFC 4180-ish: quoted fields, doubled quotes, CRLF or LF; stops after `limit` records. */
-export function parseCsv(text, limit = Infinity) {
-  const records = [];
-  let record = [];
-  let fieldText = "";
-  let quoted = false;
-  for (let i = 0; i < text.length && records.length < limit; i += 1) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') { fieldText += '"'; i += 1; } else if (ch === '"') quoted = false;
-      else fieldText += ch;
-    } else if (ch === '"' && fieldText === "") quoted = true;
-    else if (ch === ",") { record.push(fieldText); fieldText = ""; } else if (ch === "\n" || ch === "\r") {
-      if (ch === "\r" && text[i + 1] === "\n") i += 1;
-      record.push(fieldText);
-      fieldText = "";
-      if (record.some((f) => f !== "")) records.push(record);
-      record = [];
-    } else fieldText += ch;
-  }
-  if (records.length < limit && (fieldText !== "" || record.length)) {
-    record.push(fieldText);
-    if (record.some((f) => f !== "")) records.push(record);
-  }
-  return records;
-}
+const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
+let shop = null;
+let chosen = null;
 
 function size(bytes) {
   if (bytes < 1024) return `${bytes} bytes`;
@@ -38,34 +13,91 @@ function size(bytes) {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-$("#csv-file").addEventListener("change", async (ev) => {
-  const file = ev.target.files[0];
+/** POST the file as multipart; the JSON answer, or an Error carrying the problem's detail. */
+async function send(path, file) {
+  const form = new FormData();
+  form.append("file", file, file.name);
+  // No Idempotency-Key: an import is safe to repeat (handles and SKUs match, nothing doubles).
+  const headers = { accept: "application/json" };
+  if (csrf) headers["X-CSRF-Token"] = csrf;
+  const r = await fetch(`/api/v1${path}`, { method: "POST", body: form, headers, credentials: "same-origin" });
+  const data = await r.json().catch(() => null);
+  if (!r.ok) throw new Error(data?.detail || `The server answered ${r.status}.`);
+  return data;
+}
+
+function say(text) {
   const status = $("#import-status");
+  status.hidden = !text;
+  status.textContent = text || "";
+}
+
+function showPreview(file, body) {
+  const width = Math.max(body.header.length, ...body.rows.map((r) => r.length));
+  const pad = (r) => Array.from({ length: width }, (_, i) => r[i] ?? "");
+  $("#csv-preview").tHead.replaceChildren(el("tr", {}, ...pad(body.header).map((h) => el("th", { scope: "col", text: h }))));
+  $("#csv-preview").tBodies[0].replaceChildren(...body.rows.map((r) => el("tr", {}, ...pad(r).map((c) => el("td", { text: c })))));
+  const n = body.rows.length;
+  $("#preview-caption").textContent = `First ${n} row${n === 1 ? "" : "s"} of ${file.name}`;
+  $("#import-dialect").replaceChildren("Detected format: ", el("strong", { text: body.dialect_label }));
+  $("#import-dialect").dataset.dialect = body.dialect;
+  $("#preview-panel").hidden = false;
+}
+
+function showReport(report) {
+  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  $("#report-summary").textContent =
+    `${plural(report.products, "product")} imported from ${plural(report.rows, "row")}: ` +
+    `${report.created} created, ${report.updated} updated, ${report.unchanged} unchanged. ` +
+    (report.error_count ? `${plural(report.error_count, "problem")} (below).` : "No problems.");
+  $("#report-products").href = `/seller/products?shop=${report.shop_id}`;
+  const box = $("#report-errors-box");
+  box.hidden = !report.error_count;
+  $("#report-download").href = `/api/v1/imports/shopify/${report.id}/errors.csv`;
+  $("#report-errors").tBodies[0].replaceChildren(...report.errors.map((e) => el("tr", {},
+    el("td", { class: "num", text: e.line ?? "" }),
+    el("td", { text: e.column }),
+    el("td", { text: e.value }),
+    el("td", { text: e.why }),
+    el("td", { text: e.action }))));
+  $("#report-panel").hidden = false;
+  $("#report-h").focus();
+}
+
+$("#csv-file").addEventListener("change", async (ev) => {
+  chosen = ev.target.files[0] || null;
   $("#preview-panel").hidden = true;
-  status.hidden = true;
-  if (!file) { $("#file-info").textContent = ""; return; }
-  $("#file-info").textContent = `${file.name} · ${size(file.size)}`;
-  if (!/\.csv$/i.test(file.name) && file.type !== "text/csv") {
-    status.hidden = false;
-    status.textContent = "That does not look like a CSV file. Choose a .csv file.";
-    return;
+  $("#report-panel").hidden = true;
+  $("#import-button").disabled = true;
+  say("");
+  if (!chosen) { $("#file-info").textContent = ""; return; }
+  $("#file-info").textContent = `${chosen.name} · ${size(chosen.size)}`;
+  if (!shop) { say("Create your shop first: products are imported into a shop."); return; }
+  say("Reading the file…");
+  try {
+    showPreview(chosen, await send(`/imports/shopify/preview?shop_id=${shop.id}`, chosen));
+    say("Check the preview, then import.");
+    $("#import-button").disabled = false;
+  } catch (err) {
+    say(err.message);
   }
-  const text = await file.slice(0, READ_BYTES).text();
-  const records = parseCsv(text.replace(/^\uFEFF/, ""), PREVIEW_ROWS + 1);
-  const [header = [], ...rows] = records;
-  const shopify = header.includes("Handle") && header.some((h) => h.startsWith("Variant"));
-  if (header.length) {
-    const width = Math.max(header.length, ...rows.map((r) => r.length));
-    const pad = (r) => Array.from({ length: width }, (_, i) => r[i] ?? "");
-    $("#csv-preview").tHead.replaceChildren(el("tr", {}, ...pad(header).map((h) => el("th", { scope: "col", text: h }))));
-    $("#csv-preview").tBodies[0].replaceChildren(...rows.map((r) => el("tr", {}, ...pad(r).map((c) => el("td", { text: c })))));
-    $("#preview-caption").textContent = `First ${rows.length} row${rows.length === 1 ? "" : "s"} of ${file.name}, ${header.length} columns${shopify ? " (looks like a Shopify product export)" : ""}`;
-    $("#preview-panel").hidden = false;
-  }
-  status.hidden = false;
-  status.textContent = header.length
-    ? "Preview only: the importer comes in a later release, so nothing was imported."
-    : "The file is empty. Preview only: the importer comes in a later release, so nothing was imported.";
 });
 
-$("#import-form").addEventListener("submit", (ev) => ev.preventDefault());
+$("#import-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  if (!chosen || !shop) return;
+  const button = $("#import-button");
+  button.disabled = true;
+  say(`Importing ${chosen.name}…`);
+  try {
+    const report = await send(`/imports/shopify?shop_id=${shop.id}`, chosen);
+    say("Import finished.");
+    showReport(report);
+  } catch (err) {
+    say(err.message);
+  } finally {
+    button.disabled = false;
+  }
+});
+
+shop = await currentShop((s) => { shop = s; });

@@ -1,0 +1,1 @@
+"""Shopify: product import (CSV in both header dialects, Admin REST JSON) and incoming webhooks."""
