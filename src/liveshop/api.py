@@ -5,6 +5,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import compile_path
 
 from liveshop.accounts.api import router as accounts
+from liveshop.analytics.api import router as analytics
 from liveshop.catalog.api import router as catalog
 from liveshop.live.api import router as live
 from liveshop.live.media_api import router as media
@@ -47,6 +48,7 @@ for router in (
     deals,
     promos,
     metrics,
+    analytics,
 ):
     _int_paths(router)
     api_router.include_router(router)

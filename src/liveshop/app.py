@@ -15,6 +15,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from liveshop import errors, logs, metrics, openapi, wiring
 from liveshop.accounts.edge import AuthFloodEdge
+from liveshop.analytics.ingest import recorder as analytics
+from liveshop.analytics.store import SqlEventStore
 from liveshop.api import api_router
 from liveshop.broker import create_broker
 from liveshop.db import create_database
@@ -57,6 +59,13 @@ def create_app(
         app.state.limiter, app.state.mailer = Limiter(settings.redis_url), Mailer(settings)
         deal_gate = gates.create(settings.redis_url)
         gates.install(deal_gate)
+        analytics.configure(
+            capacity=settings.analytics_buffer_events,
+            flush_events=settings.analytics_flush_events,
+            flush_seconds=settings.analytics_flush_seconds,
+            heartbeat_seconds=settings.analytics_heartbeat_seconds,
+        )
+        await analytics.start(SqlEventStore(db))
         app.state.rooms = RoomHub(broker=broker, db=db, settings=settings)
         await app.state.rooms.start()
         app.state.media = await start_managed(settings) if manage_media else None
@@ -82,6 +91,7 @@ def create_app(
             if app.state.media is not None:
                 await app.state.media.stop()
             await app.state.rooms.close()
+            await analytics.stop()  # after the rooms: their viewers' ends are the last events
             await app.state.mailer.close()
             await app.state.limiter.close()
             await deal_gate.close()
