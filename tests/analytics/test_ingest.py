@@ -28,15 +28,15 @@ def _events(n: int, kind: str = "click", market: str = "UK") -> list[dict[str, A
 
 
 def _dropped(reason: str) -> float:
-    value = REGISTRY.get_sample_value(
-        "liveshop_analytics_events_dropped_total", {"reason": reason}
-    )
+    value = REGISTRY.get_sample_value("liveshop_analytics_events_dropped_total", {"reason": reason})
     return value or 0.0
 
 
 async def _stored(app: Any) -> int:
     async with app.state.db.read.connect() as conn:
-        return int((await conn.execute(select(func.count()).select_from(AnalyticsEvent))).scalar_one())
+        return int(
+            (await conn.execute(select(func.count()).select_from(AnalyticsEvent))).scalar_one()
+        )
 
 
 async def test_retried_batch_counts_once(app: Any, client: httpx.AsyncClient) -> None:

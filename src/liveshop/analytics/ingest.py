@@ -20,8 +20,10 @@ import logging
 import os
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from prometheus_client import Counter, Gauge
 
@@ -178,6 +180,21 @@ class Recorder:
                 )
             ]
         )
+
+    def sample_viewers(self, show_id: int, count: int) -> None:
+        """The room's concurrent audience now. An empty room adds no sample: the average is
+        over the time anyone watched."""
+        if count > 0:
+            self.record("viewers", show_id=show_id, value=count)
+
+    def later(self, kind: str, **fields: Any) -> Callable[[], Awaitable[None]]:
+        """`record` as an after-commit hook: the event only if the change it reports is kept."""
+        at = utcnow()
+
+        async def hook() -> None:
+            self.record(kind, at=at, **fields)
+
+        return hook
 
     def start_watch(self, show_id: int, viewer: str) -> Watch:
         """A viewer's socket opened: a view starts; heartbeats follow until `end_watch`."""

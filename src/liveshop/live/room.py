@@ -414,7 +414,7 @@ class Room:
         if not await store.lead(self.show_id, self.hub.proc, ttl):
             return
         count, peak, unique = await store.totals(self.show_id)
-        analytics.record("viewers", show_id=self.show_id, value=count)
+        analytics.sample_viewers(self.show_id, count)
         st = self.state
         if (count, peak, unique) != (st.viewers, st.peak_viewers, st.unique_viewers):
             event = ViewersEvent(count=count, peak=peak, unique=unique)
