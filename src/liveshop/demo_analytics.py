@@ -19,7 +19,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select
 
 from liveshop.accounts.models import User
-from liveshop.analytics.models import MarketHour, ShowInfo, ShowMinute, ShowSales, ShowViewer
+from liveshop.analytics.models import (
+    MarketHour,
+    ShowInfo,
+    ShowMark,
+    ShowMinute,
+    ShowSales,
+    ShowViewer,
+)
 from liveshop.catalog.models import Shop
 from liveshop.db import utcnow
 from liveshop.live.models import Show, ShowStatus
@@ -51,7 +58,12 @@ def _show_curve(minute: int) -> float:
     return min(1.0, (minute + 1) / 10) * (1.0 if minute < 45 else 1 - (minute - 45) / 30)
 
 
-async def add_history(uow: UnitOfWork, *, weeks: int = 8, seed: int = 13) -> int:
+Creator = tuple[str, int, str, list[tuple[int, int]], int, int]
+
+
+async def add_history(
+    uow: UnitOfWork, *, weeks: int = 8, seed: int = 13, creators: list[Creator] | None = None
+) -> int:
     """Past shows and rollups for `weeks` weeks up to now; returns the shows added."""
     s = uow.session
     rng = random.Random(seed)
@@ -64,7 +76,8 @@ async def add_history(uow: UnitOfWork, *, weeks: int = 8, seed: int = 13) -> int
     viewers: list[dict[str, Any]] = []
     infos: list[dict[str, Any]] = []
     added = 0
-    for email, shop_id, code, slots, size, aov in CREATORS:
+    marks: list[dict[str, Any]] = []
+    for email, shop_id, code, slots, size, aov in creators or CREATORS:
         host = (await s.execute(select(User).where(User.email == email))).scalar_one_or_none()
         shop = await s.get(Shop, shop_id)
         if host is None or shop is None:
@@ -173,6 +186,16 @@ async def add_history(uow: UnitOfWork, *, weeks: int = 8, seed: int = 13) -> int
                     h["orders"] += orders
                     h["gmv"] += gmv
                     h["support_contacts"] += int(orders * 0.1 + rng.random() * 0.3)
+                for kind, offset in (("pin", 4), ("deal", 22), ("pin", 38)):
+                    marks.append(
+                        {
+                            "id": f"demo-{kind}-{show.id}-{offset}",
+                            "show_id": show.id,
+                            "at": begin + timedelta(minutes=offset),
+                            "kind": kind,
+                            "product_id": None,
+                        }
+                    )
                 viewers.extend({"show_id": show.id, "viewer": f"demo{n}"} for n in range(unique))
                 show.peak_viewers, show.unique_viewers = peak, unique
             day += timedelta(days=1)
@@ -184,6 +207,8 @@ async def add_history(uow: UnitOfWork, *, weeks: int = 8, seed: int = 13) -> int
         await s.execute(insert(ShowSales), sales)
     if viewers:
         await s.execute(insert(ShowViewer), viewers)
+    if marks:
+        await s.execute(insert(ShowMark), marks)
     if hours:
         columns = [c.name for c in MarketHour.__table__.columns]
         await s.execute(

@@ -92,7 +92,7 @@ async def test_plan_against_shifts(app: Any, client: httpx.AsyncClient, api: Api
     r = await client.get(base + "&shift=agent,0-4,22,4,2&format=ics", headers=admin.headers)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/calendar")
     cal = Calendar.from_ical(r.content)
-    events = [c for c in cal.walk("VEVENT")]
+    events = list(cal.walk("VEVENT"))
     assert len(events) == 1 + 5  # the moderators' Tuesday, the agents' Monday to Friday
     night = [e for e in events if "agents" in str(e["SUMMARY"])]
     starts = sorted(e.decoded("DTSTART") for e in night)

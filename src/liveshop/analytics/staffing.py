@@ -252,8 +252,12 @@ def parse_shift(spec: str) -> Shift:
     )
 
 
+# A starting point an operator edits on the page: three agent shifts round the clock, and
+# moderators through the day and the evening peak.
 DEFAULT_SHIFTS = [
+    "agent,0-6,0,8,1",
     "agent,0-6,8,8,2",
-    "agent,0-6,16,8,2",
-    "moderator,0-6,17,6,1",
+    "agent,0-6,16,8,3",
+    "moderator,0-6,9,8,1",
+    "moderator,0-6,17,8,2",
 ]

@@ -5,7 +5,7 @@ import { currentShop } from "./seller_common.js";
 import { bars, minorPerMajor, pct, table, timeChart } from "./analytics_charts.js";
 
 const root = $("#range-report");
-const scope = root.dataset.scope; // "creator" or "shop"
+const scope = root?.dataset.scope; // "creator" or "shop" (absent on the admin page)
 let shopId = null;
 
 function iso(d) {
