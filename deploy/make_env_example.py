@@ -42,6 +42,7 @@ MEANING = {
  "analytics_rollup_seconds": "how often the rollup job folds new events into the report tables",
  "analytics_settle_seconds": "PostgreSQL: how old an event's number must be before the rollup reads it (late commits)",
  "analytics_retention_days": "days raw analytics events are kept (rollups are kept for good)",
+ "rate_analytics_beacon": "analytics beacon batches per client address (a page sends one every few seconds)",
  "room_tick_seconds": "live room frame cadence (0.1 = up to 10 frames a second)",
  "room_history_events": "events kept per room for resuming",
  "room_queue_frames": "frames queued per viewer before a slow consumer is cut off (4008)",

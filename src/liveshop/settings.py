@@ -109,6 +109,7 @@ class Settings(BaseSettings):
     analytics_rollup_seconds: float = Field(default=2.0, gt=0, le=3600)
     analytics_settle_seconds: float = Field(default=2.0, ge=0, le=600)
     analytics_retention_days: int = Field(default=90, ge=1, le=3650)
+    rate_analytics_beacon: str = "600/minute"  # beacon batches per client address
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
@@ -136,6 +137,7 @@ class Settings(BaseSettings):
         "rate_signup_account",
         "rate_reset_ip",
         "rate_reset_account",
+        "rate_analytics_beacon",
     )
     @classmethod
     def _rate(cls, value: str) -> str:

@@ -127,7 +127,8 @@ async def test_analytics_pages(settings: Settings, tmp_path: Path) -> None:
             await wait_js(
                 page,
                 f"document.querySelector('#admin-analytics').dataset.plan !== '{runs}'"
-                " && document.querySelector('#plan-csv').href.includes('moderator%2C0-6%2C8%2C8%2C20')",
+                " && document.querySelector('#plan-csv').href"
+                ".includes('moderator%2C0-6%2C8%2C8%2C20')",
             )
             after = int(
                 await page.evaluate("document.querySelector('#admin-analytics').dataset.under")

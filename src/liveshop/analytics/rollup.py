@@ -303,7 +303,7 @@ async def run_rollups(
                     seen = [(t, s) for t, s in seen if now - t < settle_seconds] + (
                         [(now - settle_seconds, settled[-1])] if settled else []
                     )
-                    upto = settled[-1] if settled else 0
+                    upto = max(settled) if settled else 0
                 while await run_once(db, store, upto=upto) > 0:
                     pass
             except Exception:
