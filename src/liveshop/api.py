@@ -36,6 +36,7 @@ def _int_paths(router: APIRouter) -> None:
 
 api_router = APIRouter(prefix="/api/v1")
 for router in (
+    analytics,  # first: its beacon is the busiest route, and routes match in order
     accounts,
     markets,
     catalog,
@@ -48,7 +49,6 @@ for router in (
     deals,
     promos,
     metrics,
-    analytics,
 ):
     _int_paths(router)
     api_router.include_router(router)

@@ -15,7 +15,7 @@ from typing_extensions import TypedDict
 
 from liveshop.accounts.models import Role, User
 from liveshop.analytics import reports, staffing
-from liveshop.analytics.events import CLIENT_KINDS, Row
+from liveshop.analytics.events import CLIENT_KINDS, RawRow
 from liveshop.analytics.ingest import DROPPED, recorder
 from liveshop.analytics.models import ShowInfo
 from liveshop.analytics.schemas import Heatmap, RangeReport, ShowReport
@@ -88,7 +88,8 @@ async def beacon(request: Request) -> BeaconAccepted:
         where = ".".join(str(p) for p in err.get("loc", ()))
         raise Problem(422, "invalid_events", f"{where}: {err.get('msg')}") from None
     now = time.time() * 1000
-    rows, late = [], 0
+    rows: list[RawRow] = []
+    late = 0
     lo, hi = now - PAST_SECONDS * 1000, now + FUTURE_SECONDS * 1000
     stamp = datetime.fromtimestamp
     for e in batch["events"]:
@@ -101,7 +102,7 @@ async def beacon(request: Request) -> BeaconAccepted:
             late += 1
             continue
         rows.append(
-            Row(
+            (
                 "c" + e["id"],
                 stamp(at / 1000, UTC),
                 e["kind"],

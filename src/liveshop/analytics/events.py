@@ -51,6 +51,23 @@ COLUMNS = (
 )
 
 
+# What the buffer and the store take: a plain tuple in the column order (the beacon builds
+# thousands a second, and a NamedTuple's constructor costs several times a tuple display).
+RawRow = tuple[
+    str,
+    datetime,
+    str,
+    str | None,
+    int | None,
+    int | None,
+    int | None,
+    str | None,
+    int,
+    int,
+    str | None,
+]
+
+
 class Row(NamedTuple):
     """One event, in the column order of `analytics_events` (without `seq`)."""
 

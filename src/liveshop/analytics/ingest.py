@@ -27,7 +27,7 @@ from typing import Any
 
 from prometheus_client import Counter, Gauge
 
-from liveshop.analytics.events import Row
+from liveshop.analytics.events import RawRow, Row
 from liveshop.analytics.store import EventStore
 from liveshop.db import utcnow
 
@@ -75,7 +75,7 @@ class Recorder:
         self.flush_seconds = 1.0
         self.heartbeat_seconds = 30.0
         self.store: EventStore | None = None
-        self._buf: list[Row] = []
+        self._buf: list[RawRow] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -130,7 +130,7 @@ class Recorder:
 
     # --- recording (never awaits) ---------------------------------------------------------
 
-    def add(self, rows: list[Row]) -> int:
+    def add(self, rows: list[RawRow]) -> int:
         """Buffer `rows`; those that do not fit are dropped and counted. Returns how many fit."""
         if self.store is None:
             return 0

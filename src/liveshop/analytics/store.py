@@ -15,13 +15,13 @@ from typing import Any, Protocol
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from liveshop.analytics.events import COLUMNS, Row
+from liveshop.analytics.events import COLUMNS, RawRow, Row
 from liveshop.analytics.models import AnalyticsEvent
 from liveshop.db import Database, sessionmaker_for
 
 
 class EventStore(Protocol):
-    async def write(self, rows: Sequence[Row]) -> int:
+    async def write(self, rows: Sequence[RawRow]) -> int:
         """Store `rows`, skipping ids already stored; returns how many were new."""
 
     async def read(self, *, after: int, upto: int | None, limit: int) -> list[tuple[int, Row]]:
@@ -64,14 +64,14 @@ class SqlEventStore:
         self.db = db
         self.pg = not db.is_sqlite
 
-    async def write(self, rows: Sequence[Row]) -> int:
+    async def write(self, rows: Sequence[RawRow]) -> int:
         if not rows:
             return 0
         if self.pg:
             return await self._write_pg(rows)
         return await self._write_sqlite(rows)
 
-    async def _write_pg(self, rows: Sequence[Row]) -> int:
+    async def _write_pg(self, rows: Sequence[RawRow]) -> int:
         async with self.db.write.connect() as conn:
             raw = await conn.get_raw_connection()
             apg: Any = raw.driver_connection
@@ -81,11 +81,14 @@ class SqlEventStore:
                 status: str = await apg.execute(_MOVE)
         return int(status.rsplit(" ", 1)[-1])
 
-    async def _write_sqlite(self, rows: Sequence[Row]) -> int:
+    async def _write_sqlite(self, rows: Sequence[RawRow]) -> int:
         async with sessionmaker_for(self.db.write)() as session:
             # One writer (BEGIN IMMEDIATE), so numbering from the current maximum is safe.
             top = (await session.execute(select(func.max(AnalyticsEvent.seq)))).scalar() or 0
-            values = [{"seq": top + i + 1, **r._asdict()} for i, r in enumerate(rows)]
+            values = [
+                {"seq": top + i + 1, **dict(zip(COLUMNS, r, strict=True))}
+                for i, r in enumerate(rows)
+            ]
             stmt = sqlite_insert(AnalyticsEvent).on_conflict_do_nothing()
             result = await session.execute(stmt, values)
             await session.commit()
@@ -99,7 +102,7 @@ class SqlEventStore:
         stmt = stmt.order_by(t.seq).limit(limit)
         async with self.db.read.connect() as conn:
             result = await conn.execute(stmt)
-            return [(r[0], Row(*r[1:])) for r in result.all()]
+            return [(r[0], Row._make(r[1:])) for r in result.all()]
 
     async def last_seq(self) -> int:
         async with self.db.read.connect() as conn:
