@@ -128,3 +128,17 @@ async def test_graceful_stop_loses_nothing(settings: Settings, make_app: Any) ->
             assert await _stored(app) == 0  # all still buffered
     async with make_app(settings, run_background=False) as again:
         assert await _stored(again) == 2_500
+
+
+async def test_rollup_passes_racing_count_once(app: Any) -> None:
+    """Two workers folding at the same moment: every event lands in the rollups once."""
+    db = app.state.db
+    for n in range(3_000):
+        recorder.record("chat", market="ID", id=f"race-{n}")
+    await recorder.flush()
+    stores = [SqlEventStore(db), SqlEventStore(db)]
+    while sum(await asyncio.gather(*(rollup.run_once(db, s, limit=700) for s in stores))):
+        pass
+    async with db.read.connect() as conn:
+        chats = (await conn.execute(select(func.sum(MarketHour.chats)))).scalar_one()
+    assert chats == 3_000

@@ -6,6 +6,7 @@ Create Date: 2026-11-30 13:40:00
 """
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -52,6 +53,18 @@ def upgrade() -> None:
         # Months without their own partition (the job adds them ahead of time) land here.
         op.execute("CREATE TABLE analytics_events_default PARTITION OF analytics_events DEFAULT")
         op.execute("CREATE INDEX ix_analytics_events_seq ON analytics_events (seq)")
+        # This month and the next two, before any event arrives; the rollup job keeps adding
+        # months ahead (a month whose rows already sit in the default partition cannot get
+        # its own one without moving them).
+        today = datetime.now(UTC)
+        month = datetime(today.year, today.month, 1, tzinfo=UTC)
+        for _ in range(3):
+            upper = datetime(month.year + month.month // 12, month.month % 12 + 1, 1, tzinfo=UTC)
+            op.execute(
+                f'CREATE TABLE "analytics_events_{month:%Y_%m}" PARTITION OF analytics_events'
+                f" FOR VALUES FROM ('{month.isoformat()}') TO ('{upper.isoformat()}')"
+            )
+            month = upper
     else:
         op.create_table(
             "analytics_events",
