@@ -4,14 +4,17 @@ Screenshots go to test-artifacts/screenshots/analytics-*.png."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from liveshop.accounts.models import User
+from liveshop.analytics.models import AnalyticsEvent
 from liveshop.broker import InProcessBroker
-from liveshop.db import create_database
+from liveshop.db import create_database, create_oneoff_engine
 from liveshop.demo_analytics import add_history
 from liveshop.live.models import Show
 from liveshop.settings import Settings
@@ -44,10 +47,19 @@ async def _history(url: str, email: str, shop_id: int) -> int:
         await db.dispose()
 
 
+async def _scalar(url: str, query: Any) -> int:
+    engine = create_oneoff_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return int((await conn.execute(query)).scalar_one())
+    finally:
+        await engine.dispose()
+
+
 async def test_analytics_pages(settings: Settings, tmp_path: Path) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     async with serve(settings, tmp_path, media=False) as server:
-        seller = await seller_with_show(server.url)
+        seller = await seller_with_show(server.url, pin=1)
         show_id = await _history(settings.database_url, seller.email, seller.shop["id"])
         async with httpx.AsyncClient(base_url=server.url, timeout=10) as api:
             admin_email, _ = await api_signup(api, "Ops Admin", ["buyer"])
@@ -90,6 +102,18 @@ async def test_analytics_pages(settings: Settings, tmp_path: Path) -> None:
                 name = path.strip("/").replace("/", "-")
                 await page.screenshot(path=str(SHOTS / f"analytics-{name}.png"), full_page=True)
             assert not errors, errors
+
+            # The room page sends its pinned product's impression through the beacon.
+            await page.goto(f"/shows/{seller.show['id']}")
+            await page.locator("#pins li.pin").first.wait_for()
+            await page.goto("/studio/analytics")  # leaving the page flushes the queue
+            query = select(func.count()).select_from(AnalyticsEvent)
+            query = query.where(AnalyticsEvent.kind == "impression")
+            for _ in range(100):
+                if await _scalar(settings.database_url, query) == 1:
+                    break
+                await asyncio.sleep(0.1)
+            assert await _scalar(settings.database_url, query) == 1
 
             admin = await logged_in(b, server.url, admin_email)
             page = await admin.new_page()
