@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import timedelta
 from typing import Any
 
@@ -61,6 +62,14 @@ async def test_report_access_matrix(app: Any, client: httpx.AsyncClient, api: Ap
     assert (
         await client.get("/api/v1/analytics/shows/999999", headers=admin.headers)
     ).status_code == 404
+    # Every range report exports CSV (the figures beside the period before, then the days).
+    for url, actor in ((urls["shop"], seller), (urls["market"], admin)):
+        r = await client.get(f"{url}?format=csv", headers=actor.headers)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+        rows = list(csv.reader(r.text.splitlines()))
+        assert rows[0][0] == "metric" and {"views", "orders", "gmv"} <= {x[0] for x in rows if x}
+    r = await client.get("/api/v1/analytics/creators/me?format=csv", headers=seller.headers)
+    assert r.status_code == 200 and r.text.startswith("metric,")
     # The operator's role taken away: the market reports close at once.
     async with app.state.db.write.begin() as conn:
         await conn.execute(update(User).where(User.id == admin.id).values(roles=["buyer"]))
