@@ -5,6 +5,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import compile_path
 
 from liveshop.accounts.api import router as accounts
+from liveshop.analytics.api import router as analytics
 from liveshop.catalog.api import router as catalog
 from liveshop.integrations.shopify.api import router as shopify
 from liveshop.live.campaigns.api import router as campaigns
@@ -40,6 +41,7 @@ def _int_paths(router: APIRouter) -> None:
 
 api_router = APIRouter(prefix="/api/v1")
 for router in (
+    analytics,  # first: its beacon is the busiest route, and routes match in order
     accounts,
     markets,
     catalog,

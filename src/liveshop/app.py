@@ -15,6 +15,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from liveshop import errors, logs, metrics, openapi, wiring
 from liveshop.accounts.edge import AuthFloodEdge
+from liveshop.analytics.ingest import recorder as analytics
+from liveshop.analytics.store import SqlEventStore
 from liveshop.api import api_router
 from liveshop.broker import create_broker
 from liveshop.db import create_database
@@ -35,6 +37,7 @@ from liveshop.web.assets import STATIC_DIR, CachedStatic
 from liveshop.web.pages import not_found_page
 from liveshop.web.pages import router as page_router
 from liveshop.web.pages_admin import router as admin_pages
+from liveshop.web.pages_analytics import router as analytics_pages
 from liveshop.web.pages_buyer import router as buyer_pages
 from liveshop.web.pages_seller import router as seller_pages
 from liveshop.web.pages_studio import router as studio_pages
@@ -58,6 +61,13 @@ def create_app(
         app.state.limiter, app.state.mailer = Limiter(settings.redis_url), Mailer(settings)
         deal_gate = gates.create(settings.redis_url)
         gates.install(deal_gate)
+        analytics.configure(
+            capacity=settings.analytics_buffer_events,
+            flush_events=settings.analytics_flush_events,
+            flush_seconds=settings.analytics_flush_seconds,
+            heartbeat_seconds=settings.analytics_heartbeat_seconds,
+        )
+        await analytics.start(SqlEventStore(db))
         app.state.rooms = RoomHub(broker=broker, db=db, settings=settings)
         await app.state.rooms.start()
         app.state.media = await start_managed(settings) if manage_media else None
@@ -83,6 +93,7 @@ def create_app(
             if app.state.media is not None:
                 await app.state.media.stop()
             await app.state.rooms.close()
+            await analytics.stop()  # after the rooms: their viewers' ends are the last events
             await app.state.mailer.close()
             await app.state.limiter.close()
             await deal_gate.close()
@@ -110,7 +121,14 @@ def create_app(
     openapi.install(app)
     app.include_router(api_router)
     app.include_router(web_router)
-    for pages in (page_router, buyer_pages, studio_pages, seller_pages, admin_pages):
+    for pages in (
+        page_router,
+        buyer_pages,
+        studio_pages,
+        seller_pages,
+        admin_pages,
+        analytics_pages,
+    ):
         app.include_router(pages)
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
     app.include_router(ws_router)

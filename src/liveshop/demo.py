@@ -14,7 +14,7 @@ from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy.engine import make_url
 
-from liveshop import demo_live
+from liveshop import demo_analytics, demo_live
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import Role, User
 from liveshop.accounts.schemas import UserCreate
@@ -159,7 +159,7 @@ async def build_demo(
     db = create_database(url)
     rng = random.Random(7)
     out: list[DemoAccount] = []
-    total = len(CREATORS) + len(BUYERS) + len(demo_live.BOTS) + sum(len(s[4]) for s in SHOPS) + 2
+    total = len(CREATORS) + len(BUYERS) + len(demo_live.BOTS) + sum(len(s[4]) for s in SHOPS) + 3
     try:
         with Progress(console=progress_console, transient=True) as progress:
             task = progress.add_task("Building demo data", total=total)
@@ -234,6 +234,8 @@ async def build_demo(
                         progress.advance(task)
                     _ = creator
                 audience = await demo_live.add_shows(uow)
+                progress.advance(task)
+                await demo_analytics.add_history(uow)
                 progress.advance(task)
                 await uow.commit()
         if audience_file is not None:

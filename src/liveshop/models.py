@@ -1,6 +1,7 @@
 """Imports every ORM model so that Base.metadata is complete (Alembic, tests)."""
 
 from liveshop.accounts import models as accounts
+from liveshop.analytics import models as analytics
 from liveshop.catalog import models as catalog
 from liveshop.idempotency import IdempotencyRecord
 from liveshop.integrations.shopify import models as shopify
@@ -22,6 +23,7 @@ __all__ = [
     "IdempotencyRecord",
     "JobLease",
     "accounts",
+    "analytics",
     "auctions",
     "campaigns",
     "catalog",

@@ -103,6 +103,16 @@ class Settings(BaseSettings):
     smtp_tls: bool = False  # implicit TLS (port 465)
     smtp_timeout_seconds: float = Field(default=10, gt=0)
 
+    # Analytics: the per-process event buffer, the rollup job, and how long raw events stay.
+    analytics_buffer_events: int = Field(default=100_000, ge=100, le=10_000_000)
+    analytics_flush_events: int = Field(default=5_000, ge=1, le=1_000_000)
+    analytics_flush_seconds: float = Field(default=1.0, gt=0, le=60)
+    analytics_heartbeat_seconds: float = Field(default=30, gt=0, le=3600)
+    analytics_rollup_seconds: float = Field(default=2.0, gt=0, le=3600)
+    analytics_settle_seconds: float = Field(default=2.0, ge=0, le=600)
+    analytics_retention_days: int = Field(default=90, ge=1, le=3650)
+    rate_analytics_beacon: str = "600/minute"  # beacon batches per client address
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         # A forgotten secret in production would let anyone forge sessions and CSRF tokens.
@@ -129,6 +139,7 @@ class Settings(BaseSettings):
         "rate_signup_account",
         "rate_reset_ip",
         "rate_reset_account",
+        "rate_analytics_beacon",
     )
     @classmethod
     def _rate(cls, value: str) -> str:

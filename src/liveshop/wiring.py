@@ -6,12 +6,20 @@ tests); subscribing is by name, so calling it again replaces rather than repeats
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from liveshop import bus
 from liveshop.accounts import service as accounts
+from liveshop.accounts.models import User
+from liveshop.analytics import handlers as analytics_handlers
+from liveshop.analytics import rollup as analytics_rollup
 from liveshop.catalog import service as catalog
+from liveshop.catalog.models import Shop
 from liveshop.live.room import service as room_service
 from liveshop.live.shows.messages import ShowStateChanged
-from liveshop.orders.messages import DealHoldSettled, OrderPaid
+from liveshop.live.shows.models import Show
+from liveshop.orders.messages import DealHoldSettled, OrderChanged, OrderPaid
 from liveshop.selling import show_end
 from liveshop.selling.deals import locks as deal_locks
 from liveshop.settings import Settings
@@ -24,3 +32,25 @@ def wire(settings: Settings) -> None:
     # In this order: the room announces the end before selling closes the deals.
     bus.subscribe(ShowStateChanged, "live.room_show_state", room_service.on_show_state)
     bus.subscribe(ShowStateChanged, "selling.close_on_end", show_end.closer(settings.hold_minutes))
+    bus.subscribe(OrderChanged, "analytics.sales", analytics_handlers.on_order_changed)
+    analytics_rollup.set_show_resolver(show_facts)
+
+
+async def show_facts(
+    session: AsyncSession, show_ids: list[int]
+) -> list[analytics_rollup.ShowFacts]:
+    """What analytics (below live) needs of shows: host, shop and the market it sells in."""
+    stmt = (
+        select(Show.id, Show.host_id, Show.shop_id, Show.title, Show.markets)
+        .add_columns(Shop.market_code, User.market_code)
+        .outerjoin(Shop, Shop.id == Show.shop_id)
+        .join(User, User.id == Show.host_id)
+        .where(Show.id.in_(show_ids))
+    )
+    out = []
+    for show_id, host, shop, title, markets, shop_market, host_market in (
+        await session.execute(stmt)
+    ).all():
+        market = shop_market or (markets[0] if markets else None) or host_market
+        out.append(analytics_rollup.ShowFacts(show_id, host, shop, market, title))
+    return out

@@ -19,6 +19,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from liveshop import leases
+from liveshop.analytics.rollup import run_rollups
 from liveshop.broker import Broker
 from liveshop.db import Database
 from liveshop.live.media.tasks import run_media_monitor
@@ -41,6 +42,12 @@ def _jobs(db: Database, broker: Broker, settings: Settings) -> list[Coroutine[An
         run_deal_timers(db, broker, settings.sweep_interval_seconds),
         run_promo_tasks(db, broker, settings),
         run_media_monitor(db, broker, settings),
+        run_rollups(
+            db,
+            interval=settings.analytics_rollup_seconds,
+            settle_seconds=settings.analytics_settle_seconds,
+            retention_days=settings.analytics_retention_days,
+        ),
     ]
 
 

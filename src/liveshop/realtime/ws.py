@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from liveshop.accounts import service as accounts
 from liveshop.accounts.deps import SESSION_COOKIE
 from liveshop.accounts.models import User
+from liveshop.analytics.ingest import recorder as analytics
 from liveshop.deps import IdPath
 from liveshop.errors import Problem
 from liveshop.live.room import moderation
@@ -163,12 +164,15 @@ async def _room_socket(websocket: WebSocket, show_id: int) -> None:
         with contextlib.suppress(Exception):
             await websocket.close(1011, "internal_error")
         return
+    watch = analytics.start_watch(show_id, key) if not hosting else None
     sender = viewer.start()
     reader = asyncio.create_task(session.read(websocket))
     try:
         await asyncio.wait({sender, reader}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         hub.leave(viewer)
+        if watch is not None:
+            analytics.end_watch(watch)
         for task in (sender, reader):
             task.cancel()
         for task in (sender, reader):
@@ -219,6 +223,7 @@ class _Session:
                 self._require_user()
                 self._check_like_rate()
                 self.hub.like(self.show_id, message.count)
+                analytics.record("like", show_id=self.show_id, value=message.count)
             case ChatIn():
                 await self.chat(message)
             case BidIn():
@@ -274,6 +279,7 @@ class _Session:
                 uow=uow, store=self.hub.store, user=user, show_id=self.show_id, text=message.text
             )
             await uow.commit()
+        analytics.record("chat", show_id=self.show_id, viewer=self.viewer.key)
 
     async def bid(self, message: BidIn) -> None:
         """Bids over the socket go through the same service as HTTP bids (and its audit)."""

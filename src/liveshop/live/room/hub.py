@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ValidationError
 
 from liveshop.accounts.service import KICK_CHANNEL
+from liveshop.analytics.ingest import recorder as analytics
 from liveshop.broker import Broker
 from liveshop.db import Database, utcnow
 from liveshop.live.room import service as room_service
@@ -406,6 +407,7 @@ class Room:
         if not await store.lead(self.show_id, self.hub.proc, ttl):
             return
         count, peak, unique = await store.totals(self.show_id)
+        analytics.sample_viewers(self.show_id, count)
         st = self.state
         if (count, peak, unique) != (st.viewers, st.peak_viewers, st.unique_viewers):
             event = ViewersEvent(count=count, peak=peak, unique=unique)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liveshop.accounts.models import Role, User
+from liveshop.analytics.ingest import recorder as analytics
 from liveshop.db import utcnow
 from liveshop.errors import Problem, forbidden, not_found
 from liveshop.live.room.events import ModerationEvent, send_room_event
@@ -161,6 +162,7 @@ async def mute(
     send_room_event(
         uow, show_id, ModerationEvent(action="user_muted", user_id=user_id, until=until)
     )
+    uow.on_commit(analytics.later("moderation", show_id=show_id))
     return until
 
 
@@ -176,6 +178,7 @@ async def ban(*, uow: UnitOfWork, actor: User, show_id: int, user_id: int) -> No
         )
         await uow.session.flush()
     send_room_event(uow, show_id, ModerationEvent(action="user_banned", user_id=user_id))
+    uow.on_commit(analytics.later("moderation", show_id=show_id))
 
 
 async def lift(
@@ -203,6 +206,7 @@ async def delete_message(*, uow: UnitOfWork, actor: User, show_id: int, message_
     message.deleted_at, message.deleted_by = utcnow(), actor.id
     await uow.session.flush()
     send_room_event(uow, show_id, ModerationEvent(action="message_deleted", message_id=message_id))
+    uow.on_commit(analytics.later("moderation", show_id=show_id))
 
 
 # --- keywords -------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from liveshop import uow as unit_of_work
 from liveshop.accounts.models import User
+from liveshop.analytics.ingest import recorder as analytics
 from liveshop.catalog.models import Product, Variant
 from liveshop.catalog.schemas import price_public
 from liveshop.db import Database, sessionmaker_for, utcnow
@@ -269,6 +270,7 @@ async def pin(*, uow: UnitOfWork, actor: User, show_id: int, product_id: int) ->
     await session.flush()
     product = (await pinned_products(session=session, pins=[row]))[0]
     send_room_event(uow, show_id, PinEvent(product=product))
+    uow.on_commit(analytics.later("pin", show_id=show_id, product_id=product_id, id=f"pin{row.id}"))
     return product
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liveshop.accounts.models import Role, User
+from liveshop.analytics.ingest import recorder as analytics
 from liveshop.broker import Broker
 from liveshop.catalog import locks as variant_stock
 from liveshop.catalog import service as catalog
@@ -273,6 +274,7 @@ async def advance(db: Database, broker: Broker) -> int:
             ).scalar_one()
             if deal.status == DealStatus.scheduled and deal.opens_at <= now < deal.ends_at:
                 deal.status = DealStatus.open.value
+                uow.on_commit(analytics.later("deal", show_id=deal.show_id, id=f"deal{deal.id}"))
                 send_room_event(
                     uow, deal.show_id, DealOpenedEvent(deal=await public(uow.session, deal))
                 )

@@ -3,6 +3,7 @@ import { $, api, buyDialog, el, market, priceIn, shelf, toast } from "./common.j
 import { auctionRoom } from "./room_auction.js";
 import { giveawayRoom } from "./room_giveaway.js";
 import { waitingRoom } from "./room_waiting.js";
+import { track } from "./analytics_beacon.js";
 
 const showId = $("#room").dataset.show;
 // Who I am, to tell "you're leading" and "you won" from someone else's handle.
@@ -55,13 +56,18 @@ async function startVideo(url) {
   video.play().catch(() => {});
 }
 
+const shown = new Set(); // products whose impression this page has counted
+
 function pinCard(p) {
   const v = p.variants[0];
   const price = v && priceIn(v.prices);
   const buy = el("button", { type: "button", text: "Buy", disabled: !price || !v.available || !document.body.dataset.user });
-  buy.addEventListener("click", () => buyDialog(p.title, (address, key) => api("/orders/buy-now", {
+  const seen = { show_id: Number(showId), product_id: p.product_id }; // the show gives the market
+  if (!shown.has(p.product_id)) { shown.add(p.product_id); track("impression", seen); }
+  buy.addEventListener("click", () => { track("click", seen); track("add_to_cart", seen); });
+  buy.addEventListener("click", () => buyDialog(p.title, (address, key) => { track("checkout_start", seen); return api("/orders/buy-now", {
     method: "POST", idem: key, body: { market, variant_id: v.id, quantity: 1, address, show_id: Number(showId) },
-  }), { price, quantity: 1 }));
+  }); }, { price, quantity: 1 }));
   return el("li", { class: "card pin", "data-product": p.product_id },
     el("img", { src: p.image || `/img/placeholder.svg?t=${encodeURIComponent(p.title.slice(0, 40))}`, alt: "", width: 72, height: 72 }),
     el("div", {},

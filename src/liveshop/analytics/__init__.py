@@ -1,0 +1,1 @@
+"""Insight and operations: event ingest, rollups, reports, heatmaps and the staffing planner."""
