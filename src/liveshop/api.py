@@ -12,6 +12,7 @@ from liveshop.live.metrics.api import router as metrics
 from liveshop.live.room.api import router as room
 from liveshop.live.shows.api import router as shows
 from liveshop.markets.api import router as markets
+from liveshop.markets.rollout.api import router as rollout
 from liveshop.orders.address_api import router as addresses
 from liveshop.orders.api import router as orders
 from liveshop.payments.api import router as payments
@@ -41,6 +42,7 @@ api_router = APIRouter(prefix="/api/v1")
 for router in (
     accounts,
     markets,
+    rollout,
     catalog,
     orders,
     checkout,

@@ -22,6 +22,7 @@ from liveshop import leases
 from liveshop.broker import Broker
 from liveshop.db import Database
 from liveshop.live.media.tasks import run_media_monitor
+from liveshop.markets.rollout.tasks import run_rollout_schedule
 from liveshop.orders.tasks import run_sweeper
 from liveshop.selling.tasks import run_deal_timers, run_promo_tasks
 from liveshop.settings import Settings
@@ -41,6 +42,7 @@ def _jobs(db: Database, broker: Broker, settings: Settings) -> list[Coroutine[An
         run_deal_timers(db, broker, settings.sweep_interval_seconds),
         run_promo_tasks(db, broker, settings),
         run_media_monitor(db, broker, settings),
+        run_rollout_schedule(db, broker, settings.sweep_interval_seconds),
     ]
 
 

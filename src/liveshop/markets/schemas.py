@@ -19,6 +19,10 @@ class MarketPublic(BaseModel):
     return_window_days: int
     enabled: bool
     requires_verified_shops: bool
+    phase: str = Field(description="Rollout: closed, pilot (allow-list only) or open")
+    switches_off: list[str] = Field(description="Features switched off in this market")
+    language: str = Field(description="The market's default language (BCP 47)")
+    timezones: list[str] = Field(description="Every time zone the market spans, its own first")
 
 
 class MarketUpdate(Input):
