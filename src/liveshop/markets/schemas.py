@@ -30,6 +30,9 @@ class MarketUpdate(Input):
     requires_verified_shops: bool | None = Field(
         default=None, description="Whether shops must be verified to go live or sell here"
     )
+    reason: str | None = Field(
+        default=None, max_length=500, description="Why, for the market's audit log"
+    )
 
     @model_validator(mode="after")
     def _something(self) -> MarketUpdate:

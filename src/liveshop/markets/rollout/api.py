@@ -12,7 +12,7 @@ from liveshop.accounts.deps import CurrentUser
 from liveshop.accounts.models import Role, User
 from liveshop.deps import IdPath, Uow
 from liveshop.errors import forbidden
-from liveshop.markets.models import Feature, Market, MarketAudit, Phase
+from liveshop.markets.models import AllowKind, Feature, Market, MarketAudit, Phase
 from liveshop.markets.rollout import service as rollout
 from liveshop.markets.rollout.schemas import (
     AllowedPublic,
@@ -122,7 +122,7 @@ async def allow(code: CodePath, data: AllowIn, user: CurrentUser, uow: Uow) -> R
         session=uow.session,
         actor=user,
         code=code,
-        kind=data.kind,
+        kind=AllowKind(data.kind),
         subject_id=data.subject_id,
         reason=data.reason,
     )
@@ -138,7 +138,7 @@ async def disallow(code: CodePath, data: AllowIn, user: CurrentUser, uow: Uow) -
         session=uow.session,
         actor=user,
         code=code,
-        kind=data.kind,
+        kind=AllowKind(data.kind),
         subject_id=data.subject_id,
         reason=data.reason,
         admit=False,

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from liveshop.inputs import MAX_ID, NOT_BLANK, Input
-from liveshop.markets.models import AllowKind, Feature, Phase
+from liveshop.markets.models import Phase
 
 Reason = Annotated[
     str,
@@ -20,22 +20,26 @@ LocalTime = Annotated[
     ),
     Field(description="Wall-clock time in `zone` (one of the market's), without an offset"),
 ]
+# Literals rather than the enums: inputs are strict, and JSON has no enum type.
+PhaseName = Literal["closed", "pilot", "open"]
+FeatureName = Literal["live", "shop_tab", "auctions", "giveaways", "affiliates"]
+KindName = Literal["shop", "creator", "buyer"]
 Zone = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[A-Za-z_/+-]+$")]
 
 
 class PhaseIn(Input):
-    phase: Phase
+    phase: PhaseName
     reason: Reason
 
 
 class SwitchIn(Input):
-    feature: Feature
+    feature: FeatureName
     on: bool
     reason: Reason
 
 
 class AllowIn(Input):
-    kind: AllowKind
+    kind: KindName
     subject_id: int = Field(ge=1, le=MAX_ID, description="A shop id, or a user id")
     reason: Reason
 
@@ -50,8 +54,8 @@ class JoinIn(Input):
 
 
 class ScheduleIn(Input):
-    target: Literal["phase", "live", "shop_tab", "auctions", "giveaways", "affiliates"]
-    value: Literal["closed", "pilot", "open", "on", "off"]
+    target: Literal["phase"] | FeatureName
+    value: PhaseName | Literal["on", "off"]
     local_time: LocalTime
     zone: Zone | None = None
     reason: Reason

@@ -26,6 +26,8 @@ function describe(entry) {
     case "allow": return `allowed ${d.kind} ${d.subject_id}`;
     case "disallow": return `removed ${d.kind} ${d.subject_id}`;
     case "invitation": return `invitation #${d.invitation_id} for ${d.max_uses} buyers`;
+    case "enabled": return `shopping ${d.to ? "switched on" : "switched off"}`;
+    case "requires_verified_shops": return `verified shops ${d.to ? "required" : "not required"}`;
     default: return entry.action;
   }
 }
