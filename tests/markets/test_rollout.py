@@ -314,7 +314,7 @@ async def test_every_change_is_in_the_audit_log_with_its_reason(
     api: Api, client: httpx.AsyncClient
 ) -> None:
     admin, buyer = await api.user("admin"), await api.user("buyer", market="FR")
-    changes = [
+    changes: list[tuple[str, dict[str, Any]]] = [
         ("/phase", {"phase": "pilot", "reason": "R1 pilot"}),
         ("/switches", {"feature": "affiliates", "on": False, "reason": "R2 contracts pending"}),
         ("/allowed", {"kind": "buyer", "subject_id": buyer.id, "reason": "R3 tester"}),
