@@ -102,7 +102,8 @@ async def _pg_reset(url: str) -> None:
         for m in MARKETS:
             await conn.execute(
                 text(
-                    "UPDATE markets SET enabled = true, requires_verified_shops = true"
+                    "UPDATE markets SET enabled = true, requires_verified_shops = true,"
+                    " phase = 'open', switches_off = '[]'"
                     " WHERE code = :c"
                 ),
                 {"c": m["code"]},

@@ -34,13 +34,26 @@ class Actor:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+# A real postcode in each market's format (markets/addresses.py checks them).
+POSTCODE = {
+    "UK": "LS1 1AA",
+    "DE": "10115",
+    "FR": "69001",
+    "IT": "20121",
+    "ES": "28013",
+    "US": "78701",
+    "ID": "10110",
+}
+
+
 def address(market: str, region: str | None = None) -> dict[str, Any]:
+    """A valid address in `market`; a US one is in Texas unless `region` says otherwise."""
     return {
         "name": "Test Buyer",
         "line1": "1 High Street",
         "city": CITY[market],
-        "postcode": "LS1 1AA",
-        "region": region,
+        "postcode": POSTCODE[market],
+        "region": region or ("TX" if market == "US" else None),
         "country": market,
     }
 

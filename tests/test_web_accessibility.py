@@ -81,6 +81,10 @@ async def test_the_main_pages_have_no_serious_accessibility_violations(
             found += await _violations(page, path, ready)
         admin_ctx = await logged_in(b, server.url, admin_email, viewport=PHONE)
         page = await admin_ctx.new_page()
-        for path, ready in (("/admin", "#markets tr"), ("/admin/shops", "#shops tr")):
+        for path, ready in (
+            ("/admin", "#markets tr"),
+            ("/admin/shops", "#shops tr"),
+            ("/admin/markets/DE", "#audit tr"),
+        ):
             found += await _violations(page, path, ready)
         assert found == [], "\n".join(found)

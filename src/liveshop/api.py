@@ -14,6 +14,7 @@ from liveshop.live.metrics.api import router as metrics
 from liveshop.live.room.api import router as room
 from liveshop.live.shows.api import router as shows
 from liveshop.markets.api import router as markets
+from liveshop.markets.rollout.api import router as rollout
 from liveshop.orders.address_api import router as addresses
 from liveshop.orders.api import router as orders
 from liveshop.payments.api import router as payments
@@ -44,6 +45,7 @@ for router in (
     analytics,  # first: its beacon is the busiest route, and routes match in order
     accounts,
     markets,
+    rollout,
     catalog,
     orders,
     checkout,

@@ -79,7 +79,7 @@ def _clean_errors(errors: list[Any]) -> list[dict[str, Any]]:
     out = []
     for err in errors:
         loc = [str(p) for p in err.get("loc", ())]
-        if err.get("type") == "string_nul" and err.get("ctx", {}).get("field"):
+        if err.get("ctx", {}).get("field"):
             loc += str(err["ctx"]["field"]).split(".")  # found by a model-wide check
         out.append(
             {

@@ -23,6 +23,7 @@ from liveshop.analytics.rollup import run_rollups
 from liveshop.broker import Broker
 from liveshop.db import Database
 from liveshop.live.media.tasks import run_media_monitor
+from liveshop.markets.rollout.tasks import run_rollout_schedule
 from liveshop.orders.tasks import run_sweeper
 from liveshop.selling.tasks import run_deal_timers, run_promo_tasks
 from liveshop.settings import Settings
@@ -48,6 +49,7 @@ def _jobs(db: Database, broker: Broker, settings: Settings) -> list[Coroutine[An
             settle_seconds=settings.analytics_settle_seconds,
             retention_days=settings.analytics_retention_days,
         ),
+        run_rollout_schedule(db, broker, settings.sweep_interval_seconds),
     ]
 
 

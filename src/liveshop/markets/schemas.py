@@ -19,12 +19,19 @@ class MarketPublic(BaseModel):
     return_window_days: int
     enabled: bool
     requires_verified_shops: bool
+    phase: str = Field(description="Rollout: closed, pilot (allow-list only) or open")
+    switches_off: list[str] = Field(description="Features switched off in this market")
+    language: str = Field(description="The market's default language (BCP 47)")
+    timezones: list[str] = Field(description="Every time zone the market spans, its own first")
 
 
 class MarketUpdate(Input):
     enabled: bool | None = None
     requires_verified_shops: bool | None = Field(
         default=None, description="Whether shops must be verified to go live or sell here"
+    )
+    reason: str | None = Field(
+        default=None, max_length=500, description="Why, for the market's audit log"
     )
 
     @model_validator(mode="after")

@@ -86,3 +86,32 @@ MARKETS: list[dict[str, Any]] = [
 CURRENCIES = frozenset(m["currency"] for m in MARKETS)
 
 LOCALES = {m["code"]: m["locale"] for m in MARKETS}
+
+# Added by migration 0107 (the first migration inserts only the columns above): each market's
+# default language, a BCP 47 tag, and every time zone it spans, its own `timezone` first.
+LANGUAGES = {
+    "UK": "en-GB",
+    "DE": "de",
+    "FR": "fr",
+    "IT": "it",
+    "ES": "es",
+    "US": "en-US",
+    "ID": "id",
+}
+TIMEZONES: dict[str, list[str]] = {
+    "UK": ["Europe/London"],
+    "DE": ["Europe/Berlin"],
+    "FR": ["Europe/Paris"],
+    "IT": ["Europe/Rome"],
+    "ES": ["Europe/Madrid", "Atlantic/Canary"],
+    "US": [
+        "America/New_York",
+        "America/Chicago",
+        "America/Denver",
+        "America/Phoenix",
+        "America/Los_Angeles",
+        "America/Anchorage",
+        "Pacific/Honolulu",
+    ],
+    "ID": ["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"],
+}

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from liveshop.accounts.models import Role, User
 from liveshop.errors import Problem, forbidden, not_found
 from liveshop.markets.models import Market
+from liveshop.markets.rollout import service as rollout
 from liveshop.markets.schemas import MarketUpdate
 
 
@@ -44,9 +45,17 @@ async def update(*, session: AsyncSession, actor: User, code: str, data: MarketU
     if not actor.has_role(Role.admin):
         raise forbidden("Only admins can switch markets on or off.")
     market = await get(session=session, code=code)
-    if data.enabled is not None:
-        market.enabled = data.enabled
-    if data.requires_verified_shops is not None:
-        market.requires_verified_shops = data.requires_verified_shops
+    for field in ("enabled", "requires_verified_shops"):
+        value = getattr(data, field)
+        if value is not None and value != getattr(market, field):
+            rollout.audit(
+                session,
+                market,
+                actor_id=actor.id,
+                action=field,
+                reason=(data.reason or "").strip() or "(no reason given)",
+                **{"from": getattr(market, field), "to": value},
+            )
+            setattr(market, field, value)
     await session.flush()
     return market

@@ -32,7 +32,8 @@ class SavedAddressPublic(BaseModel):
     def of(cls, entry: SavedAddress) -> SavedAddressPublic:
         return cls(
             id=entry.id,
-            address=Address.model_validate(entry.address),
+            # As saved: an entry from before the country rules is shown, not refused.
+            address=Address.model_construct(**entry.address),
             is_default=entry.is_default,
             created_at=entry.created_at,
         )

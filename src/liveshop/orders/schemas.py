@@ -4,10 +4,12 @@ from datetime import datetime
 from functools import partial
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 from liveshop.accounts.schemas import MarketCode
 from liveshop.inputs import NOT_BLANK, Input
+from liveshop.markets import addresses
 from liveshop.markets.money import MoneyPublic
 from liveshop.orders.models import Order, OrderEvent, OrderLine, ReturnRequest
 
@@ -42,8 +44,24 @@ class Address(Input):
     line2: str | None = Field(default=None, max_length=200)
     city: str = Field(min_length=1, max_length=100)
     postcode: str = Field(min_length=1, max_length=20)
-    region: str | None = Field(default=None, max_length=60, description="US state code, etc.")
+    region: str | None = Field(
+        default=None,
+        max_length=60,
+        description="US: the state, required (CA or California, stored as CA); elsewhere free",
+    )
     country: MarketCode
+
+    @model_validator(mode="after")
+    def _country_rules(self) -> Address:
+        """The postcode in its country's format, a US state from the closed list."""
+        try:
+            fixed = addresses.normalise(
+                country=self.country, postcode=self.postcode, region=self.region
+            )
+        except addresses.AddressError as exc:
+            raise PydanticCustomError(exc.kind, exc.message, {"field": exc.field}) from exc
+        self.postcode, self.region = fixed.postcode, fixed.region
+        return self
 
 
 CouponCode = Annotated[

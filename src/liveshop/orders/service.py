@@ -306,11 +306,13 @@ def _new_order(
     source: dict[str, Any],
 ) -> Order:
     """Build an order from (variant, unit price, quantity) rows, with tax per line."""
-    rate = rate_for(
-        market_code=market.code,
-        market_rate_bp=market.tax_rate_bp,
-        region=address.region if address else None,
-    )
+    # No address yet (a prize; an auction win, whose address follows): the tax is set when it
+    # comes, and payments refuse an order whose address is still provisional.
+    rate = market.tax_rate_bp
+    if address is not None:
+        rate = rate_for(
+            market_code=market.code, market_rate_bp=market.tax_rate_bp, region=address.region
+        )
     lines = []
     for variant, unit_price, qty in rows:
         t = line_tax(
@@ -352,12 +354,12 @@ def _new_order(
 
 
 async def _check_can_buy(
-    session: AsyncSession, buyer: User, market_code: str, address: Address
+    session: AsyncSession, buyer: User, market_code: str, address: Address | None
 ) -> Market:
     if buyer.banned_at is not None:
         raise forbidden("Banned accounts cannot buy.")
     market = await markets.check_open(session=session, code=market_code)
-    if address.country != market.code:
+    if address is not None and address.country != market.code:
         raise Problem(
             422,
             "address_outside_market",
@@ -371,7 +373,7 @@ async def place_reserved(
     session: AsyncSession,
     buyer: User,
     market_code: str,
-    address: Address,
+    address: Address | None,
     variant: Variant,
     quantity: int,
     unit_price: int,
@@ -380,7 +382,8 @@ async def place_reserved(
     deal_id: int | None = None,
     discounts: list[dict[str, Any]] | None = None,
 ) -> Order:
-    """An order for units the caller has already reserved (a deal, an auction win, a prize)."""
+    """An order for units the caller has already reserved (a deal, an auction win, a prize).
+    `address` None: it follows (an auction win), and the order cannot be paid until then."""
     market = await _check_can_buy(session, buyer, market_code, address)
     expires = utcnow() + timedelta(minutes=hold_minutes)
     order = _new_order(

@@ -14,6 +14,7 @@ from liveshop.errors import Problem, not_found
 from liveshop.live.shows import service as shows
 from liveshop.live.shows.models import ShopCreator, ShowCohost, ShowRsvp, ShowStatus
 from liveshop.live.shows.schemas import ShopLink
+from liveshop.markets.rollout import service as rollout
 from liveshop.uow import UnitOfWork
 
 
@@ -88,10 +89,14 @@ async def remove_cohost(*, session: AsyncSession, actor: User, show_id: int, use
 async def allow_creator(
     *, session: AsyncSession, actor: User, shop_id: int, creator_id: int
 ) -> ShopCreator:
-    await catalog.check_member(session=session, user=actor, shop_id=shop_id)
+    shop = await catalog.check_member(session=session, user=actor, shop_id=shop_id)
     creator = await session.get(User, creator_id)
     if creator is None or not creator.has_role(Role.creator):
         raise not_found("creator", creator_id)
+    await rollout.require(
+        session, market=shop.market_code, feature="affiliates", shop_id=shop.id,
+        creator_id=creator.id,
+    )  # fmt: skip
     stmt = select(ShopCreator).where(
         ShopCreator.shop_id == shop_id, ShopCreator.creator_id == creator_id
     )

@@ -25,6 +25,7 @@ from liveshop.live.shows.models import (
     ShowStatus,
 )
 from liveshop.live.shows.schemas import ShowCreate, ShowUpdate
+from liveshop.markets.rollout import service as rollout
 from liveshop.uow import UnitOfWork
 
 ACTIVE = [ShowStatus.live.value, ShowStatus.scheduled.value]
@@ -107,6 +108,15 @@ async def _set_products(
     await session.flush()
 
 
+async def home_market(*, session: AsyncSession, show: Show) -> str:
+    """The market of a show that names none: its shop's, else its host's."""
+    if show.shop_id is not None:
+        return (await catalog.get_shop(session=session, shop_id=show.shop_id)).market_code
+    host = await session.get(User, show.host_id)
+    assert host is not None  # a foreign key
+    return host.market_code
+
+
 async def check_can_go_live(*, session: AsyncSession, show: Show) -> None:
     """A show goes live only if its shop and every shop in its lineup may sell (verified)."""
     lineup = select(Product.shop_id).join(ShowProduct, ShowProduct.product_id == Product.id)
@@ -116,6 +126,11 @@ async def check_can_go_live(*, session: AsyncSession, show: Show) -> None:
     for shop_id in sorted(shop_ids):
         shop = await catalog.get_shop(session=session, shop_id=shop_id)
         await catalog.check_verified(session=session, shop=shop)
+    # Live shopping must be open, to these shops and this host, in every market it sells in.
+    for code in show.markets or [await home_market(session=session, show=show)]:
+        await rollout.require(
+            session, market=code, feature="live", shop_ids=shop_ids, creator_id=show.host_id
+        )
 
 
 async def create(*, session: AsyncSession, host: User, data: ShowCreate) -> Show:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +27,7 @@ from liveshop.live.room.events import send_room_event
 from liveshop.live.room.models import RoomSanction
 from liveshop.live.shows import service as shows
 from liveshop.markets import service as markets
+from liveshop.markets.rollout import service as rollout
 from liveshop.markets.tax import rate_for
 from liveshop.orders import service as orders
 from liveshop.orders.models import Order, OrderStatus
@@ -83,6 +85,10 @@ async def create(
     if show.markets and data.market not in show.markets:
         raise Problem(409, "market_not_in_show", f"This show does not sell in {data.market}.")
     market = await markets.check_open(session=session, code=data.market)
+    await rollout.require(
+        session, market=market.code, feature="auctions", shop_id=variant.shop_id,
+        creator_id=show.host_id,
+    )  # fmt: skip
     if not any(p.market_code == market.code for p in variant.prices):
         raise Problem(
             409,
@@ -329,17 +335,16 @@ async def _announce_bid(session: AsyncSession, auction: Auction, *, extended: bo
         )
 
 
-def _provisional_address(winner: User, market_code: str) -> Address:
+def _provisional_address(winner: User, market_code: str) -> dict[str, Any]:
     """The winner gives the real address afterwards (`set_winner_address`), before paying."""
-    return Address.model_validate(
-        {
-            "name": winner.display_name[:120] or winner.handle,
-            "line1": "Address to follow",
-            "city": winner.city or "To follow",
-            "postcode": "TBC",
-            "country": market_code,
-        }
-    )
+    return {
+        "name": winner.display_name[:120] or winner.handle,
+        "line1": "Address to follow",
+        "city": winner.city or "To follow",
+        "postcode": "TBC",
+        "country": market_code,
+        "provisional": True,
+    }
 
 
 async def _winner_order(
@@ -353,7 +358,7 @@ async def _winner_order(
         session=session,
         buyer=winner,
         market_code=auction.market_code,
-        address=_provisional_address(winner, auction.market_code),
+        address=None,  # it follows: the order cannot be paid until the winner gives it
         variant=variant,
         quantity=1,
         unit_price=auction.current_price,
@@ -365,7 +370,7 @@ async def _winner_order(
             "auction_id": auction.id,
         },
     )
-    order.address = {**order.address, "provisional": True}
+    order.address = _provisional_address(winner, auction.market_code)
     orders.record(session, order, "auction_won", actor=None, auction_id=auction.id)
     await session.flush()
     return order

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from liveshop.accounts.models import User
 from liveshop.live.shows import service as shows
+from liveshop.markets.rollout import service as rollout
 from liveshop.orders import service as orders
 from liveshop.orders.models import Order
 from liveshop.orders.schemas import BuyNowIn, CheckoutIn
@@ -30,10 +31,23 @@ async def checkout(
         source=source if "show_id" in source else None,
         limits=orders.BuyerLimits.of(settings),
     )
+    await _require_rollout(session, buyer, data.market, placed)
     await pricing.apply_coupons(
         session=session, buyer=buyer, orders=placed, codes=data.coupons, show_id=data.show_id
     )
     return placed
+
+
+async def _require_rollout(
+    session: AsyncSession, buyer: User, market: str, placed: list[Order]
+) -> None:
+    """Bought in a live show, live shopping must be open; otherwise the Shop tab. In a pilot,
+    the buyer and every shop sold from must be admitted. A refusal rolls the orders back."""
+    feature = "live" if all(o.source.get("show_id") for o in placed) else "shop_tab"
+    await rollout.require(
+        session, market=market, feature=feature, shop_ids=[o.shop_id for o in placed],
+        buyer_id=buyer.id,
+    )  # fmt: skip
 
 
 async def buy_now(
@@ -53,6 +67,7 @@ async def buy_now(
         source=source,
         limits=orders.BuyerLimits.of(settings),
     )
+    await _require_rollout(session, buyer, data.market, placed)
     await pricing.apply_coupons(
         session=session, buyer=buyer, orders=placed, codes=data.coupons, show_id=data.show_id
     )

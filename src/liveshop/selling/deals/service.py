@@ -23,6 +23,7 @@ from liveshop.live.room.events import send_room_event
 from liveshop.live.shows import service as shows
 from liveshop.live.shows.models import ShowProduct, ShowStatus
 from liveshop.markets.money import format_in_market
+from liveshop.markets.rollout import service as rollout
 from liveshop.markets.seed import MARKETS
 from liveshop.orders import service as orders
 from liveshop.orders.models import Hold, Order
@@ -87,6 +88,10 @@ async def create(*, uow: UnitOfWork, actor: User, show_id: int, data: DealCreate
     for market, amount in data.prices.items():
         if market not in regular:
             raise Problem(422, "not_sold_in_market", f"The product has no price in {market}.")
+        await rollout.require(
+            session, market=market, feature="live", shop_id=variant.shop_id,
+            creator_id=show.host_id,
+        )  # fmt: skip
         if amount > regular[market]:
             raise Problem(
                 422,
@@ -212,6 +217,9 @@ async def buy(
     show = await shows.get(session=session, show_id=deal.show_id)
     # A deal opened before the shop revoked the host (or lost its verification) stops too.
     await shows.check_buyable(session=session, show=show, shop_id=deal.shop_id)
+    await rollout.require(
+        session, market=data.market, feature="live", shop_id=deal.shop_id, buyer_id=buyer.id
+    )
     return await orders.place_reserved(
         session=session,
         buyer=buyer,

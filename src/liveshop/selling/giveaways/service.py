@@ -25,6 +25,7 @@ from liveshop.errors import Problem, forbidden, not_found
 from liveshop.live.room.events import send_room_event
 from liveshop.live.shows import service as shows
 from liveshop.markets import service as markets
+from liveshop.markets.rollout import service as rollout
 from liveshop.orders import fulfilment
 from liveshop.orders import service as orders
 from liveshop.orders.models import Hold, HoldStatus, Order, OrderStatus
@@ -81,6 +82,11 @@ async def create(
     variant = await show_variant(session=session, show=show, variant_id=data.variant_id)
     await check_runner(session=session, actor=actor, show=show, shop_id=variant.shop_id)
     await shows.check_sellable(session=session, actor=actor, show=show, product=variant.product)
+    shop = await catalog.get_shop(session=session, shop_id=variant.shop_id)
+    await rollout.require(
+        session, market=data.market or shop.market_code, feature="giveaways", shop_id=shop.id,
+        creator_id=show.host_id,
+    )  # fmt: skip
     active = select(Giveaway.id).where(Giveaway.show_id == show.id, Giveaway.status == OPEN)
     if (await session.execute(active)).first() is not None:
         raise Problem(409, "giveaway_active", "This room already has an open giveaway.")

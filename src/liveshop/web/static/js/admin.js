@@ -15,7 +15,8 @@ async function load() {
     });
     const tax = m.prices_include_tax ? `incl. ${m.tax_name}` : `plus ${m.tax_name}`;
     return el("tr", {},
-      el("th", { scope: "row", text: `${m.name} (${m.code})` }),
+      el("th", { scope: "row" }, el("a", { href: `/admin/markets/${m.code}`, text: `${m.name} (${m.code})` }),
+        " ", el("span", { class: "badge", text: m.phase })),
       el("td", { text: m.currency }),
       el("td", { text: tax }),
       el("td", { class: "opt", text: m.timezone }),
