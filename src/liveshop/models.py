@@ -2,6 +2,7 @@
 
 from liveshop.accounts import models as accounts
 from liveshop.catalog import models as catalog
+from liveshop.discovery import models as discovery
 from liveshop.idempotency import IdempotencyRecord
 from liveshop.leases import JobLease
 from liveshop.live import models as live
@@ -15,6 +16,7 @@ __all__ = [
     "JobLease",
     "accounts",
     "catalog",
+    "discovery",
     "live",
     "markets",
     "orders",
