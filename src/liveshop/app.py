@@ -111,7 +111,12 @@ def create_app(
     app.include_router(api_router)
     app.include_router(web_router)
     for pages in (
-        page_router, buyer_pages, studio_pages, seller_pages, admin_pages, discovery_pages
+        page_router,
+        buyer_pages,
+        studio_pages,
+        seller_pages,
+        admin_pages,
+        discovery_pages,
     ):
         app.include_router(pages)
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")

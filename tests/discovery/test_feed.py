@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import itertools
+from typing import Any
 
 import httpx
 
@@ -14,7 +13,9 @@ from tests.room_kit import make_show
 FEED = "/api/v1/feed"
 
 
-async def _feed(client: httpx.AsyncClient, who: Actor | None, **params: Any) -> list[dict[str, Any]]:
+async def _feed(
+    client: httpx.AsyncClient, who: Actor | None, **params: Any
+) -> list[dict[str, Any]]:
     r = await client.get(FEED, headers=who.headers if who else {}, params=params)
     assert r.status_code == 200, r.text
     items: list[dict[str, Any]] = r.json()["items"]
@@ -36,7 +37,9 @@ async def test_followed_creator_live_show_leads(client: httpx.AsyncClient) -> No
     await api.grant(host, "creator")
     buyer = await api.user()
     r = await client.post(
-        "/api/v1/me/follows", headers=buyer.headers, json={"target_kind": "creator", "target_id": host.id}
+        "/api/v1/me/follows",
+        headers=buyer.headers,
+        json={"target_kind": "creator", "target_id": host.id},
     )
     assert r.status_code in (200, 201), r.text
     first = (await _feed(client, buyer))[0]
@@ -97,7 +100,9 @@ async def test_trending_and_cold_start(client: httpx.AsyncClient) -> None:
     cold = await _feed(client, newcomer)
     assert {i["id"] for i in cold} == {p["id"] for p in items}
     assert all(i["reason"] == "New in UK" for i in cold)
-    assert sold_out["id"] not in [i["id"] for i in cold] and draft["id"] not in [i["id"] for i in cold]
+    assert sold_out["id"] not in [i["id"] for i in cold] and draft["id"] not in [
+        i["id"] for i in cold
+    ]
     assert [i["id"] for i in await _feed(client, None)] == [i["id"] for i in cold]
     buyer = await api.user()
     await api.paid_order(buyer, items[0]["variants"][0]["id"], quantity=2)
@@ -122,7 +127,9 @@ async def test_switched_off_market_never_appears(client: httpx.AsyncClient) -> N
     de_buyer = await api.user(market="DE")
     assert {i["id"] for i in await _feed(client, de_buyer)} == {p["id"] for p in de_items}
     admin = await api.user("admin")
-    r = await client.patch("/api/v1/admin/markets/DE", headers=admin.headers, json={"enabled": False})
+    r = await client.patch(
+        "/api/v1/admin/markets/DE", headers=admin.headers, json={"enabled": False}
+    )
     assert r.status_code == 200
     assert await _feed(client, de_buyer) == []
     assert await _feed(client, None, market="DE") == []

@@ -43,7 +43,11 @@ async def test_relevance_prefix_typos_and_edits(client: httpx.AsyncClient) -> No
     api = Api(client)
     c = await _catalogue(api)
     # In stock first; a title match over a description match; the sold-out hoodie last.
-    assert await _ids(client, q="hoodie") == [c["hoodie"]["id"], c["hoodie_desc"]["id"], c["sold_out"]["id"]]
+    assert await _ids(client, q="hoodie") == [
+        c["hoodie"]["id"],
+        c["hoodie_desc"]["id"],
+        c["sold_out"]["id"],
+    ]
     # Prefix as one types.
     assert (await _ids(client, q="hood"))[0] == c["hoodie"]["id"]
     # One typo in a five-letter-plus word; two in a nine-letter-plus word.
@@ -58,7 +62,9 @@ async def test_relevance_prefix_typos_and_edits(client: httpx.AsyncClient) -> No
     assert await _ids(client, q="waterprouff") == [c["sold_out"]["id"]]
     # Edited and found by its new title at once.
     r = await client.patch(
-        f"/api/v1/products/{c['mug']['id']}", headers=c["seller"].headers, json={"title": "Enamel Cup"}
+        f"/api/v1/products/{c['mug']['id']}",
+        headers=c["seller"].headers,
+        json={"title": "Enamel Cup"},
     )
     assert r.status_code == 200
     assert await _ids(client, q="enamel") == [c["mug"]["id"]]
@@ -107,13 +113,20 @@ async def test_filters_and_facets(client: httpx.AsyncClient) -> None:
     assert f["markets"] == [{"value": "UK", "count": 3}]
     assert [s["count"] for s in f["shops"]] == [3]
     assert sum(b["count"] for b in f["prices"]) == 3
-    assert await _ids(client, q="hoodie", in_stock=True) == [c["hoodie"]["id"], c["hoodie_desc"]["id"]]
+    assert await _ids(client, q="hoodie", in_stock=True) == [
+        c["hoodie"]["id"],
+        c["hoodie_desc"]["id"],
+    ]
     assert await _ids(client, q="hoodie", tag="winter") == [c["hoodie"]["id"]]
-    assert await _ids(client, category="tops", q="grey") == [c["hoodie_desc"]["id"], c["hoodie"]["id"]] or True
+    assert (
+        await _ids(client, category="tops", q="grey") == [c["hoodie_desc"]["id"], c["hoodie"]["id"]]
+        or True
+    )
     assert await _ids(client, q="hoodie", market="UK", max_price=3500) == [c["hoodie_desc"]["id"]]
-    assert await _ids(client, shop_id=c["other"]["id"]) == [c["sneakers"]["id"], c["mug"]["id"]] or set(
-        await _ids(client, shop_id=c["other"]["id"])
-    ) == {c["sneakers"]["id"], c["mug"]["id"]}
+    assert await _ids(client, shop_id=c["other"]["id"]) == [
+        c["sneakers"]["id"],
+        c["mug"]["id"],
+    ] or set(await _ids(client, shop_id=c["other"]["id"])) == {c["sneakers"]["id"], c["mug"]["id"]}
     assert await _ids(client, q="hoodie", market="DE") == []
     assert await _ids(client, q="hoodie", live_now=True) == []
     # Only a stranger's seller may not label.
@@ -134,7 +147,9 @@ async def test_drafts_and_disabled_markets_excluded(client: httpx.AsyncClient) -
     live = await api.product(de_seller, de_shop["id"], title="Lantern Laterne", prices={"DE": 900})
     assert await _ids(client, q="lantern") == [live["id"]]
     admin = await api.user("admin")
-    r = await client.patch("/api/v1/admin/markets/DE", headers=admin.headers, json={"enabled": False})
+    r = await client.patch(
+        "/api/v1/admin/markets/DE", headers=admin.headers, json={"enabled": False}
+    )
     assert r.status_code == 200, r.text
     assert await _ids(client, q="lantern") == []
     assert await _ids(client, q="lantern", market="DE") == []

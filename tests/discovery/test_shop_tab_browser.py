@@ -14,7 +14,17 @@ from sqlalchemy import update
 from liveshop.db import utcnow
 from liveshop.live.models import Show
 from liveshop.settings import Settings
-from tests.web_kit import PASSWORD, PHONE, SHOTS, browser, db_exec, new_buyer, seller_with_show, serve, wait_js
+from tests.web_kit import (
+    PASSWORD,
+    PHONE,
+    SHOTS,
+    browser,
+    db_exec,
+    new_buyer,
+    seller_with_show,
+    serve,
+    wait_js,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -84,5 +94,6 @@ async def test_shop_tab_on_a_phone(settings: Settings, tmp_path: Path) -> None:
         assert await page.locator("#facets input[type=checkbox]").count() >= 1
         await page.screenshot(path=str(SHOTS / "discovery-results-phone.png"), full_page=True)
         assert errors == []
-        print(f"\nshop tab on a phone: ready {ready_ms:.0f} ms, DOMContentLoaded {timing['dcl']:.0f} ms")
+        dcl = timing["dcl"]
+        print(f"\nshop tab on a phone: ready {ready_ms:.0f} ms, DOMContentLoaded {dcl:.0f} ms")
         assert ready_ms < LOAD_BUDGET_MS, ready_ms

@@ -34,8 +34,9 @@ class Group:
 class Engine(Protocol):
     name: str
 
-    def match_sql(self, groups: list[Group], *, title_only: bool, key: str) -> tuple[str, str]:
-        """(FROM-clause addition joined to `d`, WHERE condition) with parameters under `key`."""
+    def match_sql(self, groups: list[Group], *, title_only: bool, key: str) -> tuple[str, str, str]:
+        """(FROM clause naming the documents `d`, WHERE condition, newest-first ORDER BY column)
+        with parameters under `key`."""
         ...
 
     def match_params(
@@ -56,10 +57,13 @@ def _fts5_expr(groups: list[Group]) -> str:
 class SqliteEngine:
     name = "sqlite"
 
-    def match_sql(self, groups: list[Group], *, title_only: bool, key: str) -> tuple[str, str]:
+    def match_sql(self, groups: list[Group], *, title_only: bool, key: str) -> tuple[str, str, str]:
+        # FROM the FTS table and ORDER BY its rowid: FTS5 then yields matches newest first and
+        # the LIMIT stops the walk; ordering by the joined table's key sorts every match.
         return (
-            f"JOIN search_docs_fts {key} ON {key}.rowid = d.product_id",
+            f"search_docs_fts {key} JOIN search_docs d ON d.product_id = {key}.rowid",
             f"{key}.search_docs_fts MATCH :{key}",
+            f"{key}.rowid",
         )
 
     def match_params(self, groups: list[Group], *, title_only: bool, key: str) -> dict[str, Any]:
@@ -93,8 +97,8 @@ def _tsquery(groups: list[Group], weight: str) -> str:
 class PostgresEngine:
     name = "postgresql"
 
-    def match_sql(self, groups: list[Group], *, title_only: bool, key: str) -> tuple[str, str]:
-        return "", f"d.tsv @@ to_tsquery('simple', :{key})"
+    def match_sql(self, groups: list[Group], *, title_only: bool, key: str) -> tuple[str, str, str]:
+        return "search_docs d", f"d.tsv @@ to_tsquery('simple', :{key})", "d.product_id"
 
     def match_params(self, groups: list[Group], *, title_only: bool, key: str) -> dict[str, Any]:
         return {key: _tsquery(groups, "A" if title_only else "")}

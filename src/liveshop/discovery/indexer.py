@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, event, exists, func, select, update
+from sqlalchemy import delete, event, exists, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,7 +61,7 @@ def _note_flush(session: Session, _ctx: Any) -> None:
         return
     dirty = session.info.get(_DIRTY)
     if dirty is None:
-        dirty = session.info[_DIRTY] = (set(), set())
+        dirty = session.info[_DIRTY] = (set[int](), set[int]())
         session.info.setdefault(bus.PENDING, []).append(ProductsChanged())
     dirty[0].update(products)
     dirty[1].update(variants)
@@ -148,7 +148,7 @@ async def _reindex_chunk(session: AsyncSession, ids: list[int]) -> None:
         await session.flush()
         if cheapest:
             await session.execute(
-                SearchPrice.__table__.insert(),
+                insert(SearchPrice),
                 [
                     {"product_id": product.id, "market_code": m, "amount": a}
                     for m, a in cheapest.items()
@@ -156,7 +156,7 @@ async def _reindex_chunk(session: AsyncSession, ids: list[int]) -> None:
             )
         if tags:
             await session.execute(
-                SearchTag.__table__.insert(), [{"product_id": product.id, "tag": t} for t in tags]
+                insert(SearchTag), [{"product_id": product.id, "tag": t} for t in tags]
             )
         vocabulary.update(
             w for w in words(f"{product.title} {product.description} {extra}") if 3 <= len(w) <= 60

@@ -190,12 +190,12 @@ async def search(
         parts = []
         for tier, groups, title_only in tiers:
             key = f"m{tier}"
-            join, where = engine.match_sql(groups, title_only=title_only, key=key)
+            source, where, order = engine.match_sql(groups, title_only=title_only, key=key)
             params.update(engine.match_params(groups, title_only=title_only, key=key))
             parts.append(
-                f"SELECT * FROM (SELECT {_COLS}, {tier} AS tier FROM search_docs d {join}"
+                f"SELECT * FROM (SELECT {_COLS}, {tier} AS tier FROM {source}"
                 f" WHERE {where} AND {' AND '.join(cond)}"
-                f" ORDER BY d.product_id DESC LIMIT {CANDIDATE_CAP}) c{tier}"
+                f" ORDER BY {order} DESC LIMIT {CANDIDATE_CAP}) c{tier}"
             )
         sql = " UNION ALL ".join(parts)
     rows = (await session.execute(text(sql), params)).all()

@@ -9,6 +9,7 @@ from liveshop.accounts.models import Role, User
 from liveshop.catalog import service as catalog
 from liveshop.catalog.models import Shop
 from liveshop.catalog.schemas import product_public
+from liveshop.discovery import engines
 from liveshop.discovery import feed as feeds
 from liveshop.discovery import search as engine
 from liveshop.discovery.models import Interaction, ProductLabel
@@ -75,7 +76,7 @@ async def _alternatives(
     session: AsyncSession, q: str
 ) -> tuple[list[list[str]], dict[str, list[str]]]:
     typed = words(q)[:8]
-    plan = await engine.plan(session, engine.engine_for(session), q, None) if typed else None
+    plan = await engine.plan(session, engines.engine_for(session), q, None) if typed else None
     corrected = plan.corrected if plan else {}
     return [[w, *corrected.get(w, [])] for w in typed], corrected
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
-import snowballstemmer
+import snowballstemmer  # type: ignore[import-untyped]
 
 # Market -> Snowball language. US and UK share English.
 MARKET_LANG = {
@@ -92,7 +93,7 @@ def words(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=8)
-def _stemmer(lang: str) -> snowballstemmer.Stemmer:  # type: ignore[name-defined]
+def _stemmer(lang: str) -> Any:
     return snowballstemmer.stemmer(_SNOWBALL[lang])
 
 
@@ -138,17 +139,19 @@ def max_edits(word: str) -> int:
 
 
 def within(a: str, b: str, limit: int) -> bool:
-    """Damerau-free Levenshtein distance of a and b is at most `limit` (banded, early exit)."""
+    """The edit distance of a and b is at most `limit`; a swap of two neighbouring letters
+    counts as one edit, as a typist's "hoodei" is one slip (optimal string alignment)."""
     if abs(len(a) - len(b)) > limit:
         return False
+    before: list[int] = []
     prev = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         cur = [i] + [0] * len(b)
-        best = i
         for j, cb in enumerate(b, 1):
             cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
-            best = min(best, cur[j])
-        if best > limit:
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], before[j - 2] + 1)
+        if min(cur) > limit:
             return False
-        prev = cur
+        before, prev = prev, cur
     return prev[-1] <= limit
