@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 
-from liveshop.deps import CurrentUser, IdPath, OptionalUser, Uow
+from liveshop.deps import CurrentUser, IdPath, OptionalUser, Uow, settings_of
 from liveshop.discovery import service
 from liveshop.discovery.schemas import (
     EverythingPublic,
@@ -17,6 +17,7 @@ from liveshop.discovery.schemas import (
     ViewIn,
 )
 from liveshop.discovery.search import Filters
+from liveshop.settings import Settings
 
 router = APIRouter(tags=["discovery"])
 MarketQuery = Annotated[str | None, Query(pattern=r"^(UK|DE|FR|IT|ES|US|ID)$")]
@@ -117,6 +118,7 @@ async def record_view(data: ViewIn, user: CurrentUser, uow: Uow) -> None:
 async def feed(
     uow: Uow,
     user: OptionalUser,
+    settings: Annotated[Settings, Depends(settings_of)],
     market: MarketQuery = None,
     limit: Limit = 20,
     offset: Annotated[int, Query(ge=0, le=service.FEED_MAX)] = 0,
@@ -124,7 +126,12 @@ async def feed(
     """The "For you" feed; each item says why it is there."""
     chosen = market or (user.market_code if user else "UK")
     return await service.feed_page(
-        session=uow.session, user=user, market=chosen, limit=limit, offset=offset
+        session=uow.session,
+        user=user,
+        market=chosen,
+        limit=limit,
+        offset=offset,
+        trending_ttl=settings.discovery_trending_seconds,
     )
 
 

@@ -13,6 +13,7 @@ row come from one shop.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,6 +28,7 @@ MAX_RUN = 2
 HALF_LIFE_DAYS = 3.0
 PER_SIGNAL = 30
 NEW_DAYS = 14
+CO_BUYERS = 200  # other buyers (or viewers) whose purchases a co-purchase signal reads
 
 
 @dataclass
@@ -57,7 +59,12 @@ async def _rows(session: AsyncSession, sql: str, **params: Any) -> list[Any]:
 
 
 async def feed(
-    *, session: AsyncSession, user: User | None, market: str, limit: int
+    *,
+    session: AsyncSession,
+    user: User | None,
+    market: str,
+    limit: int,
+    trending_ttl: float = 0,
 ) -> list[FeedItem]:
     enabled = await _rows(session, "SELECT enabled FROM markets WHERE code = :m", m=market)
     if not enabled or not enabled[0][0]:
@@ -69,7 +76,7 @@ async def feed(
         items += await _bought_with(session, user, market)
         items += await _viewers_bought(session, user, market)
         items += await _recently_viewed(session, user, market)
-    items += await _trending(session, market, now)
+    items += await _trending(session, market, now, trending_ttl)
     items += await _new_arrivals(session, market, now)
     best: dict[tuple[str, int], FeedItem] = {}
     for item in items:
@@ -179,54 +186,137 @@ async def _followed(
     return out
 
 
-async def _bought_with(session: AsyncSession, user: User, market: str) -> list[FeedItem]:
+async def _co_bought(
+    session: AsyncSession, buyer_id: int, seeds: dict[int, int], market: str
+) -> list[tuple[int, int, int, int | None]]:
+    """What the other buyers in `seeds` (buyer -> the seed item they share) bought:
+    (product, buyers, the seed most of them share, shop), most shared first."""
+    if not seeds:
+        return []
+    their = await _rows(
+        session,
+        "SELECT buyer_id, product_id FROM discovery_purchases"
+        f" WHERE buyer_id IN ({', '.join(str(int(b)) for b in seeds)})",
+    )
+    counts: dict[int, set[int]] = {}
+    via: dict[int, dict[int, int]] = {}
+    for other, pid in their:
+        if other == buyer_id:
+            continue
+        counts.setdefault(pid, set()).add(other)
+        seed = seeds[other]
+        via.setdefault(pid, {})[seed] = via.get(pid, {}).get(seed, 0) + 1
+    ranked = sorted(counts, key=lambda p: (-len(counts[p]), -p))[: PER_SIGNAL * 3]
+    shops = await _sellable(session, ranked, market)
+    return [
+        (p, len(counts[p]), max(via[p], key=lambda s: via[p][s]), shops[p])
+        for p in ranked
+        if p in shops
+    ][:PER_SIGNAL]
+
+
+async def _sellable(session: AsyncSession, ids: list[int], market: str) -> dict[int, int | None]:
+    """Of `ids`, those a buyer in `market` may see now, with their shops."""
+    if not ids:
+        return {}
     rows = await _rows(
         session,
-        "SELECT o.product_id, count(DISTINCT o.buyer_id) AS n, min(p.title), d.shop_id"
-        " FROM (SELECT product_id FROM discovery_purchases WHERE buyer_id = :u"
-        "       ORDER BY at DESC LIMIT 10) mine"
-        " JOIN discovery_purchases b ON b.product_id = mine.product_id AND b.buyer_id <> :u"
-        " JOIN discovery_purchases o ON o.buyer_id = b.buyer_id AND o.product_id <> mine.product_id"
-        " JOIN products p ON p.id = mine.product_id"
-        " JOIN search_docs d ON d.product_id = o.product_id"
-        f" WHERE {_product_ok(session)}"
-        " GROUP BY o.product_id, d.shop_id ORDER BY n DESC, o.product_id DESC LIMIT :n",
-        u=user.id,
+        "SELECT d.product_id, d.shop_id FROM search_docs d"
+        f" WHERE d.product_id IN ({', '.join(str(int(i)) for i in ids)})"
+        f" AND {_product_ok(session)}",
         market=market,
-        n=PER_SIGNAL,
     )
+    return {int(p): s for p, s in rows}
+
+
+async def _bought_with(session: AsyncSession, user: User, market: str) -> list[FeedItem]:
+    # The buyers who most recently bought what this buyer bought recently, and what else they
+    # bought: two index range scans, bounded, instead of a join over every co-purchase.
+    mine = [
+        r[0]
+        for r in await _rows(
+            session,
+            "SELECT product_id FROM discovery_purchases WHERE buyer_id = :u"
+            " ORDER BY at DESC LIMIT 10",
+            u=user.id,
+        )
+    ]
+    if not mine:
+        return []
+    others = await _rows(
+        session,
+        "SELECT buyer_id, product_id FROM discovery_purchases WHERE product_id IN"
+        f" ({', '.join(str(int(p)) for p in set(mine))}) AND buyer_id <> :u LIMIT :n",
+        u=user.id,
+        n=CO_BUYERS,
+    )
+    seeds = {int(b): int(p) for b, p in others}
+    found = await _co_bought(session, user.id, seeds, market)
+    mine_set = set(mine)
+    found = [f for f in found if f[0] not in mine_set]
+    titles = await _titles(session, {f[2] for f in found})
     return [
-        FeedItem("product", pid, 600 + min(n, 50), f"Bought with {title}", shop_id, "bought_with")
-        for pid, n, title, shop_id in rows
+        FeedItem(
+            "product",
+            pid,
+            600 + min(n, 50),
+            f"Bought with {titles.get(seed, '')}",
+            shop_id,
+            "bought_with",
+        )
+        for pid, n, seed, shop_id in found
     ]
 
 
-async def _viewers_bought(session: AsyncSession, user: User, market: str) -> list[FeedItem]:
+async def _titles(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
     rows = await _rows(
         session,
-        "SELECT pu.product_id, count(DISTINCT pu.buyer_id) AS n, min(s.title), d.shop_id"
-        " FROM (SELECT DISTINCT show_id FROM discovery_interactions WHERE user_id = :u"
-        "       AND show_id IS NOT NULL ORDER BY show_id DESC LIMIT 5) mine"
-        " JOIN shows s ON s.id = mine.show_id"
-        " JOIN discovery_interactions v ON v.show_id = mine.show_id AND v.user_id <> :u"
-        " JOIN discovery_purchases pu ON pu.buyer_id = v.user_id"
-        " JOIN search_docs d ON d.product_id = pu.product_id"
-        f" WHERE {_product_ok(session)}"
-        " GROUP BY pu.product_id, d.shop_id ORDER BY n DESC, pu.product_id DESC LIMIT :n",
-        u=user.id,
-        market=market,
-        n=PER_SIGNAL,
+        f"SELECT id, title FROM products WHERE id IN ({', '.join(str(int(i)) for i in ids)})",
     )
+    return {int(i): str(t) for i, t in rows}
+
+
+async def _viewers_bought(session: AsyncSession, user: User, market: str) -> list[FeedItem]:
+    shows = [
+        r[0]
+        for r in await _rows(
+            session,
+            "SELECT show_id FROM discovery_interactions WHERE user_id = :u"
+            " AND show_id IS NOT NULL ORDER BY at DESC LIMIT 5",
+            u=user.id,
+        )
+    ]
+    if not shows:
+        return []
+    viewers = await _rows(
+        session,
+        "SELECT user_id, show_id FROM discovery_interactions WHERE show_id IN"
+        f" ({', '.join(str(int(s)) for s in set(shows))}) AND user_id <> :u LIMIT :n",
+        u=user.id,
+        n=CO_BUYERS,
+    )
+    seeds = {int(v): int(s) for v, s in viewers}
+    found = await _co_bought(session, user.id, seeds, market)
+    names = {
+        int(i): str(t)
+        for i, t in await _rows(
+            session,
+            "SELECT id, title FROM shows WHERE id IN"
+            f" ({', '.join(str(int(s)) for s in set(shows))})",
+        )
+    }
     return [
         FeedItem(
             "product",
             pid,
             500 + min(n, 50),
-            f"Viewers of {title} also bought this",
+            f"Viewers of {names.get(show, '')} also bought this",
             shop_id,
             "viewers_bought",
         )
-        for pid, n, title, shop_id in rows
+        for pid, n, show, shop_id in found
     ]
 
 
@@ -249,7 +339,29 @@ async def _recently_viewed(session: AsyncSession, user: User, market: str) -> li
     ]
 
 
-async def _trending(session: AsyncSession, market: str, now: datetime) -> list[FeedItem]:
+# Trending is the same for every buyer of a market: kept `trending_ttl` seconds per process
+# (LIVESHOP_DISCOVERY_TRENDING_SECONDS), and dropped at once when this process records a sale.
+_trending_cache: dict[tuple[str, str], tuple[float, list[FeedItem]]] = {}
+
+
+def forget_trending() -> None:
+    _trending_cache.clear()
+
+
+async def _trending(
+    session: AsyncSession, market: str, now: datetime, ttl: float
+) -> list[FeedItem]:
+    bind = session.get_bind()
+    key = (str(getattr(bind, "url", "")), market)
+    hit = _trending_cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < ttl:
+        return hit[1]
+    items = await _trending_now(session, market, now)
+    _trending_cache[key] = (time.monotonic(), items)
+    return items
+
+
+async def _trending_now(session: AsyncSession, market: str, now: datetime) -> list[FeedItem]:
     # Units sold, each day's weighing half as much every HALF_LIFE_DAYS; a CASE over day
     # boundaries keeps it portable (SQLite may lack pow()) and the window bounded.
     days = int(HALF_LIFE_DAYS * 4)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from liveshop import bus
 from liveshop.catalog.models import Product, ProductStatus, Shop, Variant, VariantPrice
+from liveshop.discovery import feed
 from liveshop.discovery.models import (
     ProductLabel,
     Purchase,
@@ -223,3 +224,4 @@ async def on_order_paid(session: AsyncSession, msg: OrderPaid) -> None:
             .execution_options(synchronize_session=False)
         )
     await session.flush()
+    feed.forget_trending()

@@ -207,9 +207,17 @@ async def record_view(*, session: AsyncSession, user: User, data: ViewIn) -> Non
 
 
 async def feed_page(
-    *, session: AsyncSession, user: User | None, market: str, limit: int, offset: int
+    *,
+    session: AsyncSession,
+    user: User | None,
+    market: str,
+    limit: int,
+    offset: int,
+    trending_ttl: float = 0,
 ) -> FeedPublic:
-    items = await feeds.feed(session=session, user=user, market=market, limit=FEED_MAX)
+    items = await feeds.feed(
+        session=session, user=user, market=market, limit=FEED_MAX, trending_ttl=trending_ttl
+    )
     page = items[offset : offset + limit]
     product_ids = [i.id for i in page if i.kind == "product"]
     products = {p.id: p for p in await engine.load_products(session=session, ids=product_ids)}
