@@ -7,7 +7,9 @@ tests); subscribing is by name, so calling it again replaces rather than repeats
 from __future__ import annotations
 
 from liveshop import bus
+from liveshop.catalog import service as catalog
 from liveshop.discovery import indexer as discovery_index
+from liveshop.discovery import service as discovery
 from liveshop.live import room_service
 from liveshop.live import service as shows
 from liveshop.orders.messages import DealHoldSettled, OrderChanged, OrderPaid
@@ -20,6 +22,7 @@ def wire(settings: Settings) -> None:
     bus.subscribe(DealHoldSettled, "selling.deal_units", deal_locks.on_deal_hold_settled)
     bus.subscribe(OrderPaid, "live.announce_purchase", room_service.on_order_paid)
     discovery_index.install()
+    catalog.use_text_search(discovery.catalog_search)
     bus.subscribe(
         discovery_index.ProductsChanged, "discovery.reindex", discovery_index.on_products_changed
     )

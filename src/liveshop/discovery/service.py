@@ -259,3 +259,24 @@ async def live_now(*, session: AsyncSession, market: str, limit: int) -> list[Sh
     ).all()
     hits = [_show_hit(s, u) for s, u in rows if not s.markets or market in s.markets]
     return hits[:limit]
+
+
+async def catalog_search(
+    *,
+    session: AsyncSession,
+    q: str,
+    shop_id: int | None,
+    market: str | None,
+    min_price: int | None,
+    max_price: int | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[int], int]:
+    """The catalog's `/products?q=` through discovery: same parameters and page shape, ranked."""
+    filters = engine.Filters(
+        market=market, min_price=min_price, max_price=max_price, shop_id=shop_id
+    )
+    found = await engine.search(
+        session=session, q=q, filters=filters, limit=limit, offset=offset, with_facets=False
+    )
+    return [h.product_id for h in found.hits], found.total
