@@ -17,6 +17,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 from liveshop.db import Base, BigInt, utcnow
 
 
+# What the migration creates for the engines outside these models; Alembic's autogenerate
+# must not offer to drop them (migrations/env.py).
+ENGINE_OWNED = (
+    "search_docs_fts",
+    "search_words_fts",
+    "tsv",
+    "ix_search_docs_tsv",
+    "ix_search_words_trgm",
+)
+
+
 class SearchDoc(Base):
     __tablename__ = "search_docs"
     __table_args__ = (Index("ix_search_docs_shop", "shop_id"),)

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 import liveshop.models  # noqa: F401 - registers every table on Base.metadata
 from liveshop.db import Base, create_oneoff_engine
+from liveshop.discovery.models import ENGINE_OWNED
 from liveshop.settings import get_settings
 
 config = context.config
@@ -24,12 +25,18 @@ def _url() -> str:
     return config.get_main_option("sqlalchemy.url") or get_settings().database_url
 
 
+def _include(obj: object, name: str | None, kind: str, reflected: bool, other: object) -> bool:
+    """Leave alone what a migration made for a search engine (FTS5 tables, tsvector)."""
+    return not (reflected and other is None and name and name.startswith(ENGINE_OWNED))
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=_include,
     )
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":
