@@ -16,7 +16,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from liveshop.db import Base, BigInt, utcnow
 
-
 # What the migration creates for the engines outside these models; Alembic's autogenerate
 # must not offer to drop them (migrations/env.py).
 ENGINE_OWNED = (
