@@ -5,8 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from sqlalchemy import update
 
+from liveshop.accounts.models import User
+from liveshop.live.models import Show
+from liveshop.uow import UnitOfWork
 from tests.factories import Api
+from tests.room_kit import make_show
 
 SEARCH = "/api/v1/search/products"
 
@@ -153,3 +158,78 @@ async def test_drafts_and_disabled_markets_excluded(client: httpx.AsyncClient) -
     assert r.status_code == 200, r.text
     assert await _ids(client, q="lantern") == []
     assert await _ids(client, q="lantern", market="DE") == []
+
+
+async def test_shows_creators_and_shops(client: httpx.AsyncClient) -> None:
+    api = Api(client)
+    host, live, _ = await make_show(api, client)
+    await api.grant(host, "creator")
+    _h2, upcoming, _ = await make_show(api, client, live=False)
+    _h3, replay, _ = await make_show(api, client, live=False)
+    app = client._transport.app  # type: ignore[attr-defined]
+    async with UnitOfWork(db=app.state.db, broker=app.state.broker) as uow:
+        for show_id, values in (
+            (live["id"], {"title": "Hoodie drop live"}),
+            (upcoming["id"], {"title": "Hoodie preview"}),
+            (replay["id"], {"title": "Hoodie haul", "status": "ended", "replay_path": "r/1"}),
+        ):
+            await uow.session.execute(update(Show).where(Show.id == show_id).values(**values))
+        await uow.session.execute(
+            update(User).where(User.id == host.id).values(display_name="Maya Hoodies")
+        )
+        await uow.commit()
+    seller = await api.user("seller")
+    shop = await api.shop(seller, name="The Hoodie Hut")
+    await api.product(seller, shop["id"], title="Cloud Hoodie")
+    r = await client.get("/api/v1/search", params={"q": "hodie"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [s["id"] for s in body["live"]] == [live["id"]]
+    assert [s["id"] for s in body["upcoming"]] == [upcoming["id"]]
+    assert [s["id"] for s in body["replays"]] == [replay["id"]]
+    assert [c["id"] for c in body["creators"]] == [host.id]
+    assert [s["id"] for s in body["shops"]] == [shop["id"]]
+    assert body["products"]["items"][0]["product"]["title"] == "Cloud Hoodie"
+    # Suggestions as one types: the product, then the live show.
+    r = await client.get("/api/v1/search/suggest", params={"q": "hood"})
+    kinds = [(s["kind"], s["label"]) for s in r.json()["suggestions"]]
+    assert kinds == [("product", "Cloud Hoodie"), ("show", "LIVE · Hoodie drop live")]
+
+
+async def test_bad_input_is_refused(client: httpx.AsyncClient) -> None:
+    api = Api(client)
+    buyer = await api.user()
+    for path, params in (
+        (SEARCH, {"q": "x" * 101}),
+        (SEARCH, {"limit": 51}),
+        (SEARCH, {"market": "XX"}),
+        (SEARCH, {"min_price": -1}),
+        (SEARCH, {"offset": 1001}),
+        ("/api/v1/search/suggest", {"q": ""}),
+        ("/api/v1/search", {"q": "y" * 101}),
+        ("/api/v1/feed", {"limit": 0}),
+    ):
+        r = await client.get(path, params=params)
+        assert r.status_code == 422, (path, params, r.text)
+        assert r.headers["content-type"] == "application/problem+json"
+    r = await client.post(
+        "/api/v1/me/views", headers=buyer.headers, json={"product_id": 1, "show_id": 1}
+    )
+    assert r.status_code == 422 and r.json()["code"] == "one_target"
+    r = await client.post("/api/v1/me/views", json={"product_id": 1})
+    assert r.status_code == 401
+    r = await client.post("/api/v1/me/views", headers=buyer.headers, json={"product_id": 999})
+    assert r.status_code == 404
+    r = await client.put("/api/v1/products/1/labels", json={"tags": []})
+    assert r.status_code == 401
+    seller = await api.user("seller")
+    shop = await api.shop(seller)
+    p = await api.product(seller, shop["id"])
+    r = await client.put(
+        f"/api/v1/products/{p['id']}/labels", headers=seller.headers, json={"tags": ["t"] * 21}
+    )
+    assert r.status_code == 422
+    # Odd characters are words or nothing, never a query syntax error.
+    for q in ('"', "*", "a OR b", "NEAR(", "-", "'; --", "%_", "ü", "東京"):
+        r = await client.get(SEARCH, params={"q": q})
+        assert r.status_code == 200, (q, r.text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -9,6 +11,7 @@ from liveshop.accounts.models import Role, User
 from liveshop.catalog import service as catalog
 from liveshop.catalog.models import Shop
 from liveshop.catalog.schemas import product_public
+from liveshop.db import utcnow
 from liveshop.discovery import engines
 from liveshop.discovery import feed as feeds
 from liveshop.discovery import search as engine
@@ -33,6 +36,7 @@ from liveshop.live.models import Show, ShowStatus
 
 _MATCH = {3: "title", 2: "text", 1: "corrected_title", 0: "corrected_text"}
 FEED_MAX = 200
+VIEW_REPEAT = timedelta(minutes=5)
 
 
 async def search_products(
@@ -202,7 +206,25 @@ async def record_view(*, session: AsyncSession, user: User, data: ViewIn) -> Non
         await catalog.get_product(session=session, product_id=data.product_id, viewer=user)
     elif await session.get(Show, data.show_id) is None:
         raise not_found("show", data.show_id)
-    session.add(Interaction(user_id=user.id, product_id=data.product_id, show_id=data.show_id))
+    last = (
+        await session.execute(
+            select(Interaction)
+            .where(Interaction.user_id == user.id)
+            .order_by(Interaction.at.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+    now = utcnow()
+    if (
+        last is not None
+        and (last.product_id, last.show_id) == (data.product_id, data.show_id)
+        and now - last.at < VIEW_REPEAT
+    ):
+        last.at = now  # a reload or a re-render is the same look, not another row
+    else:
+        session.add(
+            Interaction(user_id=user.id, product_id=data.product_id, show_id=data.show_id, at=now)
+        )
     await session.flush()
 
 
