@@ -233,3 +233,15 @@ async def test_bad_input_is_refused(client: httpx.AsyncClient) -> None:
     for q in ('"', "*", "a OR b", "NEAR(", "-", "'; --", "%_", "ü", "東京"):
         r = await client.get(SEARCH, params={"q": q})
         assert r.status_code == 200, (q, r.text)
+
+
+async def test_stock_taken_by_an_order_moves_the_product_down(client: httpx.AsyncClient) -> None:
+    api = Api(client)
+    seller = await api.user("seller")
+    shop = await api.shop(seller)
+    last = await api.product(seller, shop["id"], title="Last Lantern", stock=1)
+    other = await api.product(seller, shop["id"], title="Paper Lantern", stock=5)
+    assert set(await _ids(client, q="lantern", in_stock=True)) == {last["id"], other["id"]}
+    await api.order(await api.user(), last["variants"][0]["id"])  # holds the only unit
+    assert await _ids(client, q="lantern", in_stock=True) == [other["id"]]
+    assert await _ids(client, q="lantern") == [other["id"], last["id"]]

@@ -184,9 +184,11 @@ _IN_STOCK = exists(
 async def on_order_changed(session: AsyncSession, msg: OrderChanged) -> None:
     """Holds and cancellations move stock with plain UPDATEs: refresh `in_stock`."""
     products = select(OrderLine.product_id).where(OrderLine.order_id == msg.order_id)
+    # Only rows whose flag flips are written (and locked): a stampede on one product's stock
+    # does not queue on its search document while the stock stays above zero.
     await session.execute(
         update(SearchDoc)
-        .where(SearchDoc.product_id.in_(products))
+        .where(SearchDoc.product_id.in_(products), SearchDoc.in_stock != _IN_STOCK)
         .values(in_stock=_IN_STOCK)
         .execution_options(synchronize_session=False)
     )
