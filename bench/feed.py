@@ -286,6 +286,29 @@ async def seed(url: str, args: argparse.Namespace, rng: random.Random) -> list[s
     return tokens
 
 
+async def fresh_tokens(url: str, args: argparse.Namespace, rng: random.Random) -> list[str]:
+    db = create_database(url)
+    sampled = rng.sample(range(args.buyers), min(args.requests, args.buyers))
+    tokens = [uuid.uuid4().hex for _ in sampled]
+    async with db.write.begin() as conn:
+        await _bulk(
+            conn,
+            AuthToken,
+            [
+                {
+                    "user_id": 1000 + b,
+                    "token_hash": hashlib.sha256(t.encode()).hexdigest(),
+                    "kind": "api",
+                    "name": "bench",
+                    "created_at": utcnow(),
+                }
+                for b, t in zip(sampled, tokens, strict=True)
+            ],
+        )
+    await db.dispose()
+    return tokens
+
+
 async def measure(base: str, tokens: list[str]) -> tuple[list[float], list[float], int]:
     async with httpx.AsyncClient(base_url=base, timeout=60) as client:
         for t in tokens[:5]:
@@ -319,6 +342,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--embedded", action="store_true", help="SQLite instead of PostgreSQL")
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the database a previous run seeded"
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
     if args.embedded:
@@ -328,11 +354,15 @@ def main() -> None:
             "LIVESHOP_BENCH_POSTGRES_URL",
             "postgresql+asyncpg://postgres@127.0.0.1:5432/liveshop_test_search",
         )
-        asyncio.run(recreate_pg(url))
-    upgrade(url)
-    t0 = time.monotonic()
-    tokens = asyncio.run(seed(url, args, rng))
-    print(f"seeded in {time.monotonic() - t0:.0f} s")
+        if not args.reuse:
+            asyncio.run(recreate_pg(url))
+    if args.reuse:
+        tokens = asyncio.run(fresh_tokens(url, args, rng))
+    else:
+        upgrade(url)
+        t0 = time.monotonic()
+        tokens = asyncio.run(seed(url, args, rng))
+        print(f"seeded in {time.monotonic() - t0:.0f} s")
     env = {
         **os.environ,
         "LIVESHOP_ENV": "test",

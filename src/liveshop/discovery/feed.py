@@ -14,6 +14,7 @@ row come from one shop.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,7 +29,7 @@ MAX_RUN = 2
 HALF_LIFE_DAYS = 3.0
 PER_SIGNAL = 30
 NEW_DAYS = 14
-CO_BUYERS = 200  # other buyers (or viewers) whose purchases a co-purchase signal reads
+CO_BUYERS = 60  # other buyers (or viewers) whose purchases a co-purchase signal reads
 
 
 @dataclass
@@ -46,11 +47,12 @@ def _true(session: AsyncSession) -> str:
 
 
 def _product_ok(session: AsyncSession, alias: str = "d") -> str:
+    # The market itself was checked enabled once per feed (`feed`): here only a primary-key
+    # probe of the product's price in it.
     t = _true(session)
     return (
         f"{alias}.listed = {t} AND {alias}.in_stock = {t} AND EXISTS (SELECT 1 FROM search_prices"
-        f" sp JOIN markets mk ON mk.code = sp.market_code WHERE sp.product_id = {alias}.product_id"
-        f" AND sp.market_code = :market AND mk.enabled = {t})"
+        f" sp WHERE sp.product_id = {alias}.product_id AND sp.market_code = :market)"
     )
 
 
@@ -70,14 +72,23 @@ async def feed(
     if not enabled or not enabled[0][0]:
         return []
     now = utcnow()
-    items: list[FeedItem] = []
+    signals: list[Callable[[AsyncSession], Awaitable[list[FeedItem]]]] = []
     if user is not None:
-        items += await _followed(session, user, market, now)
-        items += await _bought_with(session, user, market)
-        items += await _viewers_bought(session, user, market)
-        items += await _recently_viewed(session, user, market)
-    items += await _trending(session, market, now, trending_ttl)
-    items += await _new_arrivals(session, market, now)
+        signals += [
+            lambda s: _followed(s, user, market, now),
+            lambda s: _bought_with(s, user, market),
+            lambda s: _viewers_bought(s, user, market),
+            lambda s: _recently_viewed(s, user, market),
+        ]
+    signals += [
+        lambda s: _trending(s, market, now, trending_ttl),
+        lambda s: _new_arrivals(s, market, now),
+    ]
+    # In turn on one connection: running them at once on several would hold up to seven
+    # pooled connections per request, and a crowd of feed requests could starve the pool.
+    items: list[FeedItem] = []
+    for signal in signals:
+        items += await signal(session)
     best: dict[tuple[str, int], FeedItem] = {}
     for item in items:
         key = (item.kind, item.id)

@@ -112,7 +112,8 @@ class Purchase(Base):
 
     __tablename__ = "discovery_purchases"
     __table_args__ = (
-        Index("ix_discovery_purchases_buyer", "buyer_id", "at"),
+        # product_id too: "what did these buyers buy" is then an index-only scan.
+        Index("ix_discovery_purchases_buyer", "buyer_id", "at", "product_id"),
         Index("ix_discovery_purchases_product", "product_id", "buyer_id"),
         Index("ix_discovery_purchases_market", "market_code", "at"),
     )

@@ -238,7 +238,11 @@ async def feed_page(
     trending_ttl: float = 0,
 ) -> FeedPublic:
     items = await feeds.feed(
-        session=session, user=user, market=market, limit=FEED_MAX, trending_ttl=trending_ttl
+        session=session,
+        user=user,
+        market=market,
+        limit=FEED_MAX,
+        trending_ttl=trending_ttl,
     )
     page = items[offset : offset + limit]
     product_ids = [i.id for i in page if i.kind == "product"]

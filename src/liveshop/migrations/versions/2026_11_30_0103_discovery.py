@@ -188,7 +188,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_discovery_purchases")),
     )
-    op.create_index("ix_discovery_purchases_buyer", "discovery_purchases", ["buyer_id", "at"])
+    op.create_index(
+        "ix_discovery_purchases_buyer", "discovery_purchases", ["buyer_id", "at", "product_id"]
+    )
     op.create_index(
         "ix_discovery_purchases_product", "discovery_purchases", ["product_id", "buyer_id"]
     )
