@@ -287,10 +287,25 @@ async def measure(base: str, qs: list[dict[str, Any]], like_n: int) -> dict[str,
     }
 
 
-def run_engine(engine: str, n: int, count: int, like_n: int, seed_value: int) -> dict[str, float]:
+async def catch_up(url: str) -> None:
+    """A database seeded by an older run: add what later migrations' edits added."""
+    db = create_database(url)
+    async with db.write.begin() as conn:
+        await conn.execute(
+            text("CREATE INDEX IF NOT EXISTS ix_variants_product_id ON variants (product_id)")
+        )
+    await db.dispose()
+
+
+def run_engine(
+    engine: str, n: int, count: int, like_n: int, seed_value: int, reuse: str | None = None
+) -> dict[str, float]:
     rng = random.Random(seed_value)
     vocab = vocabulary(30_000, seed_value)
-    if engine == "postgres":
+    if reuse:
+        url = reuse
+        asyncio.run(catch_up(url))
+    elif engine == "postgres":
         url = os.environ.get(
             "LIVESHOP_BENCH_POSTGRES_URL",
             "postgresql+asyncpg://postgres@127.0.0.1:5432/liveshop_test_search",
@@ -300,10 +315,11 @@ def run_engine(engine: str, n: int, count: int, like_n: int, seed_value: int) ->
     else:
         tmp = tempfile.mkdtemp(prefix="bench-search-")
         url = f"sqlite+aiosqlite:///{tmp}/search.db"
-    upgrade(url)
-    t0 = time.monotonic()
-    asyncio.run(seed(url, n, vocab, rng))
-    print(f"{engine}: seeded {n:,} products in {time.monotonic() - t0:.0f} s")
+    if not reuse:
+        upgrade(url)
+        t0 = time.monotonic()
+        asyncio.run(seed(url, n, vocab, rng))
+        print(f"{engine}: seeded {n:,} products in {time.monotonic() - t0:.0f} s")
     env = {
         **os.environ,
         "LIVESHOP_ENV": "test",
@@ -341,9 +357,18 @@ def main() -> None:
     parser.add_argument("--like-queries", type=int, default=40, help="LIKE is slow: a sample")
     parser.add_argument("--engines", default="sqlite,postgres")
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument(
+        "--reuse",
+        action="append",
+        default=[],
+        metavar="ENGINE=URL",
+        help="measure a database an earlier run seeded (--products must match), e.g."
+        " sqlite=sqlite+aiosqlite:////tmp/bench-search-x/search.db",
+    )
     args = parser.parse_args()
+    reuse = dict(r.split("=", 1) for r in args.reuse)
     results = {
-        e: run_engine(e, args.products, args.queries, args.like_queries, args.seed)
+        e: run_engine(e, args.products, args.queries, args.like_queries, args.seed, reuse.get(e))
         for e in args.engines.split(",")
     }
     ratio = min(r["like_p95"] / r["search_same_p95"] for r in results.values())

@@ -102,7 +102,10 @@ async def plan(
     if not typed:
         return None
     langs = _langs(market)
-    prefix_last = not q.endswith(" ")
+    # A last word that is already a whole word of the vocabulary is taken as typed: a prefix
+    # query on a common word ("black*") makes the engines merge every word it begins, which
+    # on a large catalogue costs a hundred times the word itself.
+    prefix_last = not q.endswith(" ") and not await _known(session, typed[-1])
     exact: list[Group] = []
     fuzzy_groups: list[Group] = []
     corrected: dict[str, list[str]] = {}
@@ -114,6 +117,11 @@ async def plan(
             corrected[word] = fixes
         fuzzy_groups.append(_group(word, langs, is_prefix, fixes))
     return Plan(exact, fuzzy_groups if corrected else None, corrected)
+
+
+async def _known(session: AsyncSession, word: str) -> bool:
+    found = await session.execute(text("SELECT 1 FROM search_words WHERE word = :w"), {"w": word})
+    return found.first() is not None
 
 
 def _filter_sql(f: Filters, dialect: str) -> tuple[list[str], dict[str, Any]]:

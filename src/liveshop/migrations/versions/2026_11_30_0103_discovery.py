@@ -195,6 +195,9 @@ def upgrade() -> None:
         "ix_discovery_purchases_product", "discovery_purchases", ["product_id", "buyer_id"]
     )
     op.create_index("ix_discovery_purchases_market", "discovery_purchases", ["market_code", "at"])
+    # Not discovery's table, but every page of results loads its products' variants by
+    # product_id, which had no index: at a million products that was a full scan per page.
+    op.create_index("ix_variants_product_id", "variants", ["product_id"])
     for statement in _POSTGRES if op.get_bind().dialect.name == "postgresql" else _SQLITE:
         op.execute(statement)
 
@@ -205,6 +208,7 @@ def downgrade() -> None:
     else:
         op.execute("DROP TABLE IF EXISTS search_words_fts")
         op.execute("DROP TABLE IF EXISTS search_docs_fts")
+    op.drop_index("ix_variants_product_id", table_name="variants")
     op.drop_table("discovery_purchases")
     op.drop_table("discovery_interactions")
     op.drop_table("product_labels")
