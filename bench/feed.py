@@ -291,6 +291,10 @@ async def fresh_tokens(url: str, args: argparse.Namespace, rng: random.Random) -
     sampled = rng.sample(range(args.buyers), min(args.requests, args.buyers))
     tokens = [uuid.uuid4().hex for _ in sampled]
     async with db.write.begin() as conn:
+        # What later edits of the migration added, for a database an older run seeded.
+        await conn.execute(
+            text("CREATE INDEX IF NOT EXISTS ix_variants_product_id ON variants (product_id)")
+        )
         await _bulk(
             conn,
             AuthToken,
