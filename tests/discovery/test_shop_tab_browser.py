@@ -28,8 +28,10 @@ from tests.web_kit import (
 
 pytestmark = pytest.mark.slow
 
-# A phone on a fast network should see the Shop tab filled well within this.
-LOAD_BUDGET_MS = 2500
+# Filled (live now + first feed page) within this on a phone viewport. Measured ~1.0 s on an
+# idle machine and ~2.1 s with benchmarks running beside it on two shared cores; the budget
+# leaves room for that, and still fails on a page that waits on something slow.
+LOAD_BUDGET_MS = 4000
 
 
 def _errors(page: Any) -> list[str]:
