@@ -16,6 +16,7 @@ MEANING = {
  "port": "port of `liveshop serve`",
  "hold_minutes": "how long checkout and buy-now reserve stock for an unpaid order",
  "deal_hold_minutes": "how long a flash-deal winner has to pay",
+ "discovery_trending_seconds": "how long a process reuses a market's trending list in the feed (0 = never)",
  "max_unpaid_orders": "open unpaid orders one buyer may have at once",
  "max_held_units_per_variant": "units of one variant one buyer may hold unpaid",
  "sweep_interval_seconds": "how often the background jobs sweep (holds, deals, auctions)",

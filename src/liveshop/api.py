@@ -7,6 +7,7 @@ from starlette.routing import compile_path
 from liveshop.accounts.api import router as accounts
 from liveshop.analytics.api import router as analytics
 from liveshop.catalog.api import router as catalog
+from liveshop.discovery.api import router as discovery
 from liveshop.integrations.shopify.api import router as shopify
 from liveshop.live.campaigns.api import router as campaigns
 from liveshop.live.media.api import router as media
@@ -61,6 +62,7 @@ for router in (
     coupons,
     metrics,
     shopify,
+    discovery,
 ):
     _int_paths(router)
     api_router.include_router(router)

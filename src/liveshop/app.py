@@ -39,6 +39,7 @@ from liveshop.web.pages import router as page_router
 from liveshop.web.pages_admin import router as admin_pages
 from liveshop.web.pages_analytics import router as analytics_pages
 from liveshop.web.pages_buyer import router as buyer_pages
+from liveshop.web.pages_discovery import router as discovery_pages
 from liveshop.web.pages_markets import router as market_pages
 from liveshop.web.pages_seller import router as seller_pages
 from liveshop.web.pages_studio import router as studio_pages
@@ -130,6 +131,7 @@ def create_app(
         admin_pages,
         analytics_pages,
         market_pages,
+        discovery_pages,
     ):
         app.include_router(pages)
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")

@@ -3,6 +3,7 @@
 from liveshop.accounts import models as accounts
 from liveshop.analytics import models as analytics
 from liveshop.catalog import models as catalog
+from liveshop.discovery import models as discovery
 from liveshop.idempotency import IdempotencyRecord
 from liveshop.integrations.shopify import models as shopify
 from liveshop.leases import JobLease
@@ -29,6 +30,7 @@ __all__ = [
     "catalog",
     "coupons",
     "deals",
+    "discovery",
     "giveaways",
     "markets",
     "media",

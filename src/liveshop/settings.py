@@ -29,6 +29,8 @@ class Settings(BaseSettings):
 
     hold_minutes: float = Field(default=10, gt=0, le=24 * 60)
     deal_hold_minutes: float = Field(default=5, gt=0, le=60)
+    # Discovery: how long a process reuses a market's trending list (0 = never).
+    discovery_trending_seconds: float = Field(default=30, ge=0, le=3600)
     # Anti-hoarding: what one buyer may hold unpaid through buy-now and checkout at a time.
     max_unpaid_orders: int = Field(default=3, ge=1, le=1000)
     max_held_units_per_variant: int = Field(default=5, ge=1, le=100_000)

@@ -16,6 +16,8 @@ from liveshop.analytics import handlers as analytics_handlers
 from liveshop.analytics import rollup as analytics_rollup
 from liveshop.catalog import service as catalog
 from liveshop.catalog.models import Shop
+from liveshop.discovery import indexer as discovery_index
+from liveshop.discovery import service as discovery
 from liveshop.live.room import service as room_service
 from liveshop.live.shows.messages import ShowStateChanged
 from liveshop.live.shows.models import Show
@@ -34,6 +36,13 @@ def wire(settings: Settings) -> None:
     bus.subscribe(ShowStateChanged, "selling.close_on_end", show_end.closer(settings.hold_minutes))
     bus.subscribe(OrderChanged, "analytics.sales", analytics_handlers.on_order_changed)
     analytics_rollup.set_show_resolver(show_facts)
+    discovery_index.install()
+    catalog.use_text_search(discovery.catalog_search)
+    bus.subscribe(
+        discovery_index.ProductsChanged, "discovery.reindex", discovery_index.on_products_changed
+    )
+    bus.subscribe(OrderChanged, "discovery.stock", discovery_index.on_order_changed)
+    bus.subscribe(OrderPaid, "discovery.purchases", discovery_index.on_order_paid)
 
 
 async def show_facts(

@@ -116,7 +116,8 @@ async def list_products(
     min_price: PriceQuery = None,
     max_price: PriceQuery = None,
 ) -> Paginated[ProductPublic]:
-    """Active products, newest first; filter by text, shop, market and price range."""
+    """Active products, newest first; filter by text (then ranked by relevance, typos
+    forgiven), shop, market and price range."""
     rows, total = await service.list_products(
         session=uow.session,
         limit=page.limit,

@@ -97,7 +97,10 @@ class Variant(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    # Indexed (migration 0103_discovery): loading a product's variants scanned them all.
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), index=True
+    )
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"), index=True)
     sku: Mapped[str] = mapped_column(String(64))
     option_values: Mapped[list[str]] = mapped_column(JSON, default=list)

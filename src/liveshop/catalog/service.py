@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +34,17 @@ from liveshop.markets.models import Market
 from liveshop.markets.seed import CURRENCIES
 
 _PRODUCT_LOAD = (selectinload(Product.variants).selectinload(Variant.prices),)
+
+# A ranked full-text search the app may plug in (discovery sits above the catalog and registers
+# one at start, see wiring.py): keyword arguments as `list_products`, returns one page of
+# product ids in rank order and the total. Without one, `q` is a plain substring match.
+TextSearch = Callable[..., Awaitable[tuple[list[int], int]]]
+_text_search: TextSearch | None = None
+
+
+def use_text_search(search: TextSearch | None) -> None:
+    global _text_search  # one process-wide plug, set at start-up
+    _text_search = search
 
 
 # --- shops -----------------------------------------------------------------------------
@@ -265,6 +277,22 @@ async def list_products(
     seller_view: bool = False,
 ) -> tuple[list[Product], int]:
     """Public listing shows active products; `seller_view` (already authorized) shows any status."""
+    if q and q.strip() and not seller_view and _text_search is not None:
+        ids, total = await _text_search(
+            session=session,
+            q=q,
+            shop_id=shop_id,
+            market=market,
+            min_price=min_price,
+            max_price=max_price,
+            limit=limit,
+            offset=offset,
+        )
+        found = await session.execute(
+            select(Product).where(Product.id.in_(ids)).options(*_PRODUCT_LOAD)
+        )
+        by_id = {p.id: p for p in found.scalars()}
+        return [by_id[i] for i in ids if i in by_id], total
     cond = []
     if not seller_view:
         cond.append(Product.status == ProductStatus.active.value)

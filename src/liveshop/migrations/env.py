@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 import liveshop.models  # noqa: F401 - registers every table on Base.metadata
 from liveshop.db import Base, create_oneoff_engine
+from liveshop.discovery.models import ENGINE_OWNED
 from liveshop.settings import get_settings
 
 config = context.config
@@ -30,6 +31,11 @@ def _include_name(name: str | None, type_: str, _parents: object) -> bool:
     return not (type_ == "table" and (name or "").startswith("analytics_events_"))
 
 
+def _include(obj: object, name: str | None, kind: str, reflected: bool, other: object) -> bool:
+    """Leave alone what a migration made for a search engine (FTS5 tables, tsvector)."""
+    return not (reflected and other is None and name and name.startswith(ENGINE_OWNED))
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -37,6 +43,7 @@ def _run(connection: Connection) -> None:
         include_name=_include_name,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=_include,
     )
     with context.begin_transaction():
         if connection.dialect.name == "postgresql":

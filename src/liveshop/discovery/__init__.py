@@ -1,0 +1,1 @@
+"""Discovery: search that forgives typing (products, shows, creators, shops), the For you feed."""
