@@ -4,6 +4,7 @@ from liveshop.accounts import models as accounts
 from liveshop.catalog import models as catalog
 from liveshop.idempotency import IdempotencyRecord
 from liveshop.leases import JobLease
+from liveshop.ledger import models as ledger
 from liveshop.live import models as live
 from liveshop.markets import models as markets
 from liveshop.orders import models as orders
@@ -15,6 +16,7 @@ __all__ = [
     "JobLease",
     "accounts",
     "catalog",
+    "ledger",
     "live",
     "markets",
     "orders",
