@@ -6,6 +6,7 @@ from starlette.routing import compile_path
 
 from liveshop.accounts.api import router as accounts
 from liveshop.catalog.api import router as catalog
+from liveshop.ledger.api import router as ledger
 from liveshop.live.api import router as live
 from liveshop.live.media_api import router as media
 from liveshop.live.metrics_api import router as metrics
@@ -47,6 +48,7 @@ for router in (
     deals,
     promos,
     metrics,
+    ledger,
 ):
     _int_paths(router)
     api_router.include_router(router)
