@@ -7,7 +7,7 @@ written under the reserve account's row lock after checking it is not there yet.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,15 +62,16 @@ async def settle_due(db: Database, broker: Broker, terms: Terms) -> int:
     return done
 
 
-async def release_reserves(db: Database, broker: Broker) -> int:
-    """Give sellers back the reserve legs that have come due."""
+async def release_reserves(db: Database, broker: Broker, *, at: datetime | None = None) -> int:
+    """Give sellers back the reserve legs that have come due (by `at`, default now)."""
+    at = at or utcnow()
     released = select(LedgerTransfer.id).where(LedgerTransfer.code == "reserve_release")
     async with UnitOfWork(db=db, broker=broker, write=False) as uow:
         rows = await uow.session.execute(
             select(LedgerTransfer.id)
             .where(
                 LedgerTransfer.code == "reserve",
-                LedgerTransfer.due_at <= utcnow(),
+                LedgerTransfer.due_at <= at,
                 (LedgerTransfer.id + ":release").not_in(released),
             )
             .limit(BATCH)
