@@ -239,10 +239,12 @@ async def run_once(
                 minimum=minimum,
             )
             await uow.commit()
+            await uow.session.refresh(made)  # loaded, so it reads after the session closes
             return made
     except IntegrityError:
         async with UnitOfWork(db=db, broker=broker, write=False) as uow:
             found = await uow.session.get(PayoutRun, run_id)
             if found is None:
                 raise
+            uow.session.expunge(found)  # a read unit of work rolls back, which would expire it
             return found
