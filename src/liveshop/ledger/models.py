@@ -11,7 +11,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, event
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    UniqueConstraint,
+    event,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from liveshop.db import Base, BigInt, utcnow
@@ -70,7 +79,13 @@ class LedgerTransfer(Base):
         Index("ix_ledger_transfers_debit", "debit_account_id"),
         Index("ix_ledger_transfers_credit", "credit_account_id"),
         # A pending transfer resolves at most once.
-        Index("ux_ledger_transfers_pending", "pending_id", unique=True),
+        Index(
+            "ux_ledger_transfers_pending",
+            "pending_id",
+            unique=True,
+            postgresql_where=text("pending_id IS NOT NULL"),
+            sqlite_where=text("pending_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(120), primary_key=True)

@@ -104,7 +104,7 @@ async def run(
     rows: list[Payout] = []
     for account_id in list(ids):
         locked = await session.get(
-            LedgerAccount, account_id, with_for_update=True, populate_existing=True
+            LedgerAccount, account_id, with_for_update={"key_share": True}, populate_existing=True
         )
         assert locked is not None
         payable = Acct(Kind(locked.kind), locked.owner_id)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, text, tuple_
+from sqlalchemy import insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -91,18 +91,23 @@ async def accounts(
 async def _load(
     session: AsyncSession, keys: set[tuple[str, str, int]], cache: dict[tuple[str, str, int], int]
 ) -> None:
-    ordered = sorted(keys)
-    for start in range(0, len(ordered), 500):
-        part = ordered[start : start + 500]
+    """One query per 1,000 owners; a few extra rows beat compiling a big tuple IN each time."""
+    ledgers = sorted({k[0] for k in keys})
+    kinds = sorted({k[1] for k in keys})
+    owners = sorted({k[2] for k in keys})
+    for start in range(0, len(owners), 1000):
         rows = await session.execute(
             select(
                 LedgerAccount.ledger, LedgerAccount.kind, LedgerAccount.owner_id, LedgerAccount.id
             ).where(
-                tuple_(LedgerAccount.ledger, LedgerAccount.kind, LedgerAccount.owner_id).in_(part)
+                LedgerAccount.owner_id.in_(owners[start : start + 1000]),
+                LedgerAccount.kind.in_(kinds),
+                LedgerAccount.ledger.in_(ledgers),
             )
         )
         for ledger, kind, owner, account_id in rows.all():
-            cache[(ledger, kind, owner)] = account_id
+            if (ledger, kind, owner) in keys:
+                cache[(ledger, kind, owner)] = account_id
 
 
 async def post(session: AsyncSession, chain: Chain) -> bool:
@@ -150,6 +155,9 @@ async def post_many(session: AsyncSession, chains: Sequence[Chain]) -> int:
     for chain in fresh:
         for leg in chain.legs:
             rows.append(_row(chain, leg, ids_of, pendings, delta, now))
+    if session.get_bind().dialect.name == "postgresql" and len(rows) >= BULK:
+        await _pg_bulk(session, rows, delta)
+        return len(fresh)
     await session.execute(insert(LedgerTransfer), rows)
     await session.execute(
         text(
@@ -163,6 +171,41 @@ async def post_many(session: AsyncSession, chains: Sequence[Chain]) -> int:
         ],
     )
     return len(fresh)
+
+
+# From this many legs on, PostgreSQL gets the rows by COPY in the same transaction, and the
+# balances in one statement: the batch path (benchmark, imports), same checks before it.
+BULK = 200
+_COLUMNS = [c.name for c in LedgerTransfer.__table__.columns]
+
+
+async def _pg_bulk(
+    session: AsyncSession, rows: list[dict[str, Any]], delta: dict[int, list[int]]
+) -> None:
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    await driver.copy_records_to_table(
+        LedgerTransfer.__tablename__,
+        records=[tuple(row[c] for c in _COLUMNS) for row in rows],
+        columns=_COLUMNS,
+    )
+    ids = sorted(delta)
+    # Lock in ascending id order first (no deadlock between batches), then add in one go.
+    await driver.execute(
+        "SELECT id FROM ledger_accounts WHERE id = ANY($1::bigint[]) ORDER BY id FOR NO KEY UPDATE",
+        ids,
+    )
+    await driver.execute(
+        "UPDATE ledger_accounts AS a SET debits_pending = a.debits_pending + v.dp,"
+        " debits_posted = a.debits_posted + v.dpo, credits_pending = a.credits_pending + v.cp,"
+        " credits_posted = a.credits_posted + v.cpo"
+        " FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])"
+        " AS v(id, dp, dpo, cp, cpo) WHERE a.id = v.id",
+        ids,
+        *([delta[i][k] for i in ids] for k in range(4)),
+    )
 
 
 def _row(
@@ -226,6 +269,11 @@ def _row(
 
 async def _existing(session: AsyncSession, ids: list[str]) -> set[str]:
     found: set[str] = set()
+    if session.get_bind().dialect.name == "postgresql" and len(ids) >= BULK:
+        rows = await session.execute(
+            text("SELECT id FROM ledger_transfers WHERE id = ANY(:ids)"), {"ids": ids}
+        )
+        return set(rows.scalars())
     for start in range(0, len(ids), 2000):
         part = ids[start : start + 2000]
         rows = await session.execute(select(LedgerTransfer.id).where(LedgerTransfer.id.in_(part)))
@@ -287,7 +335,7 @@ async def lock_account(session: AsyncSession, ledger: str, acct: Acct) -> Ledger
     row = await session.get(
         LedgerAccount,
         ids[(ledger, str(acct.kind), acct.owner)],
-        with_for_update=True,
+        with_for_update={"key_share": True},  # FOR NO KEY UPDATE: transfers only KEY SHARE it
         populate_existing=True,
     )
     assert row is not None

@@ -154,7 +154,13 @@ def upgrade() -> None:
         batch_op.create_index("ix_ledger_transfers_credit", ["credit_account_id"], unique=False)
         batch_op.create_index("ix_ledger_transfers_debit", ["debit_account_id"], unique=False)
         batch_op.create_index("ix_ledger_transfers_order", ["order_id"], unique=False)
-        batch_op.create_index("ux_ledger_transfers_pending", ["pending_id"], unique=True)
+        batch_op.create_index(
+            "ux_ledger_transfers_pending",
+            ["pending_id"],
+            unique=True,
+            postgresql_where=sa.text("pending_id IS NOT NULL"),
+            sqlite_where=sa.text("pending_id IS NOT NULL"),
+        )
 
     op.create_table(
         "payouts",
