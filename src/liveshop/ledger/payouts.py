@@ -110,7 +110,10 @@ async def run(
         payable = Acct(Kind(locked.kind), locked.owner_id)
         await _recover(session, currency, payable, run_id)
         locked = await account(session, currency, payable)
-        amount = locked.credits_posted - locked.debits_posted - locked.debits_pending
+        # Pending debits (fees of unsettled orders) are covered by their own pending credits;
+        # only a pending shortfall holds posted money back.
+        held = max(0, locked.debits_pending - locked.credits_pending)
+        amount = locked.credits_posted - locked.debits_posted - held
         if amount < minimum or amount <= 0:
             continue
         key = f"payout:{run_id}:{locked.id}"
