@@ -182,7 +182,8 @@ async def test_finance_pages_draw_the_ledgers_figures(settings: Settings, tmp_pa
             assert (tiles["payable"], tiles["pending"]) == (payable, pending)
             # The chart's bars and its table say the same as the ledger's per-code sums.
             bars: dict[str, int] = await page.evaluate(
-                "Object.fromEntries([...document.querySelectorAll('g.bar')].map(g => [g.dataset.key, Number(g.dataset.value)]))"
+                "Object.fromEntries([...document.querySelectorAll('g.bar')]"
+                ".map(g => [g.dataset.key, Number(g.dataset.value)]))"
             )
             assert sum(bars.values()) == payable
             cells = await page.locator("table.figures td[data-amount]").count()
