@@ -107,7 +107,7 @@ class Settings(BaseSettings):
     ledger_fee_bp: dict[str, int] = Field(
         default={"UK": 900, "DE": 900, "FR": 900, "IT": 900, "ES": 900, "US": 800, "ID": 500}
     )
-    ledger_fee_fixed: dict[str, int] = Field(default={"ID": 1250})
+    ledger_fee_fixed: dict[str, int] = Field(default={"ID": 500})
     ledger_settle_days: dict[str, int] = Field(
         default={"UK": 8, "DE": 8, "FR": 8, "IT": 8, "ES": 8, "US": 7, "ID": 3}
     )
