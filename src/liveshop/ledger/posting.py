@@ -72,8 +72,17 @@ def _show(order: Order) -> int | None:
     return int(show) if isinstance(show, int) else None
 
 
+async def _posted(session: AsyncSession, transfer_id: str) -> bool:
+    found = await session.execute(select(LedgerTransfer.id).where(LedgerTransfer.id == transfer_id))
+    return found.first() is not None
+
+
 async def on_paid(session: AsyncSession, order_id: int, terms: Terms) -> None:
+    if await _posted(session, f"o{order_id}:pay"):
+        return  # posted already: nothing is counted against a budget twice
     order = await _order(session, order_id)
+    if order.total <= 0 and not order.discounts:
+        return  # a free prize moves no money
     o, ccy, shop = order.id, order.currency, order.shop_id
     market = await session.get(Market, order.market_code)
     assert market is not None
@@ -243,9 +252,9 @@ async def _refund_seq(session: AsyncSession, order_id: int) -> int:
 
 
 async def on_refunded(session: AsyncSession, order_id: int, amount: int, terms: Terms) -> None:
+    if amount <= 0 or not await _posted(session, f"o{order_id}:pay"):
+        return  # nothing of this order is in the ledger (paid before it existed, or free)
     order = await _order(session, order_id)
-    if amount <= 0:
-        return
     o, ccy, shop = order.id, order.currency, order.shop_id
     n = await _refund_seq(session, o)
     unsettled = await open_pendings(session, order_id=o, codes=["payment"])
