@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
 from liveshop.inputs import Input, When
 
 MAX_MINOR = 10**12
+Tier = Annotated[list[Annotated[int, Field(ge=0, le=MAX_MINOR)]], Field(min_length=2, max_length=2)]
 
 
 class ProgramCreate(Input):
@@ -23,7 +24,8 @@ class ProgramCreate(Input):
     bonus: int | None = Field(default=None, ge=0, le=MAX_MINOR)
     first_orders: int | None = Field(default=None, ge=1, le=1_000_000)
     first_days: int | None = Field(default=None, ge=1, le=3650)
-    tiers: list[tuple[int, int]] | None = Field(default=None, max_length=20)
+    # [[GMV reached, bonus], …] in minor units, GMV ascending
+    tiers: list[Tier] | None = Field(default=None, max_length=20)
 
     def params(self) -> dict[str, Any]:
         keys = ("fee_bp", "bonus", "first_orders", "first_days", "tiers")
