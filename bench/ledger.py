@@ -165,7 +165,7 @@ async def main() -> None:
     )
     parser.add_argument("--transactions", type=int, default=1_000_000)
     parser.add_argument(
-        "--batch", type=int, default=1000, help="transactions per database transaction"
+        "--batch", type=int, default=5000, help="transactions per database transaction"
     )
     parser.add_argument("--workers", type=int, default=2, help="concurrent posting connections")
     parser.add_argument("--url", default=os.environ.get("LIVESHOP_BENCH_POSTGRES_URL", DEFAULT_URL))

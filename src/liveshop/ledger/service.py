@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]  # no stubs; the PostgreSQL driver
 from sqlalchemy import insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -125,6 +126,14 @@ async def post_many(session: AsyncSession, chains: Sequence[Chain]) -> int:
     ids = [leg.id for c in chains for leg in c.legs]
     if len(set(ids)) != len(ids):
         raise LedgerError("a transfer id appears twice in one posting")
+    if session.get_bind().dialect.name == "postgresql" and len(ids) >= BULK:
+        # Optimistic: a batch is almost always new, and the primary key checks it anyway.
+        # If any id exists, nothing of the attempt stays and the careful path decides.
+        try:
+            async with session.begin_nested():
+                return await _write(session, chains)
+        except asyncpg.UniqueViolationError:
+            pass
     existing = await _existing(session, ids)
     fresh: list[Chain] = []
     for chain in chains:
@@ -136,7 +145,10 @@ async def post_many(session: AsyncSession, chains: Sequence[Chain]) -> int:
         fresh.append(chain)
     if not fresh:
         return 0
+    return await _write(session, fresh)
 
+
+async def _write(session: AsyncSession, fresh: Sequence[Chain]) -> int:
     keys = {
         (c.ledger, acct.kind, acct.owner)
         for c in fresh
@@ -179,13 +191,19 @@ BULK = 200
 _COLUMNS = [c.name for c in LedgerTransfer.__table__.columns]
 
 
-async def _pg_bulk(
-    session: AsyncSession, rows: list[dict[str, Any]], delta: dict[int, list[int]]
-) -> None:
+async def _driver(session: AsyncSession) -> Any:
+    """The asyncpg connection under the session's transaction (for COPY and savepoints)."""
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     driver = raw.driver_connection
     assert driver is not None
+    return driver
+
+
+async def _pg_bulk(
+    session: AsyncSession, rows: list[dict[str, Any]], delta: dict[int, list[int]]
+) -> None:
+    driver = await _driver(session)
     await driver.copy_records_to_table(
         LedgerTransfer.__tablename__,
         records=[tuple(row[c] for c in _COLUMNS) for row in rows],
