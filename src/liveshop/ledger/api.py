@@ -19,6 +19,9 @@ from liveshop.ledger.terms import Terms
 
 router = APIRouter(tags=["ledger"])
 IdemKey = Annotated[str | None, Depends(idempotency_key)]
+CSV: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "CSV"}
+}
 
 
 def _terms(request: Request) -> Terms:
@@ -34,7 +37,7 @@ async def seller_finance(
     )
 
 
-@router.get("/ledger/shops/{shop_id}/statement.csv")
+@router.get("/ledger/shops/{shop_id}/statement.csv", response_class=Response, responses=CSV)
 async def statement(shop_id: IdPath, user: CurrentUser, uow: Uow) -> Response:
     body = await reports.statement_csv(session=uow.session, actor=user, shop_id=shop_id)
     return Response(
@@ -121,7 +124,7 @@ async def start_payout_run(
     }
 
 
-@router.get("/ledger/admin/payout-runs/{run_id}.csv")
+@router.get("/ledger/admin/payout-runs/{run_id}.csv", response_class=Response, responses=CSV)
 async def payout_run_csv(run_id: str, user: CurrentUser, uow: Uow) -> Response:
     reports.require_admin(user)
     run = await uow.session.get(PayoutRun, run_id[:80])
