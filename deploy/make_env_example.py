@@ -2,6 +2,7 @@
 
 Run from the repository root: .venv/bin/python deploy/make_env_example.py
 """
+import json
 import sys
 from pathlib import Path
 from liveshop.settings import Settings
@@ -36,6 +37,10 @@ MEANING = {
  "media_dir": "HLS fragments, recordings and nginx's files",
  "media_public_url": "where viewers fetch HLS, e.g. https://shop.example.com (default http://host:media_http_port)",
  "media_hook_secret": "shared secret nginx adds to its hooks; derived from secret_key when unset",
+ "ledger_fee_bp": 'platform fee per market in basis points, JSON, e.g. {"UK": 900, "US": 800}',
+ "ledger_fee_fixed": 'fixed platform fee per order in minor units per market, JSON, e.g. {"ID": 500}',
+ "ledger_settle_days": 'days after delivery before an order settles, per market, JSON',
+ "ledger_payout_minimum": 'smallest payout per currency in minor units, JSON, e.g. {"GBP": 100}',
  "media_hook_url": "where nginx-rtmp reaches the app for its hooks, e.g. http://127.0.0.1:8000",
  "analytics_buffer_events": "analytics events buffered per process before new ones are dropped (and counted in /metrics)",
  "analytics_flush_events": "buffered analytics events that trigger a write before the next tick",
@@ -86,6 +91,7 @@ MEANING = {
 def value(v):
     if v is None: return ""
     if isinstance(v, bool): return str(v).lower()
+    if isinstance(v, (dict, list)): return json.dumps(v, separators=(",", ":"))  # as pydantic reads it
     return str(v)
 
 out = ["# Liveshop settings: copy to /etc/liveshop/liveshop.env (or .env) and edit.",

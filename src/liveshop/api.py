@@ -9,6 +9,7 @@ from liveshop.analytics.api import router as analytics
 from liveshop.catalog.api import router as catalog
 from liveshop.discovery.api import router as discovery
 from liveshop.integrations.shopify.api import router as shopify
+from liveshop.ledger.api import router as ledger
 from liveshop.live.campaigns.api import router as campaigns
 from liveshop.live.media.api import router as media
 from liveshop.live.metrics.api import router as metrics
@@ -63,6 +64,7 @@ for router in (
     metrics,
     shopify,
     discovery,
+    ledger,
 ):
     _int_paths(router)
     api_router.include_router(router)

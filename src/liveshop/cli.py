@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from liveshop.ledger import cli as ledger_cli
 from liveshop.settings import get_settings
 
 app = typer.Typer(help="Liveshop: live shopping, self-hosted.", no_args_is_help=True)
@@ -29,6 +30,7 @@ app.add_typer(media_app, name="media")
 app.add_typer(deploy_app, name="deploy")
 app.add_typer(user_app, name="user")
 app.add_typer(import_app, name="import")
+app.add_typer(ledger_cli.app, name="ledger")
 console = Console()
 
 

@@ -7,6 +7,7 @@ from liveshop.discovery import models as discovery
 from liveshop.idempotency import IdempotencyRecord
 from liveshop.integrations.shopify import models as shopify
 from liveshop.leases import JobLease
+from liveshop.ledger import models as ledger
 from liveshop.live.campaigns import models as campaigns
 from liveshop.live.media import models as media
 from liveshop.live.room import models as room
@@ -32,6 +33,7 @@ __all__ = [
     "deals",
     "discovery",
     "giveaways",
+    "ledger",
     "markets",
     "media",
     "orders",

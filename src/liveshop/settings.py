@@ -114,6 +114,19 @@ class Settings(BaseSettings):
     analytics_settle_seconds: float = Field(default=2.0, ge=0, le=600)
     analytics_retention_days: int = Field(default=90, ge=1, le=3650)
     rate_analytics_beacon: str = "600/minute"  # beacon batches per client address
+    # The ledger (README "Ledger"): platform fee per market in basis points of what the buyer
+    # paid plus platform-funded discounts, a fixed fee per order in minor units, the days after
+    # delivery before a seller's funds settle, and the smallest payout per currency.
+    ledger_fee_bp: dict[str, int] = Field(
+        default={"UK": 900, "DE": 900, "FR": 900, "IT": 900, "ES": 900, "US": 800, "ID": 500}
+    )
+    ledger_fee_fixed: dict[str, int] = Field(default={"ID": 500})
+    ledger_settle_days: dict[str, int] = Field(
+        default={"UK": 8, "DE": 8, "FR": 8, "IT": 8, "ES": 8, "US": 7, "ID": 3}
+    )
+    ledger_payout_minimum: dict[str, int] = Field(
+        default={"GBP": 100, "EUR": 100, "USD": 100, "IDR": 10_000}
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:

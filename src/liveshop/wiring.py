@@ -18,6 +18,8 @@ from liveshop.catalog import service as catalog
 from liveshop.catalog.models import Shop
 from liveshop.discovery import indexer as discovery_index
 from liveshop.discovery import service as discovery
+from liveshop.ledger import posting as ledger_posting
+from liveshop.ledger.terms import Terms as LedgerTerms
 from liveshop.live.room import service as room_service
 from liveshop.live.shows.messages import ShowStateChanged
 from liveshop.live.shows.models import Show
@@ -43,6 +45,8 @@ def wire(settings: Settings) -> None:
     )
     bus.subscribe(OrderChanged, "discovery.stock", discovery_index.on_order_changed)
     bus.subscribe(OrderPaid, "discovery.purchases", discovery_index.on_order_paid)
+    # In the order's transaction: ledger entries commit or roll back with the change.
+    bus.subscribe(OrderChanged, "ledger.post", ledger_posting.handler(LedgerTerms.of(settings)))
 
 
 async def show_facts(

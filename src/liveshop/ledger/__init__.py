@@ -1,0 +1,1 @@
+"""The ledger: double-entry accounts and transfers, settlement, payouts and incentives."""
