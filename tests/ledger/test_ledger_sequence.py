@@ -64,7 +64,7 @@ async def test_two_currencies_coupon_refunds_commission_subsidy_and_two_payout_r
                 "name": "A",
                 "line1": "1 St",
                 "city": "Leeds",
-                "postcode": "LS1",
+                "postcode": "LS1 6HD",
                 "country": "UK",
             },
             "show_id": show.show_id,
@@ -82,7 +82,7 @@ async def test_two_currencies_coupon_refunds_commission_subsidy_and_two_payout_r
         )
         await uow.commit()
 
-    # Order 2: 2000, 500 refunded before it settles. Order 3: USD 5000, no tax (no state).
+    # Order 2: 2000, 500 refunded before it settles. Order 3: USD 5000 plus Texas sales tax.
     o2 = (await api.paid_order(await api.user("buyer"), show.variant_id))["id"]
     buyer_us = await api.user("buyer", market="US")
     o3 = (await api.paid_order(buyer_us, us_product["variants"][0]["id"]))["id"]
@@ -115,8 +115,9 @@ async def test_two_currencies_coupon_refunds_commission_subsidy_and_two_payout_r
     assert settled[("GBP", "creator_payable", creator.id)] == (150, 0)
     assert settled[("GBP", "fee_revenue", 0)] == (315, 0)
     assert settled[("GBP", "subsidy_expense", 0)] == (-400, 0)
-    # USD: 5000 paid, fee 8% of 5000 = 400.
-    assert settled[("USD", "seller_payable", us_shop)] == (4600, 0)
+    # USD: 5000 + 313 Texas sales tax (6.25%, collected with the price and passed to the
+    # seller) paid; the fee is 8% of the 5000 net of tax = 400.
+    assert settled[("USD", "seller_payable", us_shop)] == (4913, 0)
     assert settled[("USD", "fee_revenue", 0)] == (400, 0)
 
     first = await payout_run(client, admin, "GBP", "run-one-0001")
@@ -143,9 +144,9 @@ async def test_two_currencies_coupon_refunds_commission_subsidy_and_two_payout_r
         ("GBP", "payouts_in_transit", 0): (0, 0),
         # in 1700 + 2000; out: refunds 500 + 1700, payouts 2822 + 150
         ("GBP", "buyer_clearing", 0): (500 + 1700 + 2822 + 150 - 3700, 0),
-        ("USD", "seller_payable", us_shop): (4600, 0),
+        ("USD", "seller_payable", us_shop): (4913, 0),
         ("USD", "fee_revenue", 0): (400, 0),
-        ("USD", "buyer_clearing", 0): (-5000, 0),
+        ("USD", "buyer_clearing", 0): (-5313, 0),
     }
     assert {k: v for k, v in final.items() if v != (0, 0) or k in expected} == expected
     for ccy in ("GBP", "USD"):
