@@ -6,6 +6,8 @@ from starlette.routing import compile_path
 
 from liveshop.accounts.api import router as accounts
 from liveshop.catalog.api import router as catalog
+from liveshop.integrations.tokens.api import router as api_tokens
+from liveshop.integrations.webhooks.api import router as webhooks
 from liveshop.live.api import router as live
 from liveshop.live.media_api import router as media
 from liveshop.live.metrics_api import router as metrics
@@ -47,6 +49,8 @@ for router in (
     deals,
     promos,
     metrics,
+    webhooks,
+    api_tokens,
 ):
     _int_paths(router)
     api_router.include_router(router)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Path, Query, Request
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import User
@@ -40,6 +41,14 @@ class Caller:
     user: User
     via_cookie: bool
     token: str
+    grant: Any = None  # a public API token's owner and scopes (integrations.tokens.Grant)
+
+
+# Bearer tokens that start with a registered prefix are resolved by a higher layer (public API
+# tokens: integrations/tokens/auth.py), wired at start by liveshop.wiring; it answers the user
+# and a grant, or raises a Problem (401, 403 out of scope, 429 over the token's rate limit).
+BearerResolver = Callable[[Request, AsyncSession, str], Awaitable[tuple[User, Any]]]
+bearer_resolvers: dict[str, BearerResolver] = {}
 
 
 async def _resolve(request: Request, uow: UnitOfWork) -> Caller | None:
@@ -52,6 +61,10 @@ async def _resolve(request: Request, uow: UnitOfWork) -> Caller | None:
         via_cookie = True
     if not token:
         return None
+    for prefix, resolver in bearer_resolvers.items():
+        if not via_cookie and token.startswith(prefix):
+            user, grant = await resolver(request, uow.session, token)
+            return Caller(user=user, via_cookie=False, token=token, grant=grant)
     found = await accounts.get_by_token(session=uow.session, token=token)
     if found is None:
         if via_cookie:

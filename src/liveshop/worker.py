@@ -21,6 +21,7 @@ from typing import Any
 from liveshop import leases
 from liveshop.broker import Broker
 from liveshop.db import Database
+from liveshop.integrations.webhooks.delivery import run_webhook_delivery
 from liveshop.live.media_tasks import run_media_monitor
 from liveshop.orders.tasks import run_sweeper
 from liveshop.selling.promo_tasks import run_promo_tasks
@@ -40,6 +41,7 @@ def _jobs(db: Database, broker: Broker, settings: Settings) -> list[Coroutine[An
         run_sweeper(db, broker, settings.sweep_interval_seconds),
         run_promo_tasks(db, broker, settings),
         run_media_monitor(db, broker, settings),
+        run_webhook_delivery(db, broker, settings),
     ]
 
 

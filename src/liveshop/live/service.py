@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from liveshop import bus
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import Role, User
 from liveshop.catalog import service as catalog
@@ -29,6 +31,14 @@ show_ended_handlers: dict[str, ShowEndedHandler] = {}
 
 def on_show_ended(name: str, handler: ShowEndedHandler) -> None:
     show_ended_handlers[name] = handler
+
+
+@dataclass(frozen=True, slots=True)
+class ShowChanged:
+    """A show was scheduled or went live (the webhooks hear it through the bus)."""
+
+    show_id: int
+    status: str
 
 
 async def sellable_shop_ids(*, session: AsyncSession, host: User) -> set[int]:
@@ -138,6 +148,7 @@ async def create(*, session: AsyncSession, host: User, data: ShowCreate) -> Show
     session.add(show)
     await session.flush()
     await _set_products(session, show, host, data.product_ids)
+    bus.collect(session, ShowChanged(show.id, ShowStatus.scheduled.value))
     return show
 
 
@@ -259,6 +270,7 @@ async def go_live(*, uow: UnitOfWork, show: Show, hls_url: str | None) -> None:
     show.status = ShowStatus.live.value
     show.went_live_at = show.went_live_at or utcnow()
     await uow.session.flush()
+    bus.collect(uow.session, ShowChanged(show.id, show.status))
     send_room_event(
         uow,
         show.id,

@@ -1,0 +1,1 @@
+"""Integrations: Shopify import and sync, outgoing webhooks, API tokens."""
