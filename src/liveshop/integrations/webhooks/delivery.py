@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liveshop.accounts import service as accounts
@@ -172,8 +172,6 @@ async def record(
         delivery = await s.get(WebhookDelivery, claimed.delivery_id)
         if delivery is None or delivery.lease_token != claimed.token:
             return
-        endpoint = await s.get(WebhookEndpoint, delivery.endpoint_id)
-        assert endpoint is not None
         number = delivery.attempts + 1
         values: dict[str, object] = {
             "attempts": number,
@@ -207,23 +205,55 @@ async def record(
                 at=now,
             )
         )
-        if outcome.ok:
-            endpoint.consecutive_failures = 0
-            endpoint.failing_since = None
-        else:
-            endpoint.consecutive_failures += 1
-            endpoint.failing_since = endpoint.failing_since or now
-            if endpoint.enabled and _keeps_failing(settings, endpoint, now):
-                await disable(uow, settings, endpoint, now)
+        await _count(uow, settings, delivery.endpoint_id, ok=outcome.ok, now=now)
         await uow.commit()
 
 
-def _keeps_failing(settings: Settings, endpoint: WebhookEndpoint, now: datetime) -> bool:
-    since = endpoint.failing_since or now
-    return (
-        endpoint.consecutive_failures >= settings.webhook_disable_after_failures
-        and (now - since).total_seconds() >= settings.webhook_disable_after_seconds
-    )
+async def _count(
+    uow: UnitOfWork, settings: Settings, endpoint_id: int, *, ok: bool, now: datetime
+) -> None:
+    """The endpoint's run of failures, counted atomically: attempts finish concurrently."""
+    ep = WebhookEndpoint
+    if ok:
+        await uow.session.execute(
+            update(ep)
+            .where(ep.id == endpoint_id)
+            .values(consecutive_failures=0, failing_since=None)
+            .execution_options(synchronize_session=False)
+        )
+        return
+    row = (
+        await uow.session.execute(
+            update(ep)
+            .where(ep.id == endpoint_id)
+            .values(
+                consecutive_failures=ep.consecutive_failures + 1,
+                failing_since=func.coalesce(ep.failing_since, now),
+            )
+            .returning(ep.consecutive_failures, ep.failing_since, ep.enabled)
+            .execution_options(synchronize_session=False)
+        )
+    ).one()
+    failing_for = (now - (row.failing_since or now)).total_seconds()
+    if (
+        row.enabled
+        and row.consecutive_failures >= settings.webhook_disable_after_failures
+        and failing_for >= settings.webhook_disable_after_seconds
+    ):
+        reason = (
+            f"{row.consecutive_failures} failed attempts in a row since "
+            f"{(row.failing_since or now):%Y-%m-%d %H:%M} UTC"
+        )
+        won = await uow.session.execute(
+            update(ep)
+            .where(ep.id == endpoint_id, ep.enabled.is_(True))
+            .values(enabled=False, disabled_reason=reason)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(won, "rowcount", 0):  # one attempt disables it and tells the owners once
+            endpoint = await uow.session.get(ep, endpoint_id, populate_existing=True)
+            assert endpoint is not None
+            await tell_disabled(uow, settings, endpoint)
 
 
 async def owner_users(session: AsyncSession, endpoint: WebhookEndpoint) -> list[User]:
@@ -239,15 +269,8 @@ async def owner_users(session: AsyncSession, endpoint: WebhookEndpoint) -> list[
     return list((await session.execute(stmt)).scalars().all())
 
 
-async def disable(
-    uow: UnitOfWork, settings: Settings, endpoint: WebhookEndpoint, now: datetime
-) -> None:
-    """Stop sending to a failing endpoint; tell its owners in the app and by e-mail."""
-    endpoint.enabled = False
-    endpoint.disabled_reason = (
-        f"{endpoint.consecutive_failures} failed attempts in a row since "
-        f"{(endpoint.failing_since or now):%Y-%m-%d %H:%M} UTC"
-    )
+async def tell_disabled(uow: UnitOfWork, settings: Settings, endpoint: WebhookEndpoint) -> None:
+    """Tell a disabled endpoint's owners in the app and by e-mail (after the commit)."""
     users = await owner_users(uow.session, endpoint)
     page = "/seller/webhooks" if endpoint.owner_kind == OwnerKind.shop else "/studio/webhooks"
     title = f"Webhook endpoint disabled: {endpoint.url[:120]}"
