@@ -45,11 +45,10 @@ def _server_pid(base: str) -> int:
     raise AssertionError(f"no server process for {base}")
 
 
-async def _row(app: Any, msg_id: str | None = None) -> WebhookDelivery:
+async def _row(app: Any) -> Any:
+    """The one delivery row, read straight from the database the servers share."""
     async with app.state.db.read.connect() as conn:
-        stmt = select(WebhookDelivery.__table__)
-        row = (await conn.execute(stmt)).one()
-    return row  # type: ignore[no-any-return]
+        return (await conn.execute(select(WebhookDelivery.__table__))).one()
 
 
 async def _until(check: Any, within: float, what: str) -> None:
