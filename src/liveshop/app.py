@@ -35,6 +35,7 @@ from liveshop.web.pages import not_found_page
 from liveshop.web.pages import router as page_router
 from liveshop.web.pages_admin import router as admin_pages
 from liveshop.web.pages_buyer import router as buyer_pages
+from liveshop.web.pages_integrations import router as integration_pages
 from liveshop.web.pages_seller import router as seller_pages
 from liveshop.web.pages_studio import router as studio_pages
 from liveshop.worker import run_jobs
@@ -109,7 +110,14 @@ def create_app(
     openapi.install(app)
     app.include_router(api_router)
     app.include_router(web_router)
-    for pages in (page_router, buyer_pages, studio_pages, seller_pages, admin_pages):
+    for pages in (
+        page_router,
+        buyer_pages,
+        studio_pages,
+        seller_pages,
+        admin_pages,
+        integration_pages,
+    ):
         app.include_router(pages)
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
     app.include_router(ws_router)
