@@ -95,7 +95,8 @@ async def test_a_retry_succeeds_after_the_receiver_failed_twice(
     assert len(receiver.count()) == 1  # one webhook-id on every attempt
     assert all(a.verified for a in receiver.arrivals)
     gaps = [b.at - a.at for a, b in zip(receiver.arrivals, receiver.arrivals[1:], strict=False)]
-    assert 0.2 <= gaps[0] < 0.4 and gaps[1] > gaps[0] * 1.1  # 0.25 s, then twice that (±20 %)
+    # Never before its time: 0.25 s, then twice that (each ±20 %); slack above for a busy box.
+    assert 0.2 <= gaps[0] < 1.5 and 0.4 <= gaps[1] < 2.5
 
     (row,) = await hooks.deliveries(ep["id"])
     assert row["status"] == "delivered" and row["attempts"] == 3
