@@ -90,3 +90,35 @@ async def test_sigkill_between_attempts_then_exactly_once(
     assert all(a.verified for a in receiver.arrivals)
     row = await _row(hooks.app)
     assert row.attempts == 2 and row.msg_id == receiver.arrivals[0].msg_id
+
+
+async def test_sigkill_mid_attempt_loses_nothing_and_keeps_the_id(
+    hooks: Hooks, receiver: Receiver, settings: Settings
+) -> None:
+    """Killed while the receiver is still answering: the sender never learnt the outcome, so
+    after the lease runs out the delivery is sent again, with the same webhook-id, which is
+    what lets a receiver act on it exactly once."""
+    ep = await hooks.endpoint(receiver.url, ["order.paid"])
+    receiver.secret = ep["secret"]
+    receiver.delay = 5  # the first answer is still pending when the server dies
+    buyer = await hooks.api.user("buyer")
+    await hooks.api.paid_order(buyer, hooks.variant_id)
+
+    async with real_server(settings, workers=1, env=ENV) as base:
+        await receiver.wait_for(1, within=20)
+        os.killpg(_server_pid(base), signal.SIGKILL)
+    receiver.delay = 0
+    assert (await _row(hooks.app)).status == "pending"
+
+    async with real_server(settings, workers=1, env=ENV):
+
+        async def delivered() -> bool:
+            return (await _row(hooks.app)).status == "delivered"
+
+        await _until(delivered, 30, "the delivery never arrived after the restart")
+        await asyncio.sleep(2)
+    assert len(receiver.arrivals) == 2 and len(receiver.count()) == 1
+    assert all(a.verified for a in receiver.arrivals)
+    acted_on = {a.msg_id for a in receiver.arrivals}  # a receiver de-duplicating by webhook-id
+    assert len(acted_on) == 1
+    assert (await _row(hooks.app)).attempts == 1  # the killed attempt left no record
