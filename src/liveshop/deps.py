@@ -47,7 +47,7 @@ class Caller:
 # Bearer tokens that start with a registered prefix are resolved by a higher layer (public API
 # tokens: integrations/tokens/auth.py), wired at start by liveshop.wiring; it answers the user
 # and a grant, or raises a Problem (401, 403 out of scope, 429 over the token's rate limit).
-BearerResolver = Callable[[Request, AsyncSession, str], Awaitable[tuple[User, Any]]]
+BearerResolver = Callable[[Request, AsyncSession, str], Awaitable[tuple[User, Any] | None]]
 bearer_resolvers: dict[str, BearerResolver] = {}
 
 
@@ -62,9 +62,13 @@ async def _resolve(request: Request, uow: UnitOfWork) -> Caller | None:
     if not token:
         return None
     for prefix, resolver in bearer_resolvers.items():
-        if not via_cookie and token.startswith(prefix):
-            user, grant = await resolver(request, uow.session, token)
-            return Caller(user=user, via_cookie=False, token=token, grant=grant)
+        # None: not one of theirs after all (a session token may start the same way by chance).
+        if (
+            not via_cookie
+            and token.startswith(prefix)
+            and (grant := await resolver(request, uow.session, token)) is not None
+        ):
+            return Caller(user=grant[0], via_cookie=False, token=token, grant=grant[1])
     found = await accounts.get_by_token(session=uow.session, token=token)
     if found is None:
         if via_cookie:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from typing import Any
 
 import httpx
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
+from liveshop.accounts.models import AuthToken
 from liveshop.catalog.models import ShopMember
+from liveshop.db import utcnow
 from liveshop.integrations.tokens.models import ApiToken
 from tests.factories import Actor, Api
 
@@ -194,3 +197,25 @@ async def test_a_webhooks_token_manages_only_its_owners_endpoints(
         hooks, headers=reader, params={"owner_kind": "shop", "owner_id": shop_a["id"]}
     )
     assert r.status_code == 403 and r.json()["code"] == "token_scope"
+
+
+async def test_a_session_token_that_looks_like_an_api_token_still_signs_in(
+    api: Api, client: httpx.AsyncClient, app: Any
+) -> None:
+    """Session secrets are random: one in ~17 million starts with the API tokens' prefix."""
+    user = await api.user("buyer")
+    lookalike = "lsk_" + uuid.uuid4().hex + uuid.uuid4().hex
+    async with app.state.db.write.begin() as conn:
+        await conn.execute(
+            insert(AuthToken).values(
+                user_id=user.id,
+                token_hash=hashlib.sha256(lookalike.encode()).hexdigest(),
+                kind="api",
+                name="lookalike",
+                created_at=utcnow(),
+            )
+        )
+    r = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {lookalike}"})
+    assert r.status_code == 200 and r.json()["id"] == user.id
+    r = await client.get("/api/v1/me", headers={"Authorization": "Bearer lsk_unknown"})
+    assert r.status_code == 401 and r.json()["code"] == "invalid_token"

@@ -107,8 +107,9 @@ def _invalid() -> Problem:
     return Problem(401, "invalid_token", "The bearer token is unknown, revoked or expired.")
 
 
-async def authenticate(*, session: AsyncSession, token: str) -> tuple[User, ApiToken]:
-    """The token's maker and row, while it is live and its maker still has the rights."""
+async def authenticate(*, session: AsyncSession, token: str) -> tuple[User, ApiToken] | None:
+    """The token's maker and row, while it is live and its maker still has the rights; None
+    when no such token was ever made."""
     stmt = (
         select(User, ApiToken)
         .join(ApiToken, ApiToken.user_id == User.id)
@@ -116,7 +117,7 @@ async def authenticate(*, session: AsyncSession, token: str) -> tuple[User, ApiT
     )
     found = (await session.execute(stmt)).first()
     if found is None:
-        raise _invalid()
+        return None
     user, row = found
     if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= utcnow()):
         raise _invalid()
