@@ -80,6 +80,7 @@ MEANING = {
  "webhook_lease_seconds": "a delivery claimed by a worker that died is retried after this",
  "webhook_batch": "webhook deliveries one worker sends at once",
  "webhook_allow_private_hosts": "allow endpoints on private addresses (empty: not in production)",
+ "webhook_retention_days": "delivered and dead-lettered webhook deliveries are kept this long",
  "rate_api_token": "requests per public API token (limits syntax)",
 }
 

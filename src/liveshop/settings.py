@@ -113,6 +113,7 @@ class Settings(BaseSettings):
     webhook_lease_seconds: float = Field(default=30, ge=1, le=3600)
     webhook_batch: int = Field(default=20, ge=1, le=500)
     webhook_allow_private_hosts: bool | None = None  # None: allowed outside production
+    webhook_retention_days: float = Field(default=30, gt=0)  # delivered and dead rows
     rate_api_token: str = "600/minute;20000/hour"
 
     @model_validator(mode="after")

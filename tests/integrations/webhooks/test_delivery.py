@@ -7,12 +7,13 @@ import asyncio
 import itertools
 import json
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from liveshop.db import create_database
+from liveshop.db import create_database, utcnow
 from liveshop.integrations.webhooks import delivery, signing
 from liveshop.integrations.webhooks.models import WebhookDelivery
 from liveshop.settings import Settings
@@ -233,3 +234,22 @@ async def test_a_slow_receiver_times_out(
     assert time.monotonic() - started < 1.2
     (row,) = await hooks.deliveries(ep["id"])
     assert row["status"] == "pending" and "timed out" in row["last_error"]
+
+
+async def test_finished_deliveries_are_forgotten_after_the_retention(
+    hooks: Hooks, receiver: Receiver, settings: Settings
+) -> None:
+    ep = await hooks.endpoint(receiver.url, ["order.created"])
+    for _ in range(2):
+        await hooks.api.c.post(
+            f"/api/v1/integrations/webhooks/{ep['id']}/test", headers=hooks.seller.headers
+        )
+    await hooks.deliver()
+    await hooks.api.c.post(
+        f"/api/v1/integrations/webhooks/{ep['id']}/test", headers=hooks.seller.headers
+    )  # still pending: kept whatever its age
+    db = hooks.app.state.db
+    async with db.write.begin() as conn:
+        await conn.execute(update(WebhookDelivery).values(created_at=utcnow() - timedelta(days=31)))
+    assert await delivery.prune(db, settings) == 2
+    assert [d["status"] for d in await hooks.deliveries(ep["id"])] == ["pending"]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liveshop.accounts import service as accounts
@@ -313,11 +313,32 @@ def client_for(settings: Settings) -> httpx.AsyncClient:
     )
 
 
+async def prune(db: Database, settings: Settings) -> int:
+    """Forget finished deliveries (and their attempts) past the retention; how many."""
+    cutoff = utcnow() - timedelta(days=settings.webhook_retention_days)
+    async with sessionmaker_for(db.write)() as session:
+        result = await session.execute(
+            delete(WebhookDelivery).where(
+                WebhookDelivery.status != DeliveryStatus.pending.value,
+                WebhookDelivery.created_at < cutoff,
+            )
+        )
+        await session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+PRUNE_EVERY = 3600.0  # seconds
+
+
 async def run_webhook_delivery(db: Database, broker: Broker, settings: Settings) -> None:
     """Forever: deliver what is due, then wait a poll interval when nothing was."""
+    pruned_at = 0.0
     async with client_for(settings) as client:
         while True:
             try:
+                if time.monotonic() - pruned_at > PRUNE_EVERY:
+                    pruned_at = time.monotonic()
+                    await prune(db, settings)
                 sent = await deliver_due(db, broker, settings, client)
             except Exception:  # the database is away: try again on the next tick
                 log.exception("webhook delivery pass failed")
