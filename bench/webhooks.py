@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import uvicorn
 from sqlalchemy import insert
 
 from liveshop.accounts.models import User
@@ -65,8 +66,6 @@ async def receiver_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 def _run_receiver(port: int) -> None:
-    import uvicorn  # noqa: PLC0415 — only the receiver process needs it
-
     uvicorn.run(receiver_app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
 
 
@@ -99,24 +98,20 @@ async def _seed(url: str, hook: str) -> None:
                     .returning(Shop.id)
                 )
             ).scalar_one()
-            endpoint_id = (
-                await conn.execute(
-                    insert(WebhookEndpoint)
-                    .values(
-                        owner_kind="shop",
-                        owner_id=shop_id,
-                        url=hook,
-                        description="",
-                        events=["order.paid"],
-                        secret=signing.new_secret(),
-                        enabled=True,
-                        consecutive_failures=0,
-                        created_by=user_id,
-                        created_at=utcnow(),
-                    )
-                    .returning(WebhookEndpoint.id)
+            await conn.execute(
+                insert(WebhookEndpoint).values(
+                    owner_kind="shop",
+                    owner_id=shop_id,
+                    url=hook,
+                    description="",
+                    events=["order.paid"],
+                    secret=signing.new_secret(),
+                    enabled=True,
+                    consecutive_failures=0,
+                    created_by=user_id,
+                    created_at=utcnow(),
                 )
-            ).scalar_one()
+            )
     finally:
         await engine.dispose()
 
@@ -179,9 +174,9 @@ async def _baseline(hook: str, n: int) -> float:
         return time.monotonic() - started
 
 
-async def main(n: int, url: str) -> None:
+def start(url: str) -> tuple[subprocess.Popen[bytes], subprocess.Popen[bytes], str, int]:
+    """The receiver and the server, as child processes."""
     rport, sport = _free_port(), _free_port()
-    hook = f"http://127.0.0.1:{rport}/hook"
     receiver = subprocess.Popen([sys.executable, __file__, "--receiver", str(rport)])
     env = {
         **os.environ,
@@ -200,28 +195,26 @@ async def main(n: int, url: str) -> None:
         cwd=ROOT,
         start_new_session=True,
     )
-    try:
-        async with httpx.AsyncClient(timeout=5) as client:
-            for _ in range(200):
-                try:
-                    await client.get(f"http://127.0.0.1:{sport}/healthz")
-                    await _count(client, hook)
-                    break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.1)
-            await _seed(url, hook)
-            await asyncio.sleep(1)  # the server's job takes its lease
-            await _enqueue_all(url, n)
-            started = time.monotonic()
-            await _wait_for(client, hook, n, within=max(60.0, n / 10))
-            liveshop_s = time.monotonic() - started
-            base_s = await _baseline(hook, n)
-            total = await _count(client, hook)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(10)
-        receiver.terminate()
-        receiver.wait(10)
+    return receiver, server, f"http://127.0.0.1:{rport}/hook", sport
+
+
+async def main(n: int, url: str, hook: str, sport: int) -> None:
+    async with httpx.AsyncClient(timeout=5) as client:
+        for _ in range(200):
+            try:
+                await client.get(f"http://127.0.0.1:{sport}/healthz")
+                await _count(client, hook)
+                break
+            except httpx.TransportError:
+                await asyncio.sleep(0.1)
+        await _seed(url, hook)
+        await asyncio.sleep(1)  # the server's job takes its lease
+        await _enqueue_all(url, n)
+        started = time.monotonic()
+        await _wait_for(client, hook, n, within=max(60.0, n / 10))
+        liveshop_s = time.monotonic() - started
+        base_s = await _baseline(hook, n)
+        total = await _count(client, hook)
     print(f"liveshop: {n} deliveries in {liveshop_s:.2f} s; bare: {base_s:.2f} s")
     print(
         f"RESULT webhooks deliveries={n} per_s={n / liveshop_s:.0f} "
@@ -250,4 +243,11 @@ if __name__ == "__main__":
         tmp = Path(tempfile.mkdtemp(prefix="liveshop-bench-webhooks-"))
         db_url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
         upgrade(db_url)  # before the event loop: migrations run their own
-        asyncio.run(main(args.deliveries, db_url))
+        receiver, server, hook, sport = start(db_url)
+        try:
+            asyncio.run(main(args.deliveries, db_url, hook, sport))
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(10)
+            receiver.terminate()
+            receiver.wait(10)
