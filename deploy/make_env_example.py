@@ -86,6 +86,17 @@ MEANING = {
  "smtp_starttls": "upgrade the SMTP connection with STARTTLS",
  "smtp_tls": "implicit TLS (port 465)",
  "smtp_timeout_seconds": "give up on the SMTP relay after this",
+ "webhook_timeout_seconds": "an outgoing webhook attempt gives up after this",
+ "webhook_backoff_base_seconds": "the first retry's wait; each next one doubles (with jitter)",
+ "webhook_max_attempts": "attempts before a webhook delivery is dead-lettered",
+ "webhook_disable_after_failures": "failed attempts in a row that disable an endpoint...",
+ "webhook_disable_after_seconds": "...once it has been failing at least this long",
+ "webhook_poll_seconds": "how often the delivery job looks for due webhooks",
+ "webhook_lease_seconds": "a delivery claimed by a worker that died is retried after this",
+ "webhook_batch": "webhook deliveries one worker sends at once",
+ "webhook_allow_private_hosts": "allow endpoints on private addresses (empty: not in production)",
+ "webhook_retention_days": "delivered and dead-lettered webhook deliveries are kept this long",
+ "rate_api_token": "requests per public API token (limits syntax)",
 }
 
 def value(v):

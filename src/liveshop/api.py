@@ -9,6 +9,8 @@ from liveshop.analytics.api import router as analytics
 from liveshop.catalog.api import router as catalog
 from liveshop.discovery.api import router as discovery
 from liveshop.integrations.shopify.api import router as shopify
+from liveshop.integrations.tokens.api import router as api_tokens
+from liveshop.integrations.webhooks.api import router as webhooks
 from liveshop.ledger.api import router as ledger
 from liveshop.live.campaigns.api import router as campaigns
 from liveshop.live.media.api import router as media
@@ -65,6 +67,8 @@ for router in (
     shopify,
     discovery,
     ledger,
+    webhooks,
+    api_tokens,
 ):
     _int_paths(router)
     api_router.include_router(router)

@@ -40,6 +40,7 @@ from liveshop.web.pages_admin import router as admin_pages
 from liveshop.web.pages_analytics import router as analytics_pages
 from liveshop.web.pages_buyer import router as buyer_pages
 from liveshop.web.pages_discovery import router as discovery_pages
+from liveshop.web.pages_integrations import router as integration_pages
 from liveshop.web.pages_ledger import router as ledger_pages
 from liveshop.web.pages_markets import router as market_pages
 from liveshop.web.pages_seller import router as seller_pages
@@ -134,6 +135,7 @@ def create_app(
         market_pages,
         discovery_pages,
         ledger_pages,
+        integration_pages,
     ):
         app.include_router(pages)
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")

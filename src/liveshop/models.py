@@ -6,6 +6,8 @@ from liveshop.catalog import models as catalog
 from liveshop.discovery import models as discovery
 from liveshop.idempotency import IdempotencyRecord
 from liveshop.integrations.shopify import models as shopify
+from liveshop.integrations.tokens import models as api_tokens
+from liveshop.integrations.webhooks import models as webhooks
 from liveshop.leases import JobLease
 from liveshop.ledger import models as ledger
 from liveshop.live.campaigns import models as campaigns
@@ -26,6 +28,7 @@ __all__ = [
     "JobLease",
     "accounts",
     "analytics",
+    "api_tokens",
     "auctions",
     "campaigns",
     "catalog",
@@ -42,4 +45,5 @@ __all__ = [
     "selling",
     "shopify",
     "shows",
+    "webhooks",
 ]

@@ -127,6 +127,20 @@ class Settings(BaseSettings):
     ledger_payout_minimum: dict[str, int] = Field(
         default={"GBP": 100, "EUR": 100, "USD": 100, "IDR": 10_000}
     )
+    # Integrations: outgoing webhooks (attempt n waits base * 2**(n-1), ±20 % jitter; the
+    # default 7 s over 12 attempts spans about 4 hours before a delivery is dead-lettered) and
+    # public API tokens.
+    webhook_timeout_seconds: float = Field(default=5, gt=0, le=60)
+    webhook_backoff_base_seconds: float = Field(default=7, gt=0, le=3600)
+    webhook_max_attempts: int = Field(default=12, ge=1, le=50)
+    webhook_disable_after_failures: int = Field(default=50, ge=1)
+    webhook_disable_after_seconds: float = Field(default=4 * 3600, ge=0)
+    webhook_poll_seconds: float = Field(default=1.0, gt=0, le=60)
+    webhook_lease_seconds: float = Field(default=30, ge=1, le=3600)
+    webhook_batch: int = Field(default=20, ge=1, le=500)
+    webhook_allow_private_hosts: bool | None = None  # None: allowed outside production
+    webhook_retention_days: float = Field(default=30, gt=0)  # delivered and dead rows
+    rate_api_token: str = "600/minute;20000/hour"
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
@@ -155,6 +169,7 @@ class Settings(BaseSettings):
         "rate_reset_ip",
         "rate_reset_account",
         "rate_analytics_beacon",
+        "rate_api_token",
     )
     @classmethod
     def _rate(cls, value: str) -> str:

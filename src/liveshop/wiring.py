@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liveshop import bus
+from liveshop.accounts import deps as account_deps
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import User
 from liveshop.analytics import handlers as analytics_handlers
@@ -18,6 +19,9 @@ from liveshop.catalog import service as catalog
 from liveshop.catalog.models import Shop
 from liveshop.discovery import indexer as discovery_index
 from liveshop.discovery import service as discovery
+from liveshop.integrations.tokens import auth as api_tokens
+from liveshop.integrations.tokens.grants import TOKEN_PREFIX
+from liveshop.integrations.webhooks import outbox
 from liveshop.ledger import posting as ledger_posting
 from liveshop.ledger.terms import Terms as LedgerTerms
 from liveshop.live.room import service as room_service
@@ -47,6 +51,14 @@ def wire(settings: Settings) -> None:
     bus.subscribe(OrderPaid, "discovery.purchases", discovery_index.on_order_paid)
     # In the order's transaction: ledger entries commit or roll back with the change.
     bus.subscribe(OrderChanged, "ledger.post", ledger_posting.handler(LedgerTerms.of(settings)))
+    # Outgoing webhooks: outbox rows in the transaction of the change (integrations/webhooks).
+    # Selling counts a deal's units first (subscribed above), then the outbox reads them.
+    bus.subscribe(OrderChanged, "integrations.webhooks.order", outbox.on_order_changed)
+    bus.subscribe(ShowStateChanged, "integrations.webhooks.show", outbox.on_show_changed)
+    bus.subscribe(DealHoldSettled, "integrations.webhooks.deal", outbox.on_deal_hold_settled)
+    # When the ledger publishes payouts: bus.subscribe(PayoutPaid,
+    #     "integrations.webhooks.payout", outbox.on_payout_paid)  (fields: webhooks/events.py)
+    account_deps.bearer_resolvers[TOKEN_PREFIX] = api_tokens.resolve
 
 
 async def show_facts(

@@ -22,6 +22,7 @@ from liveshop import leases
 from liveshop.analytics.rollup import run_rollups
 from liveshop.broker import Broker
 from liveshop.db import Database
+from liveshop.integrations.webhooks.delivery import run_webhook_delivery
 from liveshop.ledger.tasks import run_ledger_tasks
 from liveshop.live.media.tasks import run_media_monitor
 from liveshop.markets.rollout.tasks import run_rollout_schedule
@@ -52,6 +53,7 @@ def _jobs(db: Database, broker: Broker, settings: Settings) -> list[Coroutine[An
         ),
         run_rollout_schedule(db, broker, settings.sweep_interval_seconds),
         run_ledger_tasks(db, broker, settings),
+        run_webhook_delivery(db, broker, settings),
     ]
 
 

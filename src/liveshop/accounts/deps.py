@@ -3,10 +3,12 @@ FastAPI dependencies every API route uses for it."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import User
@@ -23,6 +25,14 @@ class Caller:
     user: User
     via_cookie: bool
     token: str
+    grant: Any = None  # a public API token's owner and scopes (integrations.tokens.Grant)
+
+
+# Bearer tokens that start with a registered prefix are resolved by a higher layer (public API
+# tokens: integrations/tokens/auth.py), wired at start by liveshop.wiring; it answers the user
+# and a grant, or raises a Problem (401, 403 out of scope, 429 over the token's rate limit).
+BearerResolver = Callable[[Request, AsyncSession, str], Awaitable[tuple[User, Any] | None]]
+bearer_resolvers: dict[str, BearerResolver] = {}
 
 
 async def _resolve(request: Request, uow: UnitOfWork) -> Caller | None:
@@ -35,6 +45,14 @@ async def _resolve(request: Request, uow: UnitOfWork) -> Caller | None:
         via_cookie = True
     if not token:
         return None
+    for prefix, resolver in bearer_resolvers.items():
+        # None: not one of theirs after all (a session token may start the same way by chance).
+        if (
+            not via_cookie
+            and token.startswith(prefix)
+            and (grant := await resolver(request, uow.session, token)) is not None
+        ):
+            return Caller(user=grant[0], via_cookie=False, token=token, grant=grant[1])
     found = await accounts.get_by_token(session=uow.session, token=token)
     if found is None:
         if via_cookie:

@@ -353,6 +353,8 @@ async def on_order_paid(session: AsyncSession, message: OrderPaid) -> None:
 
 async def on_show_state(session: AsyncSession, message: ShowStateChanged) -> None:
     """Tell the room a show went live or ended (wired in liveshop.wiring)."""
+    if message.status == ShowStatus.scheduled.value:
+        return  # a new show has no room yet
     event = ShowStateEvent(
         show_id=message.show_id, status=message.status, hls_url=message.hls_url, at=message.at
     )

@@ -152,6 +152,9 @@ async def create(*, session: AsyncSession, host: User, data: ShowCreate) -> Show
     session.add(show)
     await session.flush()
     await _set_products(session, show, host, data.product_ids)
+    bus.collect(
+        session, ShowStateChanged(show_id=show.id, status=show.status, hls_url=None, at=utcnow())
+    )
     return show
 
 

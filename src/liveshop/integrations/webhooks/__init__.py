@@ -1,0 +1,1 @@
+"""Outgoing webhooks (Standard Webhooks): endpoints, a durable outbox, a leased delivery job."""
