@@ -11,7 +11,7 @@ from liveshop.accounts import service as accounts
 from liveshop.accounts.security import csrf_token
 from liveshop.broker import iterate
 from liveshop.uow import UnitOfWork
-from tests.factories import Api
+from tests.kits.factories import Api
 
 
 async def test_signup_login_and_wrong_password(client: httpx.AsyncClient) -> None:

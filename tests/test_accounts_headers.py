@@ -16,7 +16,7 @@ import pytest
 
 from liveshop.settings import Settings
 from liveshop.web.pages.common import TEMPLATES_DIR
-from tests.web_kit import DESKTOP, PASSWORD, browser, serve
+from tests.kits.web import DESKTOP, PASSWORD, browser, serve
 
 API = "/api/v1"
 EVIL = [

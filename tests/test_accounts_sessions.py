@@ -21,9 +21,10 @@ from liveshop.db import utcnow
 from liveshop.live.room import CLOSE_BANNED, CLOSE_INVALID_TOKEN
 from liveshop.settings import Settings
 from liveshop.uow import UnitOfWork
-from tests.factories import Api
-from tests.mail_kit import Inbox, body_of, link_token
-from tests.room_kit import RoomClient, make_show, serve
+from tests.kits.factories import Api
+from tests.kits.mail import Inbox, body_of, link_token
+from tests.kits.room import RoomClient, make_show
+from tests.kits.server import serve_app
 
 API = "/api/v1"
 PASSWORD = "correct horse battery"
@@ -215,7 +216,7 @@ async def test_logout_revocation_and_bans_close_the_users_room_sockets(
     )
     phone = (await login(client, fan.email)).json()["token"]
     token = (await client.post(f"{API}/auth/tokens", headers=fan.headers, json={})).json()
-    async with serve(app) as base:
+    async with serve_app(app) as base:
         sockets = {
             name: await RoomClient.connect(base, show["id"], token=secret)
             for name, secret in [

@@ -14,8 +14,8 @@ from liveshop.db import utcnow
 from liveshop.selling import promo_tasks
 from liveshop.selling.auctions import increment_at
 from liveshop.selling.models import Auction
-from tests.factories import Actor, Api, address
-from tests.promo_kit import API, LiveShow, app_of, db_uow, live_show, set_show_status
+from tests.kits.factories import Actor, Api, address
+from tests.kits.promotions import API, LiveShow, app_of, db_uow, live_show, set_show_status
 
 TABLE = [[0, 100], [2000, 250], [10000, 1000]]
 

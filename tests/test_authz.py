@@ -15,7 +15,7 @@ from liveshop.accounts.models import AuthToken, User
 from liveshop.accounts.security import token_digest
 from liveshop.db import utcnow
 from liveshop.uow import UnitOfWork
-from tests.factories import Actor, Api, address
+from tests.kits.factories import Actor, Api, address
 
 API = "/api/v1"
 SHIP = {"carrier": "Royal Mail", "tracking_number": "RM123"}
@@ -509,7 +509,7 @@ class CreatorShow:
 
 @pytest.fixture
 async def creator_show(client: httpx.AsyncClient, api: Api) -> CreatorShow:
-    from tests.promo_kit import live_show
+    from tests.kits.promotions import live_show
 
     creator = await api.user("creator")
     live = await live_show(api, client, host=creator, stock=5, prices={"UK": 5000})
@@ -651,7 +651,7 @@ class Staffed:
 
 @pytest.fixture
 async def staffed(client: httpx.AsyncClient, api: Api) -> Staffed:
-    from tests.promo_kit import live_show
+    from tests.kits.promotions import live_show
 
     show = await live_show(api, client, stock=5)
     cohost, invited = await api.user("creator"), await api.user("creator")
@@ -740,7 +740,7 @@ async def test_revoking_stops_bids_and_entries_in_promotions_already_open(
 async def test_revoking_stops_a_flash_deal_already_open(
     client: httpx.AsyncClient, api: Api, creator_show: CreatorShow
 ) -> None:
-    from tests.deal_kit import buy_body, open_now
+    from tests.kits.deals import buy_body, open_now
 
     c = creator_show
     url, body = _selling_actions(c)["deal"]

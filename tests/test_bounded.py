@@ -15,9 +15,10 @@ from sqlalchemy import event
 
 from liveshop.accounts.models import User
 from liveshop.selling import auctions
-from tests.factories import Actor, Api
-from tests.promo_kit import API, LiveShow, app_of, db_uow, live_show
-from tests.room_kit import RoomClient, serve
+from tests.kits.factories import Actor, Api
+from tests.kits.promotions import API, LiveShow, app_of, db_uow, live_show
+from tests.kits.room import RoomClient
+from tests.kits.server import serve_app
 
 TABLE = [[0, 100], [2000, 250], [10000, 1000]]
 KEEP_REFUSED = 200  # refused bids kept per auction (selling/auctions.py)
@@ -198,7 +199,7 @@ async def test_socket_bids_share_the_pace_with_http(
     bidder = await api.user("buyer")
     for n in range(5):
         assert (await _bid(client, bidder, aid, 1000 + 100 * n)).status_code in (201, 409)
-    async with serve(app) as base:
+    async with serve_app(app) as base:
         room = await RoomClient.connect(base, show.show_id, token=bidder.token)
         await room.wait(lambda c: c.of("snapshot"))
         await room.send({"type": "bid", "auction_id": aid, "amount": 9000, "ref": "fast"})

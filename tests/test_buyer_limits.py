@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from liveshop.settings import Settings
-from tests.factories import Api, address
+from tests.kits.factories import Api, address
 
 API = "/api/v1"
 

@@ -7,7 +7,7 @@ import asyncio
 import httpx
 
 from liveshop.markets.seed import MARKETS
-from tests.factories import Api, address
+from tests.kits.factories import Api, address
 
 
 async def test_fifty_buyers_race_for_the_last_ten_units(api: Api) -> None:

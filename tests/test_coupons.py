@@ -16,8 +16,8 @@ from liveshop.orders.models import Order
 from liveshop.selling import coupons
 from liveshop.selling.models import CampaignPrice, WatchTime
 from liveshop.selling.pricing import CouponIn, LineIn, decide
-from tests.factories import Actor, Api, address
-from tests.promo_kit import API, LiveShow, db_uow, live_show, set_show_status
+from tests.kits.factories import Actor, Api, address
+from tests.kits.promotions import API, LiveShow, db_uow, live_show, set_show_status
 
 
 async def make_coupon(

@@ -7,8 +7,8 @@ import uuid
 
 import httpx
 
-from tests.deal_kit import buy_body, open_now, show_with_deal
-from tests.factories import Api
+from tests.kits.deals import buy_body, open_now, show_with_deal
+from tests.kits.factories import Api
 
 
 async def test_an_abusive_account_cannot_stop_five_buyers_buying_five_units(

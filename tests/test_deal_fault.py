@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 
 from liveshop.db import create_database
 from liveshop.orders.models import Hold, Order
-from tests.deal_kit import bulk_buyers, buy_body, open_now, show_with_deal
-from tests.factories import Api
-from tests.system import free_port, require
+from tests.kits.deals import bulk_buyers, buy_body, open_now, show_with_deal
+from tests.kits.factories import Api
+from tests.kits.system import free_port, require
 
 pytestmark = pytest.mark.slow
 

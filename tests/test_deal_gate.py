@@ -12,8 +12,8 @@ import redis.asyncio as aioredis
 
 from liveshop.selling.gate import Admission, RedisGate
 from tests.conftest import MODE, REDIS_URL
-from tests.deal_kit import buy_body, open_now, show_with_deal
-from tests.factories import Api
+from tests.kits.deals import buy_body, open_now, show_with_deal
+from tests.kits.factories import Api
 
 pytestmark = pytest.mark.skipif(
     not REDIS_URL, reason="embedded mode is one process with one counter; needs Redis"

@@ -10,8 +10,8 @@ from sqlalchemy import select, update
 from liveshop.db import utcnow
 from liveshop.selling import deals
 from liveshop.selling.models import FlashDeal
-from tests.deal_kit import buy_body, open_now, show_with_deal
-from tests.factories import Api
+from tests.kits.deals import buy_body, open_now, show_with_deal
+from tests.kits.factories import Api
 
 
 async def test_deal_lifecycle_price_limit_and_retry(api: Api, client: httpx.AsyncClient) -> None:

@@ -12,8 +12,8 @@ from liveshop.db import utcnow
 from liveshop.selling import promo_tasks
 from liveshop.selling.giveaways import draw_winner, winner_index
 from liveshop.selling.models import Giveaway
-from tests.factories import Actor, Api, address
-from tests.promo_kit import API, LiveShow, app_of, db_uow, live_show
+from tests.kits.factories import Actor, Api, address
+from tests.kits.promotions import API, LiveShow, app_of, db_uow, live_show
 
 
 async def open_giveaway(

@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
-from tests.deal_kit import buy_body, open_now, show_with_deal
-from tests.factories import Api, address
+from tests.kits.deals import buy_body, open_now, show_with_deal
+from tests.kits.factories import Api, address
 
 
 def _reused(r: httpx.Response) -> None:

@@ -22,8 +22,8 @@ from liveshop.live.media_tasks import Monitor
 from liveshop.live.models import Show, ShowPin, StreamSession
 from liveshop.settings import Settings
 from liveshop.uow import UnitOfWork
-from tests.factories import Actor, Api
-from tests.system import require
+from tests.kits.factories import Actor, Api
+from tests.kits.system import require
 
 HOOKS = "/api/v1/media/hooks"
 

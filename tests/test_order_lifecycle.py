@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from liveshop.db import utcnow
 from liveshop.orders.models import Order
-from tests.factories import Api
+from tests.kits.factories import Api
 
 
 async def test_paid_order_ships_delivers_and_is_returned(

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from liveshop.payments.models import SandboxCharge
 from liveshop.payments.sandbox import CARD_CONFIRM, CARD_DECLINED, CARD_INSUFFICIENT, CONFIRM_CODE
-from tests.factories import Actor, Api
+from tests.kits.factories import Actor, Api
 
 
 async def _charges(client: httpx.AsyncClient) -> int:

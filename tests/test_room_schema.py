@@ -11,8 +11,9 @@ import httpx
 from liveshop.live import room_service
 from liveshop.live.events import RoomEvent, RoomState, apply, server_event
 from liveshop.settings import Settings
-from tests.factories import Api, address
-from tests.room_kit import ROOM_TYPES, RoomClient, go_live, make_show, serve
+from tests.kits.factories import Api, address
+from tests.kits.room import ROOM_TYPES, RoomClient, go_live, make_show
+from tests.kits.server import serve_app
 
 VOLATILE = {"viewers", "peak_viewers", "unique_viewers"}
 
@@ -36,7 +37,7 @@ async def test_replaying_events_onto_the_snapshot_equals_a_fresh_snapshot(
             host, show, products = await make_show(a, c, products=2, stock=5, live=False)
             sid, h = show["id"], host.headers
             fan, troll = await a.user("buyer"), await a.user("buyer")
-            async with serve(app) as base:
+            async with serve_app(app) as base:
                 first = await RoomClient.connect(base, sid, token=fan.token)
                 initial = (await first.wait(lambda x: x.of("snapshot")))[0].state
                 bad = await RoomClient.connect(base, sid, token=troll.token)

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import update
 
 from liveshop.live.models import Show
-from tests.factories import Actor, Api, address
-from tests.promo_kit import LiveShow, db_uow, live_show, set_show_status
+from tests.kits.factories import Actor, Api, address
+from tests.kits.promotions import LiveShow, db_uow, live_show, set_show_status
 
 API = "/api/v1"
 

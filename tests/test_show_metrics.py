@@ -6,8 +6,8 @@ import httpx
 from sqlalchemy import update
 
 from liveshop.live.models import Show
-from tests.factories import Api, address
-from tests.promo_kit import API, app_of, db_uow, live_show
+from tests.kits.factories import Api, address
+from tests.kits.promotions import API, app_of, db_uow, live_show
 
 
 def _problem(r: httpx.Response, status: int) -> None:

@@ -1,4 +1,5 @@
-"""Helpers for the live-room tests: a real uvicorn server and a recording WebSocket client."""
+"""Helpers for the live-room tests: a recording WebSocket client (serve the app with
+`tests.kits.server.serve_app`)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,10 @@ import contextlib
 import json
 import socket
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any, get_args
 
 import httpx
-import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -21,7 +21,7 @@ from liveshop.live.events import Frame, room_event
 from liveshop.live.models import Show
 from liveshop.selling.room_events import SellingEvent
 from liveshop.uow import UnitOfWork
-from tests.factories import Actor, Api
+from tests.kits.factories import Actor, Api
 
 ROOM_TYPES = {
     "show_state",
@@ -39,24 +39,6 @@ ROOM_TYPES = {
 # Selling events are numbered room events too, but the room state does not fold them.
 SELLING_TYPES = {m.model_fields["type"].default for m in get_args(get_args(SellingEvent)[0])}
 NUMBERED = ROOM_TYPES | SELLING_TYPES
-
-
-@contextlib.asynccontextmanager
-async def serve(app: Any) -> AsyncIterator[str]:
-    """Run `app` (its lifespan already started) on a real socket; yields the ws:// base URL."""
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, lifespan="off", ws="websockets-sansio", log_config=None
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"ws://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 class RoomClient:

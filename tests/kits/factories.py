@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from liveshop.db import create_oneoff_engine
 from liveshop.markets.seed import MARKETS
 
 CURRENCY = {m["code"]: m["currency"] for m in MARKETS}
@@ -23,6 +24,16 @@ CITY = {
     "ID": "Jakarta",
 }
 _seq = itertools.count(1)
+
+
+async def db_exec(database_url: str, stmt: Any) -> None:
+    """One statement on a database, outside any app (e.g. a child server's)."""
+    engine = create_oneoff_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(stmt)
+    finally:
+        await engine.dispose()
 
 
 @dataclass
@@ -121,7 +132,6 @@ class Api:
         from sqlalchemy import update
 
         from liveshop.catalog.models import Shop
-        from liveshop.db import create_oneoff_engine
 
         stmt = update(Shop).where(Shop.id == shop_id).values(verification=verification)
         app = getattr(self.c._transport, "app", None)
@@ -133,12 +143,7 @@ class Api:
                 await uow.commit()
             return
         assert self.database_url, "a client of a real server needs Api(client, database_url)"
-        engine = create_oneoff_engine(self.database_url)
-        try:
-            async with engine.begin() as conn:
-                await conn.execute(stmt)
-        finally:
-            await engine.dispose()
+        await db_exec(self.database_url, stmt)
 
     async def product(
         self,

@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from liveshop.live.models import Show
 from liveshop.uow import UnitOfWork
-from tests.factories import Actor, Api
+from tests.kits.factories import Actor, Api
 
 API = "/api/v1"
 

@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import signal
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -16,14 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import update
 
-from liveshop.db import create_oneoff_engine
-from liveshop.markets.models import Market
 from liveshop.settings import Settings
-from tests.system import free_port, require
+from tests.kits import server
+from tests.kits.server import Server
+from tests.kits.system import require
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -41,84 +35,14 @@ PASSWORD = "correct horse battery"
 ADDRESS = {"name": "Amy Buyer", "line1": "1 Briggate", "city": "Leeds", "postcode": "LS1 6HD"}
 
 
-@dataclass
-class Server:
-    url: str
-    log: Path
-    rtmp: str | None = None
-
-
-@contextlib.asynccontextmanager
-async def serve(
+def serve(
     settings: Settings, tmp_path: Path, *, media: bool, env: dict[str, str] | None = None
-) -> AsyncIterator[Server]:
-    """`liveshop serve` as a child process (with its managed nginx when `media`).
-
-    `env` adds settings, e.g. a second server's `LIVESHOP_MEDIA_PUBLIC_URL`."""
-    extra = env or {}
-    port = free_port()
-    env = {
-        **os.environ,
-        "LIVESHOP_ENV": "development" if media else "test",
-        "LIVESHOP_LOG_JSON": "false",
-        "LIVESHOP_LOG_LEVEL": "WARNING",
-        "LIVESHOP_DATABASE_URL": settings.database_url,
-        "LIVESHOP_SECRET_KEY": settings.secret_key,
-        "LIVESHOP_BASE_URL": f"http://127.0.0.1:{port}",
-        "LIVESHOP_SWEEP_INTERVAL_SECONDS": "0.2",
-    }
-    env.pop("LIVESHOP_REDIS_URL", None)
-    if settings.redis_url:
-        env["LIVESHOP_REDIS_URL"] = settings.redis_url
-    if media:
-        env |= {
-            "LIVESHOP_RTMP_PORT": str(free_port()),
-            "LIVESHOP_MEDIA_HTTP_PORT": str(free_port()),
-            "LIVESHOP_MEDIA_DIR": str(tmp_path / "media"),
-            "LIVESHOP_MEDIA_RECONNECT_GRACE_SECONDS": "1",
-            "LIVESHOP_MEDIA_POLL_SECONDS": "0.5",
-        }
-    else:
-        env["LIVESHOP_MEDIA_ENABLED"] = "false"
-    # Browser tests sign shops up through the API, with no operator to verify them: their
-    # markets let unverified shops sell (tests/test_shop_verification.py covers the rule).
-    await db_exec(settings.database_url, update(Market).values(requires_verified_shops=False))
-    env |= extra
-    log = tmp_path / f"server-{port}.log"
-    with log.open("wb") as out:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            *("-m", "liveshop.cli", "serve", "--host", "127.0.0.1", "--port", str(port)),
-            "--no-migrate",
-            env=env,
-            cwd=tmp_path,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=url, timeout=5) as client:
-            deadline = time.monotonic() + 30
-            while True:
-                assert proc.returncode is None, "server exited\n" + log.read_text()
-                assert time.monotonic() < deadline, "server never came up\n" + log.read_text()
-                with contextlib.suppress(httpx.TransportError):
-                    status = (await client.get("/api/v1/media/status")).json()
-                    if status["available"] or not media:
-                        break
-                await asyncio.sleep(0.1)
-        yield Server(url, log, status["rtmp_url"] if media else None)
-    finally:
-        for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
-            if proc.returncode is not None:
-                break
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, sig)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(proc.wait(), wait)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
+) -> contextlib.AbstractAsyncContextManager[Server]:
+    """The server kit's `liveshop serve` as the browser tests use it: they sign shops up through
+    the API, with no operator to verify them, so their markets let unverified shops sell
+    (tests/test_shop_verification.py covers the rule). `env` adds settings, e.g. a second
+    server's `LIVESHOP_MEDIA_PUBLIC_URL`."""
+    return server.serve(settings, tmp_path, media=media, env=env, unverified_shops_sell=True)
 
 
 @contextlib.asynccontextmanager
@@ -144,15 +68,6 @@ async def wait_js(page: Any, expression: str, within_ms: float = 30_000) -> None
                 await asyncio.sleep(0.1)
     except TimeoutError:
         raise AssertionError(f"timed out waiting for {expression}") from None
-
-
-async def db_exec(database_url: str, stmt: Any) -> None:
-    engine = create_oneoff_engine(database_url)
-    try:
-        async with engine.begin() as conn:
-            await conn.execute(stmt)
-    finally:
-        await engine.dispose()
 
 
 @dataclass
@@ -276,17 +191,6 @@ async def pay_in_dialog(page: Any) -> None:
         ).fill(value)
     await dialog.get_by_label("Card number").fill("4242 4242 4242 4242")
     await dialog.get_by_role("button", name="Pay").click()
-
-
-def ffmpeg_push(ffmpeg: str, url: str, seconds: int) -> list[str]:
-    return [
-        ffmpeg,
-        *("-hide_banner", "-loglevel", "error", "-re"),
-        *("-f", "lavfi", "-i", "testsrc=size=640x360:rate=25"),
-        *("-f", "lavfi", "-i", "sine=frequency=440", "-t", str(seconds)),
-        *("-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-g", "25"),
-        *("-c:a", "aac", "-f", "flv", url),
-    ]
 
 
 async def api_signup(
