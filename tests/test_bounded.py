@@ -16,9 +16,10 @@ from sqlalchemy import event
 from liveshop.accounts.models import User
 from liveshop.selling import auctions
 from tests.kits.factories import Actor, Api
-from tests.kits.promotions import API, LiveShow, app_of, db_uow, live_show
+from tests.kits.promotions import API, db_uow
 from tests.kits.room import RoomClient
 from tests.kits.server import serve_app
+from tests.kits.shows import LiveShow, live_show
 
 TABLE = [[0, 100], [2000, 250], [10000, 1000]]
 KEEP_REFUSED = 200  # refused bids kept per auction (selling/auctions.py)
@@ -105,11 +106,11 @@ async def test_bids_and_entrants_come_in_pages(api: Api, client: httpx.AsyncClie
     assert (await client.get(url, params={"limit": 100_000})).status_code == 422
 
 
-async def test_refused_bids_do_not_pile_up(api: Api, client: httpx.AsyncClient) -> None:
+async def test_refused_bids_do_not_pile_up(api: Api, client: httpx.AsyncClient, app: Any) -> None:
     """Refusals stay auditable, but only the latest KEEP_REFUSED of them per auction."""
     show = await live_show(api, client)
     aid = await _auction(client, show)
-    async with db_uow(client) as uow:
+    async with db_uow(app) as uow:
         seller = await uow.session.get(User, show.seller.id)
         assert seller is not None
         for n in range(KEEP_REFUSED + 30):  # the seller bidding on their own auction
@@ -150,7 +151,7 @@ def count_queries(app: Any) -> Iterator[list[str]]:
 
 
 async def test_show_list_cost_does_not_grow_with_the_shows(
-    api: Api, client: httpx.AsyncClient
+    api: Api, client: httpx.AsyncClient, app: Any
 ) -> None:
     host = await api.user("seller")
     shop = await api.shop(host)
@@ -174,7 +175,7 @@ async def test_show_list_cost_does_not_grow_with_the_shows(
         assert r.status_code == 201, r.text
 
     async def list_cost() -> tuple[int, int]:
-        with count_queries(app_of(client)) as statements:
+        with count_queries(app) as statements:
             r = await client.get(f"{API}/shows", params={"limit": 100})
         assert r.status_code == 200
         return len(r.json()), len(statements)

@@ -106,7 +106,7 @@ async def test_unpaid_hold_expires_and_returns_stock(settings, make_app) -> None
     async with make_app(settings, run_background=True) as app:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            api = Api(client)
+            api = Api(client, app=app)
             seller = await api.user("seller")
             product = await api.product(seller, (await api.shop(seller))["id"], stock=1)
             variant_id = product["variants"][0]["id"]

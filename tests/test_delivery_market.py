@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 
 from tests.kits.factories import Api, address
-from tests.kits.promotions import live_show
+from tests.kits.shows import live_show
 
 API = "/api/v1"
 

@@ -21,9 +21,8 @@ import pytest
 from liveshop.settings import Settings
 from tests.kits.factories import Api
 from tests.kits.room import RoomClient, make_show
-from tests.kits.server import serve_app
+from tests.kits.server import PrivateRedis, serve_app
 from tests.kits.system import require
-from tests.test_deal_fault import PrivateRedis
 
 pytestmark = pytest.mark.slow
 
@@ -68,7 +67,7 @@ async def test_a_room_resynchronises_after_a_redis_outage(
                 serve_app(app if viewer_on == "same process" else other) as base,
             ):
                 assert app.state.broker is not other.state.broker
-                api = Api(client)
+                api = Api(client, app=app)
                 host, show, items = await make_show(api, client, products=2)
                 sid = show["id"]
                 viewer = await RoomClient.connect(base, sid)

@@ -60,7 +60,7 @@ async def test_resume_beyond_the_history_gets_a_fresh_snapshot(
     async with make_app(small, run_background=False) as app:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as c2:
-            api2 = Api(c2)
+            api2 = Api(c2, app=app)
             host, show, _ = await make_show(api2, c2)
             async with serve_app(app) as base:
                 viewer = await RoomClient.connect(base, show["id"], token=host.token)
@@ -105,7 +105,7 @@ async def test_heartbeats_and_slow_consumers_are_disconnected_resumable(
     async with make_app(tight, run_background=False) as app:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as c2:
-            host, show, _ = await make_show(Api(c2), c2)
+            host, show, _ = await make_show(Api(c2, app=app), c2)
             sid = show["id"]
             async with serve_app(app) as base:
                 healthy = await RoomClient.connect(base, sid)

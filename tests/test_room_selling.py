@@ -7,10 +7,10 @@ from typing import Any
 import httpx
 
 from tests.kits.factories import Api
-from tests.kits.promotions import API, live_show
+from tests.kits.promotions import API, open_auction
 from tests.kits.room import RoomClient
 from tests.kits.server import serve_app
-from tests.test_auctions import open_auction
+from tests.kits.shows import live_show
 
 
 async def test_bid_and_enter_giveaway_over_the_socket(

@@ -138,7 +138,7 @@ async def _world(api: Api) -> dict[str, dict[str, str]]:
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("who", ["anon", "buyer", "seller"])
 async def test_schemathesis_finds_nothing(app: Any, client: httpx.AsyncClient, who: str) -> None:
-    identities = await _world(Api(client))
+    identities = await _world(Api(client, app=app))
     async with serve_app(app) as ws_base:
         base = ws_base.replace("ws://", "http://")
         report = await asyncio.to_thread(_fuzz, base, identities[who])

@@ -17,6 +17,7 @@ from liveshop.accounts.security import hash_password
 from liveshop.db import Database, utcnow
 from liveshop.selling.models import FlashDeal
 from tests.kits.factories import Actor, Api, address
+from tests.kits.shows import live_show
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,30 +69,20 @@ async def show_with_deal(
     limit: int = 1,
     variant_stock: int | None = None,
 ) -> tuple[Actor, dict[str, Any], dict[str, Any]]:
-    """A seller's show with one product and a deal on it (still counting down)."""
-    seller = await api.user("seller")
-    shop = await api.shop(seller)
-    product = await api.product(
-        seller, shop["id"], stock=variant_stock or stock * 2, prices={"UK": 1999}
+    """A seller's scheduled show with one product and a deal on it (still counting down)."""
+    made = await live_show(
+        api,
+        client,
+        stock=variant_stock or stock * 2,
+        prices={"UK": 1999},
+        title="Deal night",
+        live=None,
     )
     r = await client.post(
-        "/api/v1/shows",
-        headers=seller.headers,
+        f"/api/v1/shows/{made.show_id}/deals",
+        headers=made.seller.headers,
         json={
-            "title": "Deal night",
-            "starts_at": "2030-01-01T18:00:00Z",
-            "markets": ["UK"],
-            "shop_id": shop["id"],
-            "product_ids": [product["id"]],
-        },
-    )
-    assert r.status_code == 201, r.text
-    show = r.json()
-    r = await client.post(
-        f"/api/v1/shows/{show['id']}/deals",
-        headers=seller.headers,
-        json={
-            "variant_id": product["variants"][0]["id"],
+            "variant_id": made.variant_id,
             "prices": {"UK": 999},
             "stock": stock,
             "per_buyer_limit": limit,
@@ -100,7 +91,7 @@ async def show_with_deal(
         },
     )
     assert r.status_code == 201, r.text
-    return seller, show, r.json()
+    return made.seller, made.show, r.json()
 
 
 async def open_now(db: Database, deal_id: int) -> None:

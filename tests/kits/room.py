@@ -15,13 +15,10 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from liveshop.live import media
-from liveshop.live import service as shows
 from liveshop.live.events import Frame, room_event
-from liveshop.live.models import Show
 from liveshop.selling.room_events import SellingEvent
-from liveshop.uow import UnitOfWork
 from tests.kits.factories import Actor, Api
+from tests.kits.shows import live_show
 
 ROOM_TYPES = {
     "show_state",
@@ -152,36 +149,16 @@ def chat_texts(client: RoomClient) -> list[str]:
 async def make_show(
     api: Api, client: httpx.AsyncClient, *, products: int = 1, stock: int = 10, live: bool = True
 ) -> tuple[Actor, dict[str, Any], list[dict[str, Any]]]:
-    """A seller's show with its products, live unless told otherwise."""
-    seller = await api.user("seller")
-    shop = await api.shop(seller)
-    items = [
-        await api.product(seller, shop["id"], stock=stock, prices={"UK": 1250, "DE": 1499})
-        for _ in range(products)
-    ]
-    r = await client.post(
-        "/api/v1/shows",
-        headers=seller.headers,
-        json={
-            "title": "Room test",
-            "starts_at": "2030-01-01T18:00:00Z",
-            "markets": ["UK"],
-            "product_ids": [p["id"] for p in items],
-            "shop_id": shop["id"],
-        },
+    """The show factory as the room tests use it: UK and DE prices, selling in the UK, live
+    through the service (the room hears it) unless told otherwise."""
+    made = await live_show(
+        api,
+        client,
+        products=products,
+        stock=stock,
+        prices={"UK": 1250, "DE": 1499},
+        markets=["UK"],
+        title="Room test",
+        live="room" if live else None,
     )
-    assert r.status_code == 201, r.text
-    show = r.json()
-    if live:
-        await go_live(client, show["id"])
-    return seller, show, items
-
-
-async def go_live(client: httpx.AsyncClient, show_id: int) -> None:
-    app = client._transport.app  # type: ignore[attr-defined]
-    async with UnitOfWork(db=app.state.db, broker=app.state.broker) as uow:
-        show = await uow.session.get(Show, show_id)
-        assert show is not None
-        url = media.live_playlist_url(app.state.settings, show_id)
-        await shows.go_live(uow=uow, show=show, hls_url=url)
-        await uow.commit()
+    return made.seller, made.show, made.products

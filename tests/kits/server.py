@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -189,16 +190,20 @@ async def serve(
     unverified_shops_sell: bool = False,
 ) -> AsyncIterator[Server]:
     """`liveshop serve` on `settings`' databases; yields once it answers (and, with `media`,
-        once its nginx-rtmp is up). `env` adds or overrides settings; `ready` is one more check
-        to wait for (e.g. that every worker is up); `port` is picked free unless given (when other
-    settings must name it beforehand). `unverified_shops_sell` lets the markets sell
-        from shops no operator verified, for tests that sign shops up through the API alone."""
+    once its nginx-rtmp is up).
+
+    `env` adds or overrides settings; `ready` is one more check to wait for (e.g. that every
+    worker is up); `port` is picked free unless given (when other settings must name it
+    beforehand); `unverified_shops_sell` lets the markets sell from shops no operator verified,
+    for tests that sign shops up through the API alone. Without `tmp_path` the server works in
+    a temporary directory, removed afterwards unless the test failed (its log is there)."""
     if unverified_shops_sell:
         await db_exec(settings.database_url, update(Market).values(requires_verified_shops=False))
     if media:
         require("nginx", "the media server is nginx with libnginx-mod-rtmp")
         require(str(settings.media_rtmp_module), "nginx needs the RTMP module (libnginx-mod-rtmp)")
     workdir = tmp_path or Path(tempfile.mkdtemp(prefix="liveshop-server-"))
+    failed = False
     port = port or free_port()
     child_env = server_env(settings, port=port, media=media, workdir=workdir, env=env)
     log = workdir / f"server-{port}.log"
@@ -225,10 +230,13 @@ async def serve(
         try:
             yield server
         except Exception:
+            failed = True
             sys.stderr.write(server.log_text() + "\n")  # pytest shows it with the failure
             raise
     finally:
         await stop(proc)
+        if tmp_path is None and not failed:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 @contextlib.asynccontextmanager
@@ -250,3 +258,47 @@ async def serve_app(app: Any, *, scheme: str = "ws") -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+
+
+class PrivateRedis:
+    """A throwaway redis-server we are free to kill, on its own port."""
+
+    def __init__(self, binary: str, workdir: Path) -> None:
+        self.binary, self.workdir, self.port = binary, workdir, free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    async def start(self) -> None:
+        self.proc = subprocess.Popen(  # noqa: ASYNC220 - a short-lived fork, waited on below
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            with contextlib.suppress(OSError):
+                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                writer.close()
+                return
+            await asyncio.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def kill(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None

@@ -14,7 +14,9 @@ import httpx
 
 from liveshop.settings import Settings
 from tests.kits import server
+from tests.kits.factories import Actor, Api
 from tests.kits.server import Server
+from tests.kits.shows import live_show
 from tests.kits.system import require
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,71 +86,42 @@ class Seller:
 
 
 async def seller_with_show(url: str, n_products: int = 1, pin: int = 0) -> Seller:
-    """A seller-creator with a UK shop, products and a scheduled show selling them."""
-    email = f"seller-{uuid.uuid4().hex[:6]}@example.com"
+    """A seller-creator with a UK shop (left unverified: the server lets such shops sell),
+    products and a scheduled show selling them, from the show factory."""
+    names = ["Cloud hoodie", "Lounge joggers", "Fleece socks", "Knit beanie", "Robe"]
+    products = []
+    for i in range(n_products):
+        title = names[i % len(names)] + ("" if i < len(names) else f" {i}")
+        products.append(
+            {
+                "title": title,
+                "status": "active",
+                "images": [f"/img/placeholder.svg?t={title.replace(' ', '+')}&c=%23335577"],
+                "variants": [
+                    {
+                        "sku": f"SKU-{uuid.uuid4().hex[:10]}",
+                        "stock": 10,
+                        "prices": [{"market": "UK", "currency": "GBP", "amount": 1999 + i}],
+                    }
+                ],
+            }
+        )
     async with httpx.AsyncClient(base_url=url, timeout=10) as api:
-        r = await api.post(
-            "/api/v1/auth/signup",
-            json={
-                "email": email,
-                "password": PASSWORD,
-                "display_name": "Leeds Loungewear",
-                "market": "UK",
-                "roles": ["seller", "creator"],
-            },
+        email, body = await api_signup(api, "Leeds Loungewear", ["seller", "creator"])
+        token = body["token"]
+        seller = Actor(body["user"]["id"], email, token, "UK", {"Authorization": f"Bearer {token}"})
+        made = await live_show(
+            Api(api),
+            seller=seller,
+            shop_name="Leeds Loungewear",
+            verification="pending",
+            products=products,
+            markets=["UK"],
+            title="Cosy night in",
+            pins=pin,
+            live=None,
         )
-        assert r.status_code == 202, r.text
-        r = await api.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
-        assert r.status_code == 200, r.text
-        token = r.json()["token"]
-        api.cookies.clear()
-        auth = {"Authorization": f"Bearer {token}"}
-        shop = (
-            await api.post(
-                "/api/v1/shops", headers=auth, json={"name": "Leeds Loungewear", "market": "UK"}
-            )
-        ).json()
-        products = []
-        names = ["Cloud hoodie", "Lounge joggers", "Fleece socks", "Knit beanie", "Robe"]
-        for i in range(n_products):
-            title = names[i % len(names)] + ("" if i < len(names) else f" {i}")
-            r = await api.post(
-                f"/api/v1/shops/{shop['id']}/products",
-                headers=auth,
-                json={
-                    "title": title,
-                    "status": "active",
-                    "images": [f"/img/placeholder.svg?t={title.replace(' ', '+')}&c=%23335577"],
-                    "variants": [
-                        {
-                            "sku": f"SKU-{uuid.uuid4().hex[:10]}",
-                            "stock": 10,
-                            "prices": [{"market": "UK", "currency": "GBP", "amount": 1999 + i}],
-                        }
-                    ],
-                },
-            )
-            assert r.status_code == 201, r.text
-            products.append(r.json())
-        r = await api.post(
-            "/api/v1/shows",
-            headers=auth,
-            json={
-                "title": "Cosy night in",
-                "starts_at": "2030-01-01T18:00:00Z",
-                "markets": ["UK"],
-                "shop_id": shop["id"],
-                "product_ids": [p["id"] for p in products],
-            },
-        )
-        assert r.status_code == 201, r.text
-        show = r.json()
-        for p in products[:pin]:
-            r = await api.post(
-                f"/api/v1/shows/{show['id']}/pins", headers=auth, json={"product_id": p["id"]}
-            )
-            assert r.status_code == 201, r.text
-    return Seller(token, email, shop, products, show)
+    return Seller(token, email, made.shop, made.products, made.show)
 
 
 async def logged_in(b: Any, url: str, email: str, viewport: dict[str, int] = DESKTOP) -> Any:
