@@ -42,7 +42,7 @@ from liveshop.markets.seed import MARKETS
 from liveshop.migrate import upgrade
 from liveshop.settings import Settings
 
-pytest_plugins = ["tests.factories", "tests.mail_kit"]
+pytest_plugins = ["tests.kits.factories", "tests.kits.mail"]
 
 MODE = os.environ.get("LIVESHOP_TEST_MODE", "embedded")
 PG_URL = os.environ.get("LIVESHOP_TEST_POSTGRES_URL")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import httpx
 
@@ -11,7 +12,7 @@ from liveshop.accounts import service as accounts
 from liveshop.accounts.security import csrf_token
 from liveshop.broker import iterate
 from liveshop.uow import UnitOfWork
-from tests.factories import Api
+from tests.kits.factories import Api
 
 
 async def test_signup_login_and_wrong_password(client: httpx.AsyncClient) -> None:
@@ -32,12 +33,11 @@ async def test_signup_login_and_wrong_password(client: httpx.AsyncClient) -> Non
     assert me.json()["display_name"] == "Zoe"
 
 
-async def test_password_is_stored_as_argon2(client: httpx.AsyncClient) -> None:
+async def test_password_is_stored_as_argon2(client: httpx.AsyncClient, app: Any) -> None:
     await client.post(
         "/api/v1/auth/signup",
         json={"email": "h@example.com", "password": "s3cret-pass", "display_name": "H"},
     )
-    app = client._transport.app  # type: ignore[attr-defined]
     async with UnitOfWork(db=app.state.db, broker=app.state.broker, write=False) as uow:
         user = await accounts.get_by_email(session=uow.session, email="h@example.com")
         assert user is not None
@@ -121,10 +121,9 @@ async def test_follow_and_unfollow_creator_and_shop(api: Api, client: httpx.Asyn
 
 
 async def test_notifications_reach_the_inbox_and_the_user_channel_after_commit(
-    api: Api, client: httpx.AsyncClient
+    api: Api, client: httpx.AsyncClient, app: Any
 ) -> None:
     user = await api.user("buyer")
-    app = client._transport.app  # type: ignore[attr-defined]
     received: list[dict] = []
 
     async def listen() -> None:

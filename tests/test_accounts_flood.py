@@ -22,9 +22,9 @@ import pytest
 from websockets.asyncio.client import connect
 
 from liveshop.settings import Settings
-from tests.deal_kit import real_server
-from tests.factories import Api
-from tests.room_kit import make_show
+from tests.kits.factories import Api
+from tests.kits.room import make_show
+from tests.kits.server import serve
 
 pytestmark = pytest.mark.slow
 
@@ -106,7 +106,8 @@ async def test_a_login_flood_gets_429s_and_freezes_nothing(
         "LIVESHOP_PASSWORD_HASHING": "strong",  # argon2 as in production: 64 MiB, ~0.2 s
         "LIVESHOP_ROOM_HEARTBEAT_SECONDS": str(HEARTBEAT),
     }
-    async with real_server(settings, workers=1, env=env) as base:
+    async with serve(settings, workers=1, env=env) as server:
+        base = server.url
         arrivals: list[float] = []
         ready = asyncio.Event()
         ws_url = f"{base.replace('http://', 'ws://')}/ws/shows/{show['id']}"

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from liveshop.settings import Settings
-from liveshop.web.pages import HERE
-from tests.web_kit import DESKTOP, PASSWORD, browser, serve
+from liveshop.web.pages.common import TEMPLATES_DIR
+from tests.kits.web import DESKTOP, PASSWORD, browser, serve
 
 API = "/api/v1"
 EVIL = [
@@ -91,7 +91,7 @@ async def test_hsts_over_https(settings: Settings, make_app: Any) -> None:
 
 def test_templates_hold_no_inline_script() -> None:
     """The CSP allows only our own script files; an inline block would simply not run."""
-    for template in sorted(Path(HERE / "templates").glob("*.html")):
+    for template in sorted(TEMPLATES_DIR.glob("*.html")):
         html = template.read_text()
         for tag in re.findall(r"<script\b[^>]*>", html):
             assert "src=" in tag, f"{template.name}: {tag}"

@@ -21,21 +21,28 @@ from liveshop.db import utcnow
 from liveshop.live.room.hub import CLOSE_BANNED, CLOSE_INVALID_TOKEN
 from liveshop.settings import Settings
 from liveshop.uow import UnitOfWork
-from tests.factories import Api
-from tests.mail_kit import Inbox, body_of, link_token
-from tests.room_kit import RoomClient, make_show, serve
+from tests.kits.factories import Api
+from tests.kits.mail import Inbox, body_of, link_token
+from tests.kits.room import RoomClient, make_show
+from tests.kits.server import serve_app
 
 API = "/api/v1"
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-async def mailing(settings: Settings, smtp: Inbox, make_app: Any) -> AsyncIterator[Any]:
-    """An app that sends its mail over SMTP to `smtp`, and a client for it."""
+async def mailing_app(settings: Settings, smtp: Inbox, make_app: Any) -> AsyncIterator[Any]:
+    """An app that sends its mail over SMTP to `smtp`."""
     async with make_app(smtp.settings(settings), run_background=False) as app:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
-            yield c
+        yield app
+
+
+@pytest.fixture
+async def mailing(mailing_app: Any) -> AsyncIterator[Any]:
+    """A client of `mailing_app`."""
+    transport = httpx.ASGITransport(app=mailing_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        yield c
 
 
 async def login(c: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
@@ -108,12 +115,14 @@ async def test_password_reset_by_email(mailing: httpx.AsyncClient, smtp: Inbox) 
     assert used.status_code == 400 and used.json()["code"] == "invalid_reset_token"
 
 
-async def test_an_expired_reset_link_is_refused(mailing: httpx.AsyncClient, smtp: Inbox) -> None:
+async def test_an_expired_reset_link_is_refused(
+    mailing: httpx.AsyncClient, mailing_app: Any, smtp: Inbox
+) -> None:
     body = {"email": "cy@example.com", "password": PASSWORD, "display_name": "Cy"}
     await mailing.post(f"{API}/auth/signup", json=body)
     await mailing.post(f"{API}/auth/password-reset", json={"email": "cy@example.com"})
     token = link_token(await smtp.wait_for("cy@example.com", "Reset your"))
-    await expire(mailing._transport.app, token)  # type: ignore[attr-defined]
+    await expire(mailing_app, token)
     r = await mailing.post(
         f"{API}/auth/password-reset/confirm", json={"token": token, "password": "x" * 12}
     )
@@ -215,7 +224,7 @@ async def test_logout_revocation_and_bans_close_the_users_room_sockets(
     )
     phone = (await login(client, fan.email)).json()["token"]
     token = (await client.post(f"{API}/auth/tokens", headers=fan.headers, json={})).json()
-    async with serve(app) as base:
+    async with serve_app(app) as base:
         sockets = {
             name: await RoomClient.connect(base, show["id"], token=secret)
             for name, secret in [

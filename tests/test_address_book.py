@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.factories import Api, address
+from tests.kits.factories import Api, address
 
 
 async def test_addresses_are_saved_once_defaulted_per_country_and_private(

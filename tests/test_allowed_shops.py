@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.factories import Actor, Api
+from tests.kits.factories import Actor, Api
 
 API = "/api/v1"
 

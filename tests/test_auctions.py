@@ -14,30 +14,9 @@ from liveshop.db import utcnow
 from liveshop.selling import tasks as promo_tasks
 from liveshop.selling.auctions.models import Auction
 from liveshop.selling.auctions.service import increment_at
-from tests.factories import Actor, Api, address
-from tests.promo_kit import API, LiveShow, app_of, db_uow, live_show, set_show_status
-
-TABLE = [[0, 100], [2000, 250], [10000, 1000]]
-
-
-async def open_auction(
-    client: httpx.AsyncClient, show: LiveShow, **overrides: Any
-) -> dict[str, Any]:
-    body = {
-        "variant_id": show.variant_id,
-        "market": "UK",
-        "start_price": 1000,
-        "increments": TABLE,
-        "duration_seconds": 120,
-        "anti_snipe_seconds": 10,
-        **overrides,
-    }
-    r = await client.post(
-        f"{API}/shows/{show.show_id}/auctions", headers=show.seller.headers, json=body
-    )
-    assert r.status_code == 201, r.text
-    auction: dict[str, Any] = r.json()
-    return auction
+from tests.kits.factories import Actor, Api, address
+from tests.kits.promotions import API, TABLE, db_uow, open_auction
+from tests.kits.shows import live_show, set_show_status
 
 
 async def bid(
@@ -57,8 +36,8 @@ async def bid(
     return await client.post(f"{API}/auctions/{auction_id}/bids", headers=headers, json=body)
 
 
-async def set_times(client: httpx.AsyncClient, auction_id: int, **values: datetime) -> None:
-    async with db_uow(client) as uow:
+async def set_times(app: Any, auction_id: int, **values: datetime) -> None:
+    async with db_uow(app) as uow:
         await uow.session.execute(update(Auction).where(Auction.id == auction_id).values(**values))
         await uow.commit()
 
@@ -156,14 +135,14 @@ async def test_equal_maxima_keep_the_first_bidder_ahead(
 
 @pytest.mark.parametrize(("offset", "extends"), [(-1.0, True), (+1.0, False)])
 async def test_anti_sniping_extends_only_inside_the_last_n_seconds(
-    api: Api, client: httpx.AsyncClient, offset: float, extends: bool
+    api: Api, client: httpx.AsyncClient, offset: float, extends: bool, app: Any
 ) -> None:
     """A bid at end-N+ε moves the end to bid time + N; at end-N-ε it changes nothing."""
     show = await live_show(api, client)
     buyer = await api.user("buyer")
     aid = (await open_auction(client, show, anti_snipe_seconds=10))["id"]
     end = utcnow() + timedelta(seconds=10 + offset)
-    await set_times(client, aid, ends_at=end)
+    await set_times(app, aid, ends_at=end)
 
     r = await bid(client, buyer, aid, 1000)
     assert r.status_code == 201, r.text
@@ -178,17 +157,17 @@ async def test_anti_sniping_extends_only_inside_the_last_n_seconds(
 
 
 async def test_sudden_death_never_extends_and_late_bids_are_refused(
-    api: Api, client: httpx.AsyncClient
+    api: Api, client: httpx.AsyncClient, app: Any
 ) -> None:
     show = await live_show(api, client)
     buyer, late = await api.user("buyer"), await api.user("buyer")
     aid = (await open_auction(client, show, sudden_death=True, anti_snipe_seconds=15))["id"]
     end = utcnow() + timedelta(seconds=3)
-    await set_times(client, aid, ends_at=end)
+    await set_times(app, aid, ends_at=end)
     r = await bid(client, buyer, aid, 1000)
     assert r.status_code == 201 and at(r.json()["auction"]["ends_at"]) == end
 
-    await set_times(client, aid, ends_at=utcnow() - timedelta(milliseconds=1))
+    await set_times(app, aid, ends_at=utcnow() - timedelta(milliseconds=1))
     r = await bid(client, late, aid, 5000)
     assert r.status_code == 409 and r.json()["code"] == "auction_ended"
     rows = (await client.get(f"{API}/auctions/{aid}/bids")).json()
@@ -196,7 +175,7 @@ async def test_sudden_death_never_extends_and_late_bids_are_refused(
 
 
 async def test_winner_gets_a_pending_order_at_the_winning_price(
-    api: Api, client: httpx.AsyncClient
+    api: Api, client: httpx.AsyncClient, app: Any
 ) -> None:
     show = await live_show(api, client, stock=3, prices={"UK": 1000})
     a, b = await api.user("buyer"), await api.user("buyer")
@@ -206,11 +185,10 @@ async def test_winner_gets_a_pending_order_at_the_winning_price(
     await bid(client, b, aid, 2000, max_amount=2500)  # b leads at 2200 + 250 = 2450
     assert (await state(client, aid))["current_price"]["amount"] == 2450
 
-    app = app_of(client)
     assert (
         await promo_tasks.close_due_auctions(app.state.db, app.state.broker, hold_minutes=10) == 0
     )
-    await set_times(client, aid, ends_at=utcnow() - timedelta(seconds=1))
+    await set_times(app, aid, ends_at=utcnow() - timedelta(seconds=1))
     assert (
         await promo_tasks.close_due_auctions(app.state.db, app.state.broker, hold_minutes=10) == 1
     )
@@ -247,13 +225,12 @@ async def test_winner_gets_a_pending_order_at_the_winning_price(
 
 
 async def test_auction_without_bids_gives_its_unit_back(
-    api: Api, client: httpx.AsyncClient
+    api: Api, client: httpx.AsyncClient, app: Any
 ) -> None:
     show = await live_show(api, client, stock=1)
     aid = (await open_auction(client, show))["id"]
     assert (await api.variant(show.variant_id))["available"] == 0
-    await set_times(client, aid, ends_at=utcnow() - timedelta(seconds=1))
-    app = app_of(client)
+    await set_times(app, aid, ends_at=utcnow() - timedelta(seconds=1))
     await promo_tasks.close_due_auctions(app.state.db, app.state.broker, hold_minutes=10)
     s = await state(client, aid)
     assert s["status"] == "ended" and s["winner_order_id"] is None and s["leader"] is None
@@ -290,7 +267,7 @@ async def test_bid_replay_with_the_same_key_returns_the_first_result(
     assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
 
 
-async def test_who_may_open_and_bid(api: Api, client: httpx.AsyncClient) -> None:
+async def test_who_may_open_and_bid(api: Api, client: httpx.AsyncClient, app: Any) -> None:
     show = await live_show(api, client)
     stranger, german = await api.user("seller"), await api.user("buyer", market="DE")
     body = {
@@ -311,7 +288,7 @@ async def test_who_may_open_and_bid(api: Api, client: httpx.AsyncClient) -> None
     away = await bid(client, german, aid, 1000)
     assert away.status_code == 201, away.text
 
-    await set_show_status(client, show.show_id, "ended")
+    await set_show_status(app, show.show_id, "ended")
     r = await client.post(
         f"{API}/shows/{show.show_id}/auctions", headers=show.seller.headers, json=body
     )

@@ -15,7 +15,9 @@ from liveshop.accounts.models import AuthToken, User
 from liveshop.accounts.security import token_digest
 from liveshop.db import utcnow
 from liveshop.uow import UnitOfWork
-from tests.factories import Actor, Api, address
+from tests.kits.deals import buy_body, open_now
+from tests.kits.factories import Actor, Api, address
+from tests.kits.shows import live_show
 
 API = "/api/v1"
 SHIP = {"carrier": "Royal Mail", "tracking_number": "RM123"}
@@ -509,8 +511,6 @@ class CreatorShow:
 
 @pytest.fixture
 async def creator_show(client: httpx.AsyncClient, api: Api) -> CreatorShow:
-    from tests.promo_kit import live_show
-
     creator = await api.user("creator")
     live = await live_show(api, client, host=creator, stock=5, prices={"UK": 5000})
     return CreatorShow(
@@ -651,8 +651,6 @@ class Staffed:
 
 @pytest.fixture
 async def staffed(client: httpx.AsyncClient, api: Api) -> Staffed:
-    from tests.promo_kit import live_show
-
     show = await live_show(api, client, stock=5)
     cohost, invited = await api.user("creator"), await api.user("creator")
     moderator, buyer = await api.user("buyer"), await api.user("buyer")
@@ -738,16 +736,14 @@ async def test_revoking_stops_bids_and_entries_in_promotions_already_open(
 
 
 async def test_revoking_stops_a_flash_deal_already_open(
-    client: httpx.AsyncClient, api: Api, creator_show: CreatorShow
+    client: httpx.AsyncClient, api: Api, creator_show: CreatorShow, app: Any
 ) -> None:
-    from tests.deal_kit import buy_body, open_now
-
     c = creator_show
     url, body = _selling_actions(c)["deal"]
     r = await client.post(url, headers=c.creator.headers, json=body)
     assert r.status_code == 201, r.text
     deal = r.json()["id"]
-    await open_now(client._transport.app.state.db, deal)  # type: ignore[attr-defined]
+    await open_now(app.state.db, deal)
     r = await client.delete(f"{API}/shops/{c.shop}/creators/{c.creator.id}",
                             headers=c.seller.headers)  # fmt: skip
     assert r.status_code == 204
@@ -761,9 +757,8 @@ async def test_revoking_stops_a_flash_deal_already_open(
 # --- revoked, expired and reset tokens ------------------------------------------------------
 
 
-async def _dead_token(client: httpx.AsyncClient, scene: Scene, kind: str) -> str:
+async def _dead_token(client: httpx.AsyncClient, app: Any, scene: Scene, kind: str) -> str:
     """A token of buyer1 that must no longer (or never) sign anyone in."""
-    app = client._transport.app  # type: ignore[attr-defined]
     if kind == "reset":  # what a reset e-mail carries: it proves an inbox, it is not a login
         async with UnitOfWork(db=app.state.db, broker=app.state.broker) as uow:
             user = await uow.session.get(User, scene.buyer1.id)
@@ -796,9 +791,9 @@ async def _dead_token(client: httpx.AsyncClient, scene: Scene, kind: str) -> str
 @pytest.mark.parametrize("kind", ["revoked", "expired", "reset"])
 async def test_revoked_expired_and_reset_tokens_cannot_write(
     client: httpx.AsyncClient, api: Api, scene: Scene, method: str, path: str, body: Any,
-    kind: str,
+    kind: str, app: Any,
 ) -> None:  # fmt: skip
-    token = await _dead_token(client, scene, kind)
+    token = await _dead_token(client, app, scene, kind)
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"dead-{kind}-0001"}
     url = API + path.format(**vars(scene))
     problem(await client.request(method, url, headers=headers, json=body), 401, "invalid_token")
@@ -810,8 +805,8 @@ async def test_revoked_expired_and_reset_tokens_cannot_write(
 
 @pytest.mark.parametrize("kind", ["revoked", "expired", "reset"])
 async def test_revoked_expired_and_reset_tokens_cannot_read(
-    client: httpx.AsyncClient, scene: Scene, kind: str
+    client: httpx.AsyncClient, scene: Scene, kind: str, app: Any
 ) -> None:
-    headers = {"Authorization": f"Bearer {await _dead_token(client, scene, kind)}"}
+    headers = {"Authorization": f"Bearer {await _dead_token(client, app, scene, kind)}"}
     for path in ("/me", "/me/orders", f"/orders/{scene.paid}", "/auth/tokens"):
         problem(await client.get(API + path, headers=headers), 401, "invalid_token")

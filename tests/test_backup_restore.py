@@ -20,8 +20,8 @@ from liveshop.db import create_oneoff_engine
 from liveshop.orders.models import Order
 from liveshop.settings import Settings
 from tests.conftest import MODE, _pg_recreate
-from tests.factories import Api, address
-from tests.system import require
+from tests.kits.factories import Api, address
+from tests.kits.system import require
 
 LIVESHOP = Path(sys.executable).parent / "liveshop"
 pytestmark = pytest.mark.skipif(MODE != "distributed", reason="the drill is PostgreSQL's")

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.factories import Actor, Api, address
+from tests.kits.factories import Actor, Api, address
 
 API = "/api/v1"
 HUGE = 2**70  # wider than any database integer

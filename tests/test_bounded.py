@@ -15,9 +15,11 @@ from sqlalchemy import event
 
 from liveshop.accounts.models import User
 from liveshop.selling.auctions import service as auctions
-from tests.factories import Actor, Api
-from tests.promo_kit import API, LiveShow, app_of, db_uow, live_show
-from tests.room_kit import RoomClient, serve
+from tests.kits.factories import Actor, Api
+from tests.kits.promotions import API, db_uow
+from tests.kits.room import RoomClient
+from tests.kits.server import serve_app
+from tests.kits.shows import LiveShow, live_show
 
 TABLE = [[0, 100], [2000, 250], [10000, 1000]]
 KEEP_REFUSED = 200  # refused bids kept per auction (selling/auctions.py)
@@ -104,11 +106,11 @@ async def test_bids_and_entrants_come_in_pages(api: Api, client: httpx.AsyncClie
     assert (await client.get(url, params={"limit": 100_000})).status_code == 422
 
 
-async def test_refused_bids_do_not_pile_up(api: Api, client: httpx.AsyncClient) -> None:
+async def test_refused_bids_do_not_pile_up(api: Api, client: httpx.AsyncClient, app: Any) -> None:
     """Refusals stay auditable, but only the latest KEEP_REFUSED of them per auction."""
     show = await live_show(api, client)
     aid = await _auction(client, show)
-    async with db_uow(client) as uow:
+    async with db_uow(app) as uow:
         seller = await uow.session.get(User, show.seller.id)
         assert seller is not None
         for n in range(KEEP_REFUSED + 30):  # the seller bidding on their own auction
@@ -149,7 +151,7 @@ def count_queries(app: Any) -> Iterator[list[str]]:
 
 
 async def test_show_list_cost_does_not_grow_with_the_shows(
-    api: Api, client: httpx.AsyncClient
+    api: Api, client: httpx.AsyncClient, app: Any
 ) -> None:
     host = await api.user("seller")
     shop = await api.shop(host)
@@ -173,7 +175,7 @@ async def test_show_list_cost_does_not_grow_with_the_shows(
         assert r.status_code == 201, r.text
 
     async def list_cost() -> tuple[int, int]:
-        with count_queries(app_of(client)) as statements:
+        with count_queries(app) as statements:
             r = await client.get(f"{API}/shows", params={"limit": 100})
         assert r.status_code == 200
         return len(r.json()), len(statements)
@@ -198,7 +200,7 @@ async def test_socket_bids_share_the_pace_with_http(
     bidder = await api.user("buyer")
     for n in range(5):
         assert (await _bid(client, bidder, aid, 1000 + 100 * n)).status_code in (201, 409)
-    async with serve(app) as base:
+    async with serve_app(app) as base:
         room = await RoomClient.connect(base, show.show_id, token=bidder.token)
         await room.wait(lambda c: c.of("snapshot"))
         await room.send({"type": "bid", "auction_id": aid, "amount": 9000, "ref": "fast"})

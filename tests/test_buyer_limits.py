@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from liveshop.settings import Settings
-from tests.factories import Api, address
+from tests.kits.factories import Api, address
 
 API = "/api/v1"
 
@@ -71,7 +71,7 @@ async def test_the_caps_are_settings(settings: Settings, make_app: Any) -> None:
     async with make_app(tight, run_background=False) as app:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            api = Api(client)
+            api = Api(client, app=app)
             seller = await api.user("seller")
             shop = await api.shop(seller)
             a = (await api.product(seller, shop["id"]))["variants"][0]["id"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.factories import Api
+from tests.kits.factories import Api
 
 
 def _variant(sku: str, values: list[str], stock: int = 5, gbp: int = 1500) -> dict:

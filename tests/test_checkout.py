@@ -7,7 +7,7 @@ import asyncio
 import httpx
 
 from liveshop.markets.seed import MARKETS
-from tests.factories import Api, address
+from tests.kits.factories import Api, address
 
 
 async def test_fifty_buyers_race_for_the_last_ten_units(api: Api) -> None:
@@ -106,7 +106,7 @@ async def test_unpaid_hold_expires_and_returns_stock(settings, make_app) -> None
     async with make_app(settings, run_background=True) as app:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            api = Api(client)
+            api = Api(client, app=app)
             seller = await api.user("seller")
             product = await api.product(seller, (await api.shop(seller))["id"], stock=1)
             variant_id = product["variants"][0]["id"]

@@ -17,8 +17,9 @@ from liveshop.selling.coupons import service as coupons
 from liveshop.selling.coupons.models import WatchTime
 from liveshop.selling.models import CampaignPrice
 from liveshop.selling.pricing import CouponIn, LineIn, decide
-from tests.factories import Actor, Api, address
-from tests.promo_kit import API, LiveShow, db_uow, live_show, set_show_status
+from tests.kits.factories import Actor, Api, address
+from tests.kits.promotions import API, db_uow
+from tests.kits.shows import LiveShow, live_show, set_show_status
 
 
 async def make_coupon(
@@ -63,9 +64,9 @@ async def buy(
     )
 
 
-async def stored_discounts(client: httpx.AsyncClient, order_id: int) -> tuple[list[Any], int]:
+async def stored_discounts(app: Any, order_id: int) -> tuple[list[Any], int]:
     """Order.discounts and discount_total, straight from the database."""
-    async with db_uow(client) as uow:
+    async with db_uow(app) as uow:
         row = (
             await uow.session.execute(
                 select(Order.discounts, Order.discount_total).where(Order.id == order_id)
@@ -255,17 +256,17 @@ async def test_follow_unlock(api: Api, client: httpx.AsyncClient) -> None:
     assert (await claim(client, fan, show)).status_code == 201
 
 
-async def test_watch_minutes_unlock(api: Api, client: httpx.AsyncClient) -> None:
+async def test_watch_minutes_unlock(api: Api, client: httpx.AsyncClient, app: Any) -> None:
     show = await live_show(api, client)
     r = await make_coupon(client, show, unlock="watch_minutes", unlock_minutes=5)
     assert r.status_code == 201, r.text
     viewer = await api.user("buyer")
-    async with db_uow(client) as uow:
+    async with db_uow(app) as uow:
         uow.session.add(WatchTime(show_id=show.show_id, user_id=viewer.id, seconds=240))
         await uow.commit()
     locked = await claim(client, viewer, show)
     assert locked.status_code == 403 and locked.json()["watched_seconds"] == 240
-    async with db_uow(client) as uow:
+    async with db_uow(app) as uow:
         total = await coupons.record_watch(
             session=uow.session, show_id=show.show_id, user_id=viewer.id, seconds=60
         )
@@ -274,7 +275,7 @@ async def test_watch_minutes_unlock(api: Api, client: httpx.AsyncClient) -> None
     assert (await claim(client, viewer, show)).status_code == 201
 
     newcomer = await api.user("buyer")
-    async with db_uow(client) as uow:
+    async with db_uow(app) as uow:
         first = await coupons.record_watch(
             session=uow.session, show_id=show.show_id, user_id=newcomer.id, seconds=30
         )
@@ -282,12 +283,12 @@ async def test_watch_minutes_unlock(api: Api, client: httpx.AsyncClient) -> None
     assert first == 30
 
 
-async def test_coupons_only_while_live(api: Api, client: httpx.AsyncClient) -> None:
+async def test_coupons_only_while_live(api: Api, client: httpx.AsyncClient, app: Any) -> None:
     show = await live_show(api, client)
     await make_coupon(client, show)
     buyer = await api.user("buyer")
     assert (await claim(client, buyer, show)).status_code == 201
-    await set_show_status(client, show.show_id, "ended")
+    await set_show_status(app, show.show_id, "ended")
     late = await claim(client, await api.user("buyer"), show)
     assert late.status_code == 409 and late.json()["code"] == "show_not_live"
     r = await buy(client, buyer, show, ["LIVE10"])
@@ -299,7 +300,7 @@ async def test_coupons_only_while_live(api: Api, client: httpx.AsyncClient) -> N
 
 
 async def test_funding_is_recorded_and_a_claim_is_spent_once(
-    api: Api, client: httpx.AsyncClient
+    api: Api, client: httpx.AsyncClient, app: Any
 ) -> None:
     show = await live_show(api, client, prices={"UK": 2000})
     admin, buyer = await api.user("admin"), await api.user("buyer")
@@ -321,7 +322,7 @@ async def test_funding_is_recorded_and_a_claim_is_spent_once(
     order = r.json()[0]
     check_totals(order)
     assert order["total"]["amount"] == 2000 - 300 - 200
-    discounts, discount_total = await stored_discounts(client, order["id"])
+    discounts, discount_total = await stored_discounts(app, order["id"])
     coupon_ids = {
         c["code"]: c["id"] for c in (await client.get(f"{API}/shows/{show.show_id}/coupons")).json()
     }
@@ -353,10 +354,11 @@ async def test_campaign_then_coupon_at_checkout(
     region: str | None,
     price: int,
     expect: dict[str, int],
+    app: Any,
 ) -> None:
     show = await live_show(api, client, prices={market: price}, markets=[market])
     admin = await api.user("admin")
-    async with db_uow(client) as uow:
+    async with db_uow(app) as uow:
         event = LiveEvent(
             slug=f"sale-{show.show_id}",
             title="Big sale",
@@ -391,7 +393,7 @@ async def test_campaign_then_coupon_at_checkout(
     check_totals(order)
     line = order["lines"][0]
     assert {k: line[k]["amount"] for k in ("net", "tax", "gross")} == expect
-    discounts, discount_total = await stored_discounts(client, order["id"])
+    discounts, discount_total = await stored_discounts(app, order["id"])
     assert [(d["kind"], d["id"], d["amount"]) for d in discounts] == [
         ("campaign", campaign_id, 500),
         ("coupon", coupon_id, 150),

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import httpx
 
-from tests.deal_kit import buy_body, open_now, show_with_deal
-from tests.factories import Api
+from tests.kits.deals import buy_body, open_now, show_with_deal
+from tests.kits.factories import Api
 
 
 async def test_an_abusive_account_cannot_stop_five_buyers_buying_five_units(
-    api: Api, client: httpx.AsyncClient
+    api: Api, client: httpx.AsyncClient, app: Any
 ) -> None:
-    app = client._transport.app  # type: ignore[attr-defined]
     _, _, deal = await show_with_deal(api, client, stock=6, limit=1, variant_stock=10)
     await open_now(app.state.db, deal["id"])
     url = f"/api/v1/deals/{deal['id']}/buy"

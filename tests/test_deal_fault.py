@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -15,55 +13,12 @@ from sqlalchemy import func, select
 
 from liveshop.db import create_database
 from liveshop.orders.models import Hold, Order
-from tests.deal_kit import bulk_buyers, buy_body, open_now, show_with_deal
-from tests.factories import Api
-from tests.system import free_port, require
+from tests.kits.deals import bulk_buyers, buy_body, open_now, show_with_deal
+from tests.kits.factories import Api
+from tests.kits.server import PrivateRedis
+from tests.kits.system import require
 
 pytestmark = pytest.mark.slow
-
-
-class PrivateRedis:
-    """A throwaway redis-server we are free to kill, on its own port."""
-
-    def __init__(self, binary: str, workdir: Path) -> None:
-        self.binary, self.workdir, self.port = binary, workdir, free_port()
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    async def start(self) -> None:
-        self.proc = subprocess.Popen(  # noqa: ASYNC220 - a short-lived fork, waited on below
-            [
-                self.binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.workdir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(100):
-            with contextlib.suppress(OSError):
-                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
-                writer.close()
-                return
-            await asyncio.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def kill(self) -> None:
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait()
-            self.proc = None
 
 
 async def test_redis_restart_mid_sale(settings, make_app, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -78,7 +33,7 @@ async def test_redis_restart_mid_sale(settings, make_app, tmp_path: Path) -> Non
             async with httpx.AsyncClient(
                 transport=transport, base_url="http://t", timeout=60
             ) as client:
-                api = Api(client)
+                api = Api(client, app=app)
                 _, _, deal = await show_with_deal(api, client, stock=60, variant_stock=100)
                 await open_now(db, deal["id"])
                 buyers = await bulk_buyers(db, 600)

@@ -12,8 +12,8 @@ import redis.asyncio as aioredis
 
 from liveshop.selling.deals.gate import Admission, RedisGate
 from tests.conftest import MODE, REDIS_URL
-from tests.deal_kit import buy_body, open_now, show_with_deal
-from tests.factories import Api
+from tests.kits.deals import buy_body, open_now, show_with_deal
+from tests.kits.factories import Api
 
 pytestmark = pytest.mark.skipif(
     not REDIS_URL, reason="embedded mode is one process with one counter; needs Redis"
@@ -124,10 +124,9 @@ async def test_one_buyers_parallel_attempts_hold_no_more_than_their_allowance() 
 
 @pytest.mark.skipif(MODE != "distributed", reason="the app uses the Redis gate in distributed mode")
 async def test_units_that_come_back_are_seen_by_every_process_at_once(
-    api: Api, client: httpx.AsyncClient, settings: Any
+    api: Api, client: httpx.AsyncClient, settings: Any, app: Any
 ) -> None:
     """Another worker's edge must not keep saying "sold out" once a unit is back."""
-    app = client._transport.app  # type: ignore[attr-defined]
     other = RedisGate(settings.redis_url)
     try:
         _, _, deal = await show_with_deal(api, client, stock=1, limit=1)

@@ -21,8 +21,9 @@ from liveshop.db import create_database, utcnow
 from liveshop.orders.models import Hold, Order
 from liveshop.selling.deals.models import FlashDeal
 from tests.conftest import MODE
-from tests.deal_kit import bulk_buyers, buy_body, open_now, real_server, show_with_deal
-from tests.factories import Actor, Api
+from tests.kits.deals import bulk_buyers, buy_body, open_now, show_with_deal
+from tests.kits.factories import Actor, Api
+from tests.kits.server import serve
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +31,8 @@ pytestmark = pytest.mark.slow
 @contextlib.asynccontextmanager
 async def stampede_client(settings: Any, make_app: Any) -> AsyncIterator[httpx.AsyncClient]:
     if MODE == "distributed":
-        async with real_server(settings, workers=2) as base:
+        async with serve(settings, workers=2) as server:
+            base = server.url
             # For set-up and payments; waves get their own. Idle connections expire before
             # uvicorn's 5 s keep-alive closes them under us.
             limits = httpx.Limits(keepalive_expiry=1)

@@ -18,15 +18,10 @@ from liveshop.orders.models import Hold, Order
 from liveshop.selling.deals.gate import RedisGate
 from liveshop.selling.deals.models import DealBuyer, FlashDeal
 from tests.conftest import MODE
-from tests.deal_kit import (
-    bulk_buyers,
-    buy_body,
-    open_now,
-    real_server,
-    show_with_deal,
-    worker_pids,
-)
-from tests.factories import Actor, Api
+from tests.kits.deals import bulk_buyers, buy_body, open_now, show_with_deal
+from tests.kits.factories import Actor, Api
+from tests.kits.media import web_workers
+from tests.kits.server import serve
 
 pytestmark = [
     pytest.mark.slow,
@@ -79,7 +74,8 @@ async def _row(db: Any, deal_id: int) -> tuple[int, int, int]:
 async def test_a_worker_killed_mid_stampede_strands_no_stock(settings: Any) -> None:
     db = create_database(settings.database_url)
     try:
-        async with real_server(settings, workers=2) as base:
+        async with serve(settings, workers=2) as server:
+            base = server.url
             limits = httpx.Limits(keepalive_expiry=1)
             async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
                 api = Api(client, settings.database_url)
@@ -87,7 +83,7 @@ async def test_a_worker_killed_mid_stampede_strands_no_stock(settings: Any) -> N
                 await open_now(db, deal["id"])
                 url = f"/api/v1/deals/{deal['id']}/buy"
                 buyers = await bulk_buyers(db, 300)
-                workers = worker_pids(base)
+                workers = web_workers(server.pid)
                 assert len(workers) == 2, workers
 
                 first_ok = asyncio.Event()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
 from sqlalchemy import select, update
@@ -10,12 +11,13 @@ from sqlalchemy import select, update
 from liveshop.db import utcnow
 from liveshop.selling.deals import service as deals
 from liveshop.selling.deals.models import FlashDeal
-from tests.deal_kit import buy_body, open_now, show_with_deal
-from tests.factories import Api
+from tests.kits.deals import buy_body, open_now, show_with_deal
+from tests.kits.factories import Api
 
 
-async def test_deal_lifecycle_price_limit_and_retry(api: Api, client: httpx.AsyncClient) -> None:
-    app = client._transport.app  # type: ignore[attr-defined]
+async def test_deal_lifecycle_price_limit_and_retry(
+    api: Api, client: httpx.AsyncClient, app: Any
+) -> None:
     seller, show, deal = await show_with_deal(api, client, stock=3, limit=1, variant_stock=10)
     vid = deal["variant_id"]
     assert deal["status"] == "scheduled" and deal["left"] == 3
@@ -106,12 +108,11 @@ def _edge_answers(text: str) -> float:
 
 
 async def test_a_sold_out_deal_is_answered_early_but_winners_still_replay(
-    api: Api, client: httpx.AsyncClient
+    api: Api, client: httpx.AsyncClient, app: Any
 ) -> None:
     """Once nothing is left, "sold out" comes from the edge (selling/edge.py) without the
     full path; a buyer the gate let through still gets their own answer back on a retry,
     and a unit that comes back is buyable again."""
-    app = client._transport.app  # type: ignore[attr-defined]
     _, _, deal = await show_with_deal(api, client, stock=2, limit=1)
     await open_now(app.state.db, deal["id"])
     url = f"/api/v1/deals/{deal['id']}/buy"

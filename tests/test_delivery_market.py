@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.factories import Api, address
-from tests.promo_kit import live_show
+from tests.kits.factories import Api, address
+from tests.kits.shows import live_show
 
 API = "/api/v1"
 

@@ -6,9 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,10 +14,10 @@ import pytest
 
 from liveshop.settings import Settings
 from tests.conftest import MODE
-from tests.system import free_port, require
-from tests.web_kit import PHONE, SHOTS, browser, wait_js
+from tests.kits.server import LIVESHOP, spawn, stop
+from tests.kits.system import free_port, require
+from tests.kits.web import PHONE, SHOTS, browser, wait_js
 
-LIVESHOP = Path(sys.executable).parent / "liveshop"
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(MODE != "embedded", reason="the demo is the embedded mode (SQLite)"),
@@ -46,13 +43,11 @@ async def test_the_demo_opens_live_with_an_audience_and_a_deal_that_sells_out(
         env.pop(name, None)
     log = tmp_path / "demo.log"
     with log.open("wb") as out:
-        demo = await asyncio.create_subprocess_exec(
-            *(str(LIVESHOP), "demo", "--port", str(port), "--first-deal", "8"),
+        demo = await spawn(
+            [*LIVESHOP, "demo", "--port", str(port), "--first-deal", "8"],
             env=env,
+            log=out,
             cwd=tmp_path,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -90,13 +85,7 @@ async def test_the_demo_opens_live_with_an_audience_and_a_deal_that_sells_out(
             await page.screenshot(path=str(SHOTS / "demo-live-phone.png"))
             await ctx.close()
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(demo.pid, signal.SIGTERM)
-        try:
-            await asyncio.wait_for(demo.wait(), 20)
-        except TimeoutError:
-            os.killpg(demo.pid, signal.SIGKILL)
-            await demo.wait()
+        await stop(demo, term_wait=20, sweep=False)  # its children must stop on their own
     # The demo's encoders and audience stop with it.
     pgrep = await asyncio.create_subprocess_exec(
         *("pgrep", "-f", f"demo_audience --url {url}"), stdout=asyncio.subprocess.PIPE

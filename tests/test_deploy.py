@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import ssl
 import subprocess
 import sys
@@ -27,10 +26,11 @@ from websockets.asyncio.client import connect
 from liveshop.deploy_site import Site, render_site
 from liveshop.settings import Settings
 from tests.conftest import MODE
-from tests.factories import Api
-from tests.room_kit import make_show
-from tests.system import free_port, require
-from tests.web_kit import ffmpeg_push
+from tests.kits.factories import Api
+from tests.kits.media import ffmpeg_push
+from tests.kits.room import make_show
+from tests.kits.server import serve, spawn, stop
+from tests.kits.system import free_port, require
 
 ROOT = Path(__file__).resolve().parents[1]
 LIVESHOP = Path(sys.executable).parent / "liveshop"
@@ -76,12 +76,8 @@ async def stack(settings: Settings, tmp_path: Path) -> AsyncIterator[dict[str, A
     rtmp, hls = free_port(), free_port()
     public = f"https://127.0.0.1:{https}"
     common = {
-        **os.environ,
         "LIVESHOP_ENV": "development",
-        "LIVESHOP_LOG_JSON": "false",
-        "LIVESHOP_DATABASE_URL": settings.database_url,
-        "LIVESHOP_REDIS_URL": settings.redis_url or "",
-        "LIVESHOP_SECRET_KEY": settings.secret_key,
+        "LIVESHOP_LOG_LEVEL": "INFO",
         "LIVESHOP_BASE_URL": public,
         "LIVESHOP_MEDIA_PUBLIC_URL": public,
         "LIVESHOP_RTMP_PORT": str(rtmp),
@@ -90,21 +86,6 @@ async def stack(settings: Settings, tmp_path: Path) -> AsyncIterator[dict[str, A
         "LIVESHOP_MEDIA_HOOK_URL": f"http://127.0.0.1:{web_a}",
         "LIVESHOP_MEDIA_POLL_SECONDS": "0.5",
     }
-    log = tmp_path / "stack.log"
-    out = log.open("wb")
-    procs: list[asyncio.subprocess.Process] = []
-    for port, media in ((web_a, "true"), (web_b, "false")):
-        procs.append(
-            await asyncio.create_subprocess_exec(
-                *(str(LIVESHOP), "serve", "--host", "127.0.0.1", "--port", str(port)),
-                "--no-migrate",
-                env={**common, "LIVESHOP_MEDIA_ENABLED": media},
-                cwd=tmp_path,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        )
     site = Site(
         server_name="127.0.0.1",
         certificate=str(cert),
@@ -125,31 +106,26 @@ async def stack(settings: Settings, tmp_path: Path) -> AsyncIterator[dict[str, A
         f"  fastcgi_temp_path {prefix}/fcgi;\n  uwsgi_temp_path {prefix}/uwsgi;\n"
         f"  scgi_temp_path {prefix}/scgi;\n{render_site(site)}\n}}\n"
     )
-    front = await asyncio.create_subprocess_exec(
-        *(nginx, "-p", str(prefix), "-c", str(conf), "-g", "daemon off;"),
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    procs.append(front)
-    try:
-        for port in (web_a, web_b):
-            await _wait_http(f"http://127.0.0.1:{port}/healthz", 40, log)
+    log = tmp_path / "public-nginx.log"
+    async with contextlib.AsyncExitStack() as procs:
+        # The first web server also supervises nginx-rtmp; the second one only serves.
+        for port, media in ((web_a, True), (web_b, False)):
+            extra = common if media else {**common, "LIVESHOP_MEDIA_ENABLED": "false"}
+            await procs.enter_async_context(
+                serve(settings, tmp_path, port=port, media=media, env=extra)
+            )
+        with log.open("wb") as out:
+            front = await spawn(
+                [nginx, "-p", str(prefix), "-c", str(conf), "-g", "daemon off;"],
+                env=os.environ,
+                log=out,
+                cwd=tmp_path,
+            )
+        procs.push_async_callback(stop, front)
         await _wait_http(
             f"{public}/healthz", 20, log, verify=ssl.create_default_context(cafile=str(cert))
         )
         yield {"url": public, "cert": cert, "rtmp": f"rtmp://127.0.0.1:{rtmp}/live", "log": log}
-    finally:
-        for proc in procs:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in procs:
-            try:
-                await asyncio.wait_for(proc.wait(), 15)
-            except TimeoutError:
-                os.killpg(proc.pid, signal.SIGKILL)
-                await proc.wait()
-        out.close()
 
 
 @pytest.mark.slow

@@ -13,8 +13,9 @@ import httpx
 import pytest
 
 from liveshop.errors import PROBLEM
-from tests.factories import Actor, Api
-from tests.room_kit import RoomClient, make_show, serve
+from tests.kits.factories import Actor, Api
+from tests.kits.room import RoomClient, make_show
+from tests.kits.server import serve_app
 
 API = "/api/v1"
 
@@ -122,7 +123,7 @@ async def test_f4_nul_in_a_chat_message_is_a_typed_refusal(
 ) -> None:
     _, show, _ = await make_show(api, client)
     talker = await api.user("buyer")
-    async with serve(app) as base:
+    async with serve_app(app) as base:
         viewer = await RoomClient.connect(base, show["id"], token=talker.token)
         await viewer.wait(lambda c: c.of("snapshot"))
         await viewer.chat("bad\x00text", ref="nul")
@@ -146,7 +147,7 @@ async def test_f6_a_500_says_connection_close_and_the_next_request_works(
         raise RuntimeError("deliberate failure for the keep-alive test")
 
     app.add_api_route("/test-only/boom", boom)
-    async with serve(app) as ws_base:
+    async with serve_app(app) as ws_base:
         host, port = ws_base.removeprefix("ws://").split(":")
         reader, writer = await asyncio.open_connection(host, int(port))
         writer.write(b"GET /test-only/boom HTTP/1.1\r\nHost: x\r\n\r\n")

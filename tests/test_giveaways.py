@@ -12,8 +12,9 @@ from liveshop.db import utcnow
 from liveshop.selling import tasks as promo_tasks
 from liveshop.selling.giveaways.models import Giveaway
 from liveshop.selling.giveaways.service import draw_winner, winner_index
-from tests.factories import Actor, Api, address
-from tests.promo_kit import API, LiveShow, app_of, db_uow, live_show
+from tests.kits.factories import Actor, Api, address
+from tests.kits.promotions import API, db_uow
+from tests.kits.shows import LiveShow, live_show
 
 
 async def open_giveaway(
@@ -35,15 +36,14 @@ async def giveaway(client: httpx.AsyncClient, gid: int) -> dict[str, Any]:
     return body
 
 
-async def redraw_due(client: httpx.AsyncClient, gid: int) -> int:
-    async with db_uow(client) as uow:
+async def redraw_due(app: Any, gid: int) -> int:
+    async with db_uow(app) as uow:
         await uow.session.execute(
             update(Giveaway)
             .where(Giveaway.id == gid)
             .values(claim_deadline=utcnow() - timedelta(seconds=1))
         )
         await uow.commit()
-    app = app_of(client)
     return await promo_tasks.redraw_unclaimed(app.state.db, app.state.broker)
 
 
@@ -98,7 +98,7 @@ async def test_market_giveaway_and_one_open_per_room(api: Api, client: httpx.Asy
 
 
 async def test_draw_is_reproducible_and_the_winner_claims_a_free_order(
-    api: Api, client: httpx.AsyncClient
+    api: Api, client: httpx.AsyncClient, app: Any
 ) -> None:
     show = await live_show(api, client, stock=2)
     gid = (await open_giveaway(client, show)).json()["id"]
@@ -146,11 +146,11 @@ async def test_draw_is_reproducible_and_the_winner_claims_a_free_order(
     assert r.json()["status"] == "paid" and r.json()["address"]["city"] == "Leeds"
     assert (await giveaway(client, gid))["status"] == "claimed"
     assert await api.variant(show.variant_id) == {"stock": 1, "held": 0, "available": 1}
-    assert await redraw_due(client, gid) == 0  # claimed: the window no longer matters
+    assert await redraw_due(app, gid) == 0  # claimed: the window no longer matters
 
 
 async def test_unclaimed_prize_is_redrawn_after_the_window(
-    api: Api, client: httpx.AsyncClient
+    api: Api, client: httpx.AsyncClient, app: Any
 ) -> None:
     show = await live_show(api, client, stock=1)
     gid = (await open_giveaway(client, show)).json()["id"]
@@ -163,7 +163,7 @@ async def test_unclaimed_prize_is_redrawn_after_the_window(
     first_winner = first["draws"][0]["winner_id"]
     first_order = first["draws"][0]["order_id"]
 
-    assert await redraw_due(client, gid) == 1
+    assert await redraw_due(app, gid) == 1
     g = await giveaway(client, gid)
     assert g["status"] == "drawn" and len(g["draws"]) == 2
     second = g["draws"][1]
@@ -186,7 +186,7 @@ async def test_unclaimed_prize_is_redrawn_after_the_window(
     assert late.status_code == 403
 
     # Nobody left after the second winner also lets it lapse: no winner, the unit returns.
-    assert await redraw_due(client, gid) == 1
+    assert await redraw_due(app, gid) == 1
     g = await giveaway(client, gid)
     assert g["status"] == "no_winner" and g["draws"][2]["winner_id"] is None
     assert await api.variant(show.variant_id) == {"stock": 1, "held": 0, "available": 1}

@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
-from tests.deal_kit import buy_body, open_now, show_with_deal
-from tests.factories import Api, address
+from tests.kits.deals import buy_body, open_now, show_with_deal
+from tests.kits.factories import Api, address
 
 
 def _reused(r: httpx.Response) -> None:
@@ -71,9 +71,8 @@ async def test_a_reused_key_with_another_body_is_refused_on_every_path(
 
 
 async def test_deal_buy_reused_key_is_refused_on_the_database_path_and_the_edge_path(
-    api: Api, client: httpx.AsyncClient
+    api: Api, client: httpx.AsyncClient, app: Any
 ) -> None:
-    app = client._transport.app  # type: ignore[attr-defined]
     _, _, deal = await show_with_deal(api, client, stock=2, limit=2)
     await open_now(app.state.db, deal["id"])
     url = f"/api/v1/deals/{deal['id']}/buy"
@@ -103,12 +102,11 @@ async def test_deal_buy_reused_key_is_refused_on_the_database_path_and_the_edge_
 
 
 async def test_a_refusal_is_not_a_result_so_its_retry_asks_again(
-    api: Api, client: httpx.AsyncClient
+    api: Api, client: httpx.AsyncClient, app: Any
 ) -> None:
     """The documented rule on both deal paths: a key refused with sold_out (at the edge) or
     deal_not_open (in the database path) stored nothing, so the same key succeeds once the
     deal can sell; a stored result (a declined card) is replayed as it was."""
-    app = client._transport.app  # type: ignore[attr-defined]
     _, _, deal = await show_with_deal(api, client, stock=1, limit=1)
     url = f"/api/v1/deals/{deal['id']}/buy"
     winner, loser = await api.user("buyer"), await api.user("buyer")
@@ -142,11 +140,10 @@ async def test_a_refusal_is_not_a_result_so_its_retry_asks_again(
 
 
 async def test_concurrent_retries_of_one_deal_buy_hold_one_unit(
-    api: Api, client: httpx.AsyncClient
+    api: Api, client: httpx.AsyncClient, app: Any
 ) -> None:
     """Five copies of one request at once: one order, and every answer either is that order
     or says the attempt is still in progress (a refusal, so its retry gets the order)."""
-    app = client._transport.app  # type: ignore[attr-defined]
     _, _, deal = await show_with_deal(api, client, stock=3, limit=2)
     await open_now(app.state.db, deal["id"])
     url = f"/api/v1/deals/{deal['id']}/buy"

@@ -25,8 +25,8 @@ from liveshop.live.room.models import ShowPin
 from liveshop.live.shows.models import Show
 from liveshop.settings import Settings
 from liveshop.uow import UnitOfWork
-from tests.factories import Actor, Api
-from tests.system import require
+from tests.kits.factories import Actor, Api
+from tests.kits.system import require
 
 HOOKS = "/api/v1/media/hooks"
 

@@ -8,16 +8,9 @@ its replay is a finished playlist; a push with a wrong key is refused and change
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -26,147 +19,21 @@ from sqlalchemy import update
 from liveshop.catalog.models import Shop
 from liveshop.live.media.nginx import hook_secret
 from liveshop.settings import Settings
-from tests.system import free_port, require
-from tests.web_kit import db_exec
+from tests.kits.factories import db_exec
+from tests.kits.media import ffmpeg_push, run, wait_for
+from tests.kits.server import Server, serve, stop
+from tests.kits.system import require
 
 pytestmark = pytest.mark.slow
 
 PUSH_SECONDS = 10
 
 
-@dataclass
-class Server:
-    url: str
-    rtmp: str
-    media_dir: Path
-    log: Path
-
-
-def server_log(path: Path) -> str:
-    return "--- server log ---\n" + path.read_text(errors="replace")
-
-
-def ffmpeg_push(ffmpeg: str, url: str, seconds: int) -> list[str]:
-    return [
-        ffmpeg,
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-re",
-        "-f",
-        "lavfi",
-        "-i",
-        "testsrc=size=640x360:rate=25",
-        "-f",
-        "lavfi",
-        "-i",
-        "sine=frequency=440",
-        "-t",
-        str(seconds),
-        "-c:v",
-        "libx264",
-        "-preset",
-        "veryfast",
-        "-tune",
-        "zerolatency",
-        "-g",
-        "25",
-        "-c:a",
-        "aac",
-        "-f",
-        "flv",
-        url,
-    ]
-
-
-async def run(cmd: list[str], within: float) -> int:
-    proc = await asyncio.create_subprocess_exec(
-        *cmd, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
-    )
-    try:
-        return await asyncio.wait_for(proc.wait(), within)
-    finally:
-        await stop(proc)
-
-
-async def stop(proc: asyncio.subprocess.Process, *, group: bool = False) -> None:
-    """SIGTERM (a server then stops its nginx), SIGKILL if it lingers."""
-    for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
-        if proc.returncode is not None:
-            break
-        with contextlib.suppress(ProcessLookupError):
-            if group:
-                os.killpg(proc.pid, sig)
-            else:
-                proc.send_signal(sig)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(proc.wait(), wait)
-    if group:
-        # nginx is in the server's process group: nothing of it may outlive the test.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-
-
 @pytest.fixture
-async def server(database_url: str, settings: Settings, tmp_path: Path) -> AsyncIterator[Server]:
-    require("nginx", "the media server is nginx with libnginx-mod-rtmp")
-    require(str(settings.media_rtmp_module), "nginx needs the RTMP module (libnginx-mod-rtmp)")
-    port, rtmp_port, http_port = free_port(), free_port(), free_port()
-    media_dir = tmp_path / "media"
-    env = {
-        **os.environ,
-        "LIVESHOP_ENV": "development",
-        "LIVESHOP_LOG_JSON": "false",
-        "LIVESHOP_DATABASE_URL": database_url,
-        "LIVESHOP_SECRET_KEY": settings.secret_key,
-        "LIVESHOP_BASE_URL": f"http://127.0.0.1:{port}",
-        "LIVESHOP_RTMP_PORT": str(rtmp_port),
-        "LIVESHOP_MEDIA_HTTP_PORT": str(http_port),
-        "LIVESHOP_MEDIA_DIR": str(media_dir),
-        "LIVESHOP_MEDIA_RECONNECT_GRACE_SECONDS": "1",
-        "LIVESHOP_MEDIA_POLL_SECONDS": "0.5",
-    }
-    env.pop("LIVESHOP_REDIS_URL", None)
-    if settings.redis_url:
-        env["LIVESHOP_REDIS_URL"] = settings.redis_url
-    cli = Path(sys.executable).with_name("liveshop")
-    log = tmp_path / "server.log"
-    with log.open("wb") as out:
-        proc = await asyncio.create_subprocess_exec(
-            str(cli),
-            *("serve", "--host", "127.0.0.1", "--port", str(port), "--no-migrate"),
-            env=env,
-            cwd=tmp_path,  # no stray .env from the checkout
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        async with httpx.AsyncClient(base_url=url, timeout=5) as client:
-            deadline = time.monotonic() + 30
-            while True:
-                assert proc.returncode is None, "server exited\n" + server_log(log)
-                assert time.monotonic() < deadline, "server never came up\n" + server_log(log)
-                with contextlib.suppress(httpx.TransportError):
-                    status = (await client.get("/api/v1/media/status")).json()
-                    if status["available"]:
-                        break
-                await asyncio.sleep(0.1)
-        yield Server(url, status["rtmp_url"], media_dir, log)
-    finally:
-        await stop(proc, group=True)
-
-
-async def wait_for(what: str, check: Any, within: float, log: Path) -> float:
-    """Poll `check()` until truthy; the seconds it took."""
-    start = time.monotonic()
-    while True:
-        if await check():
-            return time.monotonic() - start
-        if time.monotonic() - start > within:
-            pytest.fail(f"timed out waiting for {what}\n{server_log(log)}")
-        await asyncio.sleep(0.05)
+async def server(settings: Settings, tmp_path: Path) -> AsyncIterator[Server]:
+    # INFO: the test reads every log line the server writes for the stream key and the secret.
+    async with serve(settings, tmp_path, media=True, env={"LIVESHOP_LOG_LEVEL": "INFO"}) as up:
+        yield up
 
 
 async def test_a_real_push_goes_live_serves_hls_ends_and_leaves_a_replay(
@@ -302,6 +169,7 @@ async def test_a_real_push_goes_live_serves_hls_ends_and_leaves_a_replay(
         assert await snapshot() == ("ended", 1)
 
     # No log, nginx's or ours, records the stream key or the hook secret.
+    assert server.media_dir is not None
     logs = [server.log, *(server.media_dir / "logs").iterdir()]
     assert any(p.name == "rtmp-access.log" and "PUBLISH" in p.read_text() for p in logs)
     for path in logs:

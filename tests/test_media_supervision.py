@@ -13,8 +13,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,102 +20,37 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
 
 from liveshop.live.media import nginx as media
 from liveshop.live.media.supervisor import MediaSupervisor, port_open
-from liveshop.markets.models import Market
 from liveshop.settings import Settings
 from tests.conftest import MODE
-from tests.system import free_port, require
-from tests.test_media_e2e import Server, ffmpeg_push, server_log, stop, wait_for
-from tests.web_kit import db_exec
+from tests.kits.media import children, ffmpeg_push, nginx_masters, wait_for, web_workers
+from tests.kits.server import Server, serve, stop
+from tests.kits.system import free_port, require
 
 pytestmark = pytest.mark.slow
 
 
-def children(pid: int) -> list[tuple[int, str]]:
-    """(pid, command line) of the processes whose parent is `pid`."""
-    out = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        # The command name may hold spaces or parentheses: fields follow the last ')'.
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == pid:
-            out.append((int(entry.name), cmdline))
-    return out
-
-
-def web_workers(server_pid: int) -> list[int]:
-    return [p for p, cmd in children(server_pid) if "spawn_main" in cmd]
-
-
-def nginx_masters(server_pid: int) -> list[int]:
-    return [p for p, cmd in children(server_pid) if "nginx" in cmd]
-
-
 @pytest.fixture
-async def two_workers(
-    database_url: str, settings: Settings, tmp_path: Path
-) -> AsyncIterator[tuple[Server, asyncio.subprocess.Process]]:
+async def two_workers(settings: Settings, tmp_path: Path) -> AsyncIterator[Server]:
     if MODE != "distributed":
         pytest.skip("several web workers need PostgreSQL and Redis (serve refuses otherwise)")
-    require("nginx", "the media server is nginx with libnginx-mod-rtmp")
-    require(str(settings.media_rtmp_module), "nginx needs the RTMP module (libnginx-mod-rtmp)")
-    # The test's shop is signed up through the API, with no operator to verify it.
-    await db_exec(database_url, update(Market).values(requires_verified_shops=False))
-    port, rtmp_port, http_port = free_port(), free_port(), free_port()
-    media_dir = tmp_path / "media"
-    env = {
-        **os.environ,
-        "LIVESHOP_ENV": "development",
-        "LIVESHOP_LOG_JSON": "false",
-        "LIVESHOP_DATABASE_URL": database_url,
-        "LIVESHOP_SECRET_KEY": settings.secret_key,
-        "LIVESHOP_BASE_URL": f"http://127.0.0.1:{port}",
-        "LIVESHOP_RTMP_PORT": str(rtmp_port),
-        "LIVESHOP_MEDIA_HTTP_PORT": str(http_port),
-        "LIVESHOP_MEDIA_DIR": str(media_dir),
-        "LIVESHOP_MEDIA_RECONNECT_GRACE_SECONDS": "1",
-        "LIVESHOP_MEDIA_POLL_SECONDS": "0.5",
-    }
-    env.pop("LIVESHOP_REDIS_URL", None)
-    if settings.redis_url:
-        env["LIVESHOP_REDIS_URL"] = settings.redis_url
-    cli = Path(sys.executable).with_name("liveshop")
-    log = tmp_path / "server.log"
-    with log.open("wb") as out:
-        proc = await asyncio.create_subprocess_exec(
-            str(cli),
-            *("serve", "--host", "127.0.0.1", "--port", str(port), "--no-migrate"),
-            *("--workers", "2"),
-            env=env,
-            cwd=tmp_path,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        async with httpx.AsyncClient(base_url=url, timeout=5) as client:
-            deadline = time.monotonic() + 40
-            while True:
-                assert proc.returncode is None, "server exited\n" + server_log(log)
-                assert time.monotonic() < deadline, "server never came up\n" + server_log(log)
-                with contextlib.suppress(httpx.TransportError):
-                    status = (await client.get("/api/v1/media/status")).json()
-                    if status["available"] and len(web_workers(proc.pid)) == 2:
-                        break
-                await asyncio.sleep(0.1)
-        yield Server(url, status["rtmp_url"], media_dir, log), proc
-    finally:
-        await stop(proc, group=True)
+
+    async def both_workers_up(_: httpx.AsyncClient, server: Server) -> bool:
+        return len(web_workers(server.pid)) == 2
+
+    async with serve(
+        settings,
+        tmp_path,
+        workers=2,
+        media=True,
+        env={"LIVESHOP_LOG_LEVEL": "INFO"},  # the test counts "media server up" lines
+        ready=both_workers_up,
+        # The test's shop is signed up through the API, with no operator to verify it.
+        unverified_shops_sell=True,
+    ) as server:
+        yield server
 
 
 async def new_show(api: httpx.AsyncClient) -> tuple[int, dict[str, str], dict[str, Any]]:
@@ -161,10 +94,11 @@ def last_fragment(playlist: str) -> int:
 
 
 async def test_killing_a_web_worker_leaves_the_stream_untouched(
-    two_workers: tuple[Server, asyncio.subprocess.Process],
+    two_workers: Server,
 ) -> None:
     ffmpeg = require("ffmpeg", "ffmpeg's test sources are the RTMP publisher")
-    server, proc = two_workers
+    server = two_workers
+    proc = server.proc
     async with httpx.AsyncClient(base_url=server.url, timeout=10) as api:
         show_id, auth, ingest = await new_show(api)
         push = await asyncio.create_subprocess_exec(
@@ -200,7 +134,7 @@ async def test_killing_a_web_worker_leaves_the_stream_untouched(
                 assert push.returncode is None, "the encoder was cut off"
                 with contextlib.suppress(httpx.TransportError):
                     status = (await api.get(f"/api/v1/shows/{show_id}")).json()["status"]
-                    assert status == "live", server_log(server.log)
+                    assert status == "live", server.log_text()
                 await asyncio.sleep(0.5)
             after = last_fragment((await api.get(hls_url)).text)
             assert after >= before + 5, (before, after)
@@ -211,7 +145,7 @@ async def test_killing_a_web_worker_leaves_the_stream_untouched(
         finally:
             await stop(push)
     text = server.log.read_text(errors="replace")
-    assert text.count("media server up") == 1, server_log(server.log)
+    assert text.count("media server up") == 1, server.log_text()
     assert "bind()" not in text
     print(
         f"\nworker {workers[0]} killed; over 8 s the playlist went {before} -> {after}, "

@@ -13,7 +13,6 @@ import os
 import re
 import signal
 import time
-from pathlib import Path
 
 import httpx
 import pytest
@@ -21,8 +20,8 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from liveshop.settings import Settings
 from tests.conftest import MODE
-from tests.deal_kit import real_server
-from tests.test_media_supervision import web_workers
+from tests.kits.media import web_workers
+from tests.kits.server import serve
 
 pytestmark = [
     pytest.mark.slow,
@@ -47,17 +46,6 @@ def sample(text: str, name: str, labels: str = "") -> float | None:
     return found
 
 
-def server_pid(port: int) -> int:
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError):
-            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            if "liveshop.cli serve" in cmd and f"--port {port} " in cmd:
-                return int(entry.name)
-    raise AssertionError("no server process")
-
-
 async def scrapes(base: str, n: int) -> list[str]:
     out = []
     for _ in range(n):
@@ -70,12 +58,12 @@ async def scrapes(base: str, n: int) -> list[str]:
 
 
 async def test_metrics_add_up_across_workers(settings: Settings) -> None:
-    async with real_server(
+    async with serve(
         settings,
         workers=2,
         env={"LIVESHOP_METRICS_TOKEN": TOKEN, "PROMETHEUS_MULTIPROC_DIR": ""},
-    ) as base:
-        port = int(base.rsplit(":", 1)[1])
+    ) as server:
+        base = server.url
         async with httpx.AsyncClient(base_url=base, timeout=10) as api:
             assert (await api.get("/metrics")).status_code == 403
             signup = await api.post(
@@ -138,7 +126,7 @@ async def test_metrics_add_up_across_workers(settings: Settings) -> None:
                 await asyncio.sleep(0.1)
 
             # A worker dies with its sockets: they must not stay counted.
-            victim = web_workers(server_pid(port))[0]
+            victim = web_workers(server.pid)[0]
             os.kill(victim, signal.SIGKILL)
             deadline = time.monotonic() + 15
             while True:

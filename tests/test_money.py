@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from liveshop.markets.money import format_money
 from liveshop.markets.tax import line_tax
-from tests.factories import Api
+from tests.kits.factories import Api
 
 
 async def test_uk_eu_and_us_totals_are_exact(api: Api, client: httpx.AsyncClient) -> None:

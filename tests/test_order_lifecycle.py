@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy import update
 
 from liveshop.db import utcnow
 from liveshop.orders.models import Order
-from tests.factories import Api
+from tests.kits.factories import Api
 
 
 async def test_paid_order_ships_delivers_and_is_returned(
@@ -76,7 +77,9 @@ async def test_paid_order_ships_delivers_and_is_returned(
     ]
 
 
-async def test_returns_close_after_the_market_window(api: Api, client: httpx.AsyncClient) -> None:
+async def test_returns_close_after_the_market_window(
+    api: Api, client: httpx.AsyncClient, app: Any
+) -> None:
     seller = await api.user("seller")
     product = await api.product(seller, (await api.shop(seller))["id"])
     buyer = await api.user("buyer")
@@ -88,7 +91,6 @@ async def test_returns_close_after_the_market_window(api: Api, client: httpx.Asy
         json={"carrier": "Evri", "tracking_number": "E1"},
     )
     await client.post(f"/api/v1/orders/{oid}/deliver", headers=seller.headers)
-    app = client._transport.app  # type: ignore[attr-defined]
     async with app.state.db.write.begin() as conn:  # delivered 15 days ago: the UK window is 14
         await conn.execute(
             update(Order).where(Order.id == oid).values(delivered_at=utcnow() - timedelta(days=15))

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
 from sqlalchemy import func, select
 
 from liveshop.payments.models import SandboxCharge
 from liveshop.payments.sandbox import CARD_CONFIRM, CARD_DECLINED, CARD_INSUFFICIENT, CONFIRM_CODE
-from tests.factories import Actor, Api
+from tests.kits.factories import Actor, Api
 
 
-async def _charges(client: httpx.AsyncClient) -> int:
-    app = client._transport.app  # type: ignore[attr-defined]
+async def _charges(app: Any) -> int:
     async with app.state.db.read.connect() as conn:
         return int(
             (await conn.execute(select(func.count()).select_from(SandboxCharge))).scalar_one()
@@ -31,7 +31,7 @@ async def _setup(api: Api, stock: int = 5, price: int = 2500) -> tuple[Actor, Ac
 
 
 async def test_same_payment_submitted_five_times_concurrently_charges_once(
-    api: Api, client: httpx.AsyncClient
+    api: Api, client: httpx.AsyncClient, app: Any
 ) -> None:
     _, buyer, order = await _setup(api)
     results = await asyncio.gather(
@@ -39,18 +39,20 @@ async def test_same_payment_submitted_five_times_concurrently_charges_once(
     )
     assert [r.status_code for r in results] == [201] * 5
     assert len({r.json()["id"] for r in results}) == 1
-    assert await _charges(client) == 1
+    assert await _charges(app) == 1
     got = (await client.get(f"/api/v1/orders/{order['id']}", headers=buyer.headers)).json()
     assert got["status"] == "paid"
 
 
-async def test_a_second_key_cannot_pay_a_paid_order(api: Api, client: httpx.AsyncClient) -> None:
+async def test_a_second_key_cannot_pay_a_paid_order(
+    api: Api, client: httpx.AsyncClient, app: Any
+) -> None:
     _, buyer, order = await _setup(api)
     assert (await api.pay(buyer, order["id"])).status_code == 201
     again = await api.pay(buyer, order["id"])
     assert again.status_code == 409
     assert again.json()["code"] == "order_already_paid"
-    assert await _charges(client) == 1
+    assert await _charges(app) == 1
 
 
 async def test_reusing_a_key_for_another_request_is_refused(api: Api) -> None:

@@ -8,8 +8,9 @@ import httpx
 import pytest
 
 from liveshop.settings import Settings
-from tests.factories import Api
-from tests.room_kit import RoomClient, make_show, serve
+from tests.kits.factories import Api
+from tests.kits.room import RoomClient, make_show
+from tests.kits.server import serve_app
 
 
 @pytest.fixture
@@ -22,7 +23,7 @@ async def test_the_host_watching_their_own_room_is_not_counted_as_a_viewer(
 ) -> None:
     host, show, _ = await make_show(api, client)
     fan = await api.user("buyer")
-    async with serve(app) as base:
+    async with serve_app(app) as base:
         studio = await RoomClient.connect(base, show["id"], token=host.token)
         await studio.wait(lambda c: c.of("snapshot"))
         viewer = await RoomClient.connect(base, show["id"], token=fan.token)

@@ -8,8 +8,9 @@ import httpx
 from sqlalchemy import select
 
 from liveshop.live.room.models import ChatMessage, ShowPin
-from tests.factories import Api
-from tests.room_kit import RoomClient, chat_texts, make_show, serve
+from tests.kits.factories import Api
+from tests.kits.room import RoomClient, chat_texts, make_show
+from tests.kits.server import serve_app
 
 XSS = "<script>alert('x')</script><img src=x onerror=alert(1)>&amp; \"quoted\""
 
@@ -19,7 +20,7 @@ async def test_chat_reaches_every_viewer_as_the_same_inert_text(
 ) -> None:
     host, show, _ = await make_show(api, client)
     buyer = await api.user("buyer")
-    async with serve(app) as base:
+    async with serve_app(app) as base:
         anon = await RoomClient.connect(base, show["id"])
         viewer = await RoomClient.connect(base, show["id"], token=host.token)
         talker = await RoomClient.connect(base, show["id"], token=buyer.token)
@@ -60,7 +61,7 @@ async def test_unknown_show_and_bad_token_are_refused_with_typed_errors(
     app: Any, api: Api, client: httpx.AsyncClient
 ) -> None:
     _, show, _ = await make_show(api, client)
-    async with serve(app) as base:
+    async with serve_app(app) as base:
         missing = await RoomClient.connect(base, 424242)
         assert await missing.wait_closed() == 4404
         assert missing.of("error")[0].code == "show_not_found"
@@ -74,7 +75,7 @@ async def test_many_likes_become_few_like_counts_with_the_right_total(
 ) -> None:
     _, show, _ = await make_show(api, client)
     fans = [await api.user("buyer") for _ in range(4)]
-    async with serve(app) as base:
+    async with serve_app(app) as base:
         watcher = await RoomClient.connect(base, show["id"])
         likers = [await RoomClient.connect(base, show["id"], token=f.token) for f in fans]
         for liker in likers:
@@ -100,7 +101,7 @@ async def test_host_pins_products_and_viewers_see_prices_stock_and_purchases(
     host, show, products = await make_show(api, client, products=4, stock=5)
     sid = show["id"]
     buyer = await api.user("buyer")
-    async with serve(app) as base:
+    async with serve_app(app) as base:
         viewer = await RoomClient.connect(base, sid)
         await viewer.wait(lambda c: c.of("snapshot"))
         for p in products[:3]:

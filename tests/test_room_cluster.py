@@ -4,84 +4,38 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import socket
-import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
+import redis.asyncio as aioredis
 
 from liveshop.settings import Settings
 from tests.conftest import REDIS_URL
-from tests.factories import Api
-from tests.room_kit import RoomClient, chat_texts, make_show
+from tests.kits.factories import Api
+from tests.kits.room import RoomClient, chat_texts, make_show
+from tests.kits.server import serve
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not REDIS_URL, reason="needs Redis: set LIVESHOP_TEST_REDIS_URL"),
 ]
-LIVESHOP = Path(sys.executable).parent / "liveshop"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.asynccontextmanager
 async def cluster(settings: Settings, size: int) -> AsyncIterator[list[str]]:
     """`size` servers started by the CLI; yields their ws:// base URLs."""
-    import redis.asyncio as aioredis
-
     assert REDIS_URL
     r = aioredis.from_url(REDIS_URL)
     await r.flushdb()  # SQLite ids restart per test; room keys must not outlive it
     await r.aclose()
-    env = {
-        **os.environ,
-        "LIVESHOP_ENV": "test",
-        "LIVESHOP_DATABASE_URL": settings.database_url,
-        "LIVESHOP_REDIS_URL": REDIS_URL,
-        "LIVESHOP_SECRET_KEY": settings.secret_key,
-        "LIVESHOP_MEDIA_ENABLED": "false",
-        "LIVESHOP_LOG_JSON": "false",
-        "LIVESHOP_LOG_LEVEL": "WARNING",
-        "LIVESHOP_ROOM_STATS_SECONDS": "0.2",
-    }
-    ports = [_free_port() for _ in range(size)]
-    procs = [
-        await asyncio.create_subprocess_exec(
-            str(LIVESHOP),
-            *("serve", "--port", str(p), "--no-migrate"),
-            env=env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        for p in ports
-    ]
-    try:
-        async with httpx.AsyncClient() as http:
-            for port in ports:
-                for _ in range(200):
-                    with contextlib.suppress(httpx.HTTPError):
-                        if (await http.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
-                            break
-                    await asyncio.sleep(0.05)
-                else:
-                    raise AssertionError(f"server on {port} did not start")
-        yield [f"ws://127.0.0.1:{p}" for p in ports]
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                await asyncio.wait_for(proc.wait(), 10)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
+    # Redis even in the embedded mode: it is what joins the processes into one room.
+    env = {"LIVESHOP_REDIS_URL": REDIS_URL, "LIVESHOP_ROOM_STATS_SECONDS": "0.2"}
+    async with contextlib.AsyncExitStack() as servers:
+        urls = [
+            (await servers.enter_async_context(serve(settings, env=env))).url for _ in range(size)
+        ]
+        yield [url.replace("http://", "ws://") for url in urls]
 
 
 async def test_two_processes_share_chat_counts_and_resume(

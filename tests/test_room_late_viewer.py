@@ -11,9 +11,10 @@ from liveshop.live.media import nginx as media
 from liveshop.live.shows import service as shows
 from liveshop.live.shows.models import Show
 from liveshop.uow import UnitOfWork
-from tests.deal_kit import buy_body, open_now, show_with_deal
-from tests.factories import Api
-from tests.room_kit import RoomClient, make_show, serve
+from tests.kits.deals import buy_body, open_now, show_with_deal
+from tests.kits.factories import Api
+from tests.kits.room import RoomClient, make_show
+from tests.kits.server import serve_app
 
 
 async def _go_live_like_the_hook(app: Any, show_id: int) -> None:
@@ -58,7 +59,7 @@ async def test_a_viewer_who_arrives_after_go_live_gets_video_pins_and_message(
     assert [p["product_id"] for p in room["pins"]] == [items[0]["id"]]
     assert room["pinned_message"] == "Hi all"
 
-    async with serve(app) as base:
+    async with serve_app(app) as base:
         viewer = await RoomClient.connect(base, sid)
         snap = (await viewer.wait(lambda x: x.of("snapshot")))[0].state
         assert snap.hls_url == playback["hls_url"]
@@ -108,7 +109,7 @@ async def test_ending_the_show_ends_its_deals_and_closes_its_auctions(
     )
     assert r.status_code == 201, r.text
 
-    async with serve(app) as base:
+    async with serve_app(app) as base:
         viewer = await RoomClient.connect(base, sid)
         await viewer.wait(lambda x: x.of("snapshot"))
         await _end(app, sid)

@@ -9,8 +9,9 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from tests.factories import Api
-from tests.room_kit import RoomClient, chat_texts, make_show, serve
+from tests.kits.factories import Api
+from tests.kits.room import RoomClient, chat_texts, make_show
+from tests.kits.server import serve_app
 
 
 async def test_moderator_mutes_deletes_and_bans_only_in_their_room(
@@ -32,7 +33,7 @@ async def test_moderator_mutes_deletes_and_bans_only_in_their_room(
     mods = (await client.get(f"/api/v1/shows/{sid}/moderators", headers=host.headers)).json()
     assert [m["id"] for m in mods] == [mod.id]
 
-    async with serve(app) as base:
+    async with serve_app(app) as base:
         watcher = await RoomClient.connect(base, sid, token=fan.token)
         bad = await RoomClient.connect(base, sid, token=troll.token)
         await bad.chat("buy followers at spam.example")
@@ -98,7 +99,7 @@ async def test_slow_mode_keywords_and_chat_rate_limits(
     sid = show["id"]
     fan = await api.user("buyer")
     admin = await api.user("admin")
-    async with serve(app) as base:
+    async with serve_app(app) as base:
         me = await RoomClient.connect(base, sid, token=fan.token)
         hosting = await RoomClient.connect(base, sid, token=host.token)
         assert (
@@ -180,7 +181,7 @@ async def test_bad_room_input_gets_4xx_problems_not_500s(
         r = await client.request(method, url, headers=h, json=body)
         assert 400 <= r.status_code < 500, (url, body, r.status_code, r.text)
         assert r.headers["content-type"].startswith("application/problem+json")
-    async with serve(app) as base:
+    async with serve_app(app) as base:
         for path in ("abc", str(2**40), "0"):
             with pytest.raises(InvalidStatus) as refused:  # refused before the handshake
                 await connect(f"{base}/ws/shows/{path}")

@@ -19,10 +19,10 @@ import httpx
 import pytest
 
 from liveshop.settings import Settings
-from tests.factories import Api
-from tests.room_kit import RoomClient, make_show, serve
-from tests.system import require
-from tests.test_deal_fault import PrivateRedis
+from tests.kits.factories import Api
+from tests.kits.room import RoomClient, make_show
+from tests.kits.server import PrivateRedis, serve_app
+from tests.kits.system import require
 
 pytestmark = pytest.mark.slow
 
@@ -64,10 +64,10 @@ async def test_a_room_resynchronises_after_a_redis_outage(
             transport = httpx.ASGITransport(app=app)
             async with (
                 httpx.AsyncClient(transport=transport, base_url="http://t", timeout=30) as client,
-                serve(app if viewer_on == "same process" else other) as base,
+                serve_app(app if viewer_on == "same process" else other) as base,
             ):
                 assert app.state.broker is not other.state.broker
-                api = Api(client)
+                api = Api(client, app=app)
                 host, show, items = await make_show(api, client, products=2)
                 sid = show["id"]
                 viewer = await RoomClient.connect(base, sid)

@@ -10,8 +10,9 @@ from prometheus_client import REGISTRY
 
 from liveshop.live.room.hub import CLOSE_SLOW_CONSUMER, Viewer
 from liveshop.settings import Settings
-from tests.factories import Api
-from tests.room_kit import RoomClient, chat_texts, make_show, serve
+from tests.kits.factories import Api
+from tests.kits.room import RoomClient, chat_texts, make_show
+from tests.kits.server import serve_app
 
 
 async def test_resume_after_a_forced_disconnect_has_no_gaps_and_no_duplicates(
@@ -20,7 +21,7 @@ async def test_resume_after_a_forced_disconnect_has_no_gaps_and_no_duplicates(
     _host, show, _ = await make_show(api, client)
     sid = show["id"]
     talkers = [await api.user("buyer") for _ in range(2)]
-    async with serve(app) as base:
+    async with serve_app(app) as base:
         senders = [await RoomClient.connect(base, sid, token=t.token) for t in talkers]
         viewer = await RoomClient.connect(base, sid)
         await viewer.wait(lambda c: c.of("snapshot"))
@@ -59,9 +60,9 @@ async def test_resume_beyond_the_history_gets_a_fresh_snapshot(
     async with make_app(small, run_background=False) as app:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as c2:
-            api2 = Api(c2)
+            api2 = Api(c2, app=app)
             host, show, _ = await make_show(api2, c2)
-            async with serve(app) as base:
+            async with serve_app(app) as base:
                 viewer = await RoomClient.connect(base, show["id"], token=host.token)
                 watcher = await RoomClient.connect(base, show["id"])
                 await viewer.wait(lambda c: c.of("snapshot"))
@@ -104,9 +105,9 @@ async def test_heartbeats_and_slow_consumers_are_disconnected_resumable(
     async with make_app(tight, run_background=False) as app:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as c2:
-            host, show, _ = await make_show(Api(c2), c2)
+            host, show, _ = await make_show(Api(c2, app=app), c2)
             sid = show["id"]
-            async with serve(app) as base:
+            async with serve_app(app) as base:
                 healthy = await RoomClient.connect(base, sid)
                 beats = await healthy.wait(
                     lambda c: len(c.of("heartbeat")) >= 2 and c.of("heartbeat")

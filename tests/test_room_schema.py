@@ -12,8 +12,10 @@ from liveshop.live.room import service as room_service
 from liveshop.live.room.events import RoomEvent, RoomState, apply
 from liveshop.realtime.protocol import server_event
 from liveshop.settings import Settings
-from tests.factories import Api, address
-from tests.room_kit import ROOM_TYPES, RoomClient, go_live, make_show, serve
+from tests.kits.factories import Api, address
+from tests.kits.room import ROOM_TYPES, RoomClient, make_show
+from tests.kits.server import serve_app
+from tests.kits.shows import go_live
 
 VOLATILE = {"viewers", "peak_viewers", "unique_viewers"}
 
@@ -33,15 +35,15 @@ async def test_replaying_events_onto_the_snapshot_equals_a_fresh_snapshot(
     async with make_app(quick, run_background=False) as app:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
-            a = Api(c)
+            a = Api(c, app=app)
             host, show, products = await make_show(a, c, products=2, stock=5, live=False)
             sid, h = show["id"], host.headers
             fan, troll = await a.user("buyer"), await a.user("buyer")
-            async with serve(app) as base:
+            async with serve_app(app) as base:
                 first = await RoomClient.connect(base, sid, token=fan.token)
                 initial = (await first.wait(lambda x: x.of("snapshot")))[0].state
                 bad = await RoomClient.connect(base, sid, token=troll.token)
-                await go_live(c, sid)
+                await go_live(app, sid)
                 await first.chat("hello <b>room</b>")
                 await bad.chat("rude")
                 await first.send({"type": "like", "count": 7})

@@ -6,10 +6,11 @@ from typing import Any
 
 import httpx
 
-from tests.factories import Api
-from tests.promo_kit import API, live_show
-from tests.room_kit import RoomClient, serve
-from tests.test_auctions import open_auction
+from tests.kits.factories import Api
+from tests.kits.promotions import API, open_auction
+from tests.kits.room import RoomClient
+from tests.kits.server import serve_app
+from tests.kits.shows import live_show
 
 
 async def test_bid_and_enter_giveaway_over_the_socket(
@@ -25,7 +26,7 @@ async def test_bid_and_enter_giveaway_over_the_socket(
     assert r.status_code == 201, r.text
     giveaway_id = r.json()["id"]
     bidder, rival = await api.user("buyer"), await api.user("buyer")
-    async with serve(app) as base:
+    async with serve_app(app) as base:
         a = await RoomClient.connect(base, show.show_id, token=bidder.token)
         b = await RoomClient.connect(base, show.show_id, token=rival.token)
         watcher = await RoomClient.connect(base, show.show_id)

@@ -29,8 +29,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.factories import Api
-from tests.room_kit import serve
+from tests.kits.factories import Api
+from tests.kits.server import serve_app
 
 pytestmark = pytest.mark.slow
 
@@ -138,8 +138,8 @@ async def _world(api: Api) -> dict[str, dict[str, str]]:
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("who", ["anon", "buyer", "seller"])
 async def test_schemathesis_finds_nothing(app: Any, client: httpx.AsyncClient, who: str) -> None:
-    identities = await _world(Api(client))
-    async with serve(app) as ws_base:
+    identities = await _world(Api(client, app=app))
+    async with serve_app(app) as ws_base:
         base = ws_base.replace("ws://", "http://")
         report = await asyncio.to_thread(_fuzz, base, identities[who])
     summary = f"{report.cases} cases as {who}, statuses {sorted(report.statuses.items())}"

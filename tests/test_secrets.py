@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from liveshop.live.media import nginx as media
 from liveshop.settings import Settings
-from tests.factories import Api
+from tests.kits.factories import Api
 
 HOOKS = "/api/v1/media/hooks"
 

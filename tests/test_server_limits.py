@@ -12,7 +12,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from liveshop.settings import Settings
-from tests.deal_kit import real_server
+from tests.kits.server import serve
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +33,8 @@ async def _raw(base: str, request: bytes) -> bytes:
 
 
 async def test_f9_huge_request_headers_are_refused(settings: Settings) -> None:
-    async with real_server(settings, workers=1) as base:
+    async with serve(settings, workers=1) as server:
+        base = server.url
         big = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Junk: " + b"a" * (4 * 1024 * 1024)
         answer = await _raw(base, big + b"\r\n\r\n")
         assert answer.startswith(b"HTTP/1.1 431 "), answer[:200]
@@ -69,7 +70,8 @@ async def _read_until_closed(ws: ClientConnection) -> None:
 
 
 async def test_item8_websocket_frames_over_64_kib_are_refused_unread(settings: Settings) -> None:
-    async with real_server(settings, workers=1) as base:
+    async with serve(settings, workers=1) as server:
+        base = server.url
         show_id, token = await _show(base)
         url = f"{base.replace('http', 'ws')}/ws/shows/{show_id}?token={token}"
         async with connect(url, compression=None) as ws:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.factories import Actor, Api
+from tests.kits.factories import Actor, Api
 
 SHIP = {"carrier": "Royal Mail", "tracking_number": "RM1"}
 

@@ -11,7 +11,7 @@ import pytest
 
 from liveshop.live.media import nginx as media
 from liveshop.settings import Settings
-from tests.factories import Actor, Api
+from tests.kits.factories import Actor, Api
 
 API = "/api/v1"
 

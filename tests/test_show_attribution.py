@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import update
 
 from liveshop.live.shows.models import Show
-from tests.factories import Actor, Api, address
-from tests.promo_kit import LiveShow, db_uow, live_show, set_show_status
+from tests.kits.factories import Actor, Api, address
+from tests.kits.promotions import db_uow
+from tests.kits.shows import LiveShow, live_show, set_show_status
 
 API = "/api/v1"
 
@@ -61,18 +62,20 @@ async def test_a_product_outside_the_lineup_is_not_credited(
 
 @pytest.mark.parametrize("status", ["scheduled", "cancelled", "ended"])
 async def test_a_show_that_is_not_live_or_replaying_is_ignored(
-    api: Api, client: httpx.AsyncClient, status: str
+    api: Api, client: httpx.AsyncClient, status: str, app: Any
 ) -> None:
     show = await live_show(api, client)
-    await set_show_status(client, show.show_id, status)  # "ended" with no replay
+    await set_show_status(app, show.show_id, status)  # "ended" with no replay
     order = await buy_now(client, await api.user("buyer"), show.variant_id, show.show_id)
     assert "show_id" not in order["source"]
     assert await show_orders(client, show) == 0
 
 
-async def test_a_replay_is_credited_as_a_replay(api: Api, client: httpx.AsyncClient) -> None:
+async def test_a_replay_is_credited_as_a_replay(
+    api: Api, client: httpx.AsyncClient, app: Any
+) -> None:
     show = await live_show(api, client)
-    async with db_uow(client) as uow:
+    async with db_uow(app) as uow:
         await uow.session.execute(
             update(Show)
             .where(Show.id == show.show_id)

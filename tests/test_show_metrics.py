@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 from sqlalchemy import update
 
 from liveshop.live.shows.models import Show
-from tests.factories import Api, address
-from tests.promo_kit import API, app_of, db_uow, live_show
+from tests.kits.factories import Api, address
+from tests.kits.promotions import API, db_uow
+from tests.kits.shows import live_show
 
 
 def _problem(r: httpx.Response, status: int) -> None:
@@ -47,7 +50,7 @@ async def test_only_the_host_cohosts_and_admins_read_a_shows_metrics(
 
 
 async def test_metrics_count_viewers_likes_and_orders_per_currency(
-    client: httpx.AsyncClient, api: Api
+    client: httpx.AsyncClient, api: Api, app: Any
 ) -> None:
     show = await live_show(api, client, stock=10, prices={"UK": 1000, "DE": 900})
     url = f"{API}/shows/{show.show_id}/metrics"
@@ -78,7 +81,7 @@ async def test_metrics_count_viewers_likes_and_orders_per_currency(
     await buy("DE")  # 2 x 9,00 €, pending payment
     await buy("UK", show_id=None)  # not bought from the show
     cancelled = await buy("DE")
-    async with db_uow(client) as uow:  # a cancelled order drops out
+    async with db_uow(app) as uow:  # a cancelled order drops out
         from liveshop.orders.models import Order
 
         await uow.session.execute(
@@ -91,7 +94,7 @@ async def test_metrics_count_viewers_likes_and_orders_per_currency(
         await uow.commit()
 
     # The room-wide counters, as the room processes report them to the shared store.
-    store = app_of(client).state.rooms.store
+    store = app.state.rooms.store
     await store.report(show.show_id, "proc-a", 2)
     await store.report(show.show_id, "proc-b", 1)
     for key in ("u1", "u2", "d-device", "u1"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.factories import Api
+from tests.kits.factories import Api
 
 
 async def test_creator_schedules_a_show_and_only_the_host_sees_the_key(

@@ -11,16 +11,8 @@ from sqlalchemy import update
 from liveshop.accounts.models import User
 from liveshop.settings import Settings
 from tests.conftest import MODE
-from tests.web_kit import (
-    PHONE,
-    api_signup,
-    browser,
-    db_exec,
-    logged_in,
-    new_buyer,
-    seller_with_show,
-    serve,
-)
+from tests.kits.factories import db_exec
+from tests.kits.web import PHONE, api_signup, browser, logged_in, new_buyer, seller_with_show, serve
 
 pytestmark = [
     pytest.mark.slow,

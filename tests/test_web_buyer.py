@@ -30,14 +30,14 @@ from liveshop.live.media import nginx as media
 from liveshop.live.room.models import ShowPin
 from liveshop.orders.models import Order
 from liveshop.settings import Settings
-from tests.system import free_port, require
-from tests.web_kit import (
+from tests.kits.factories import db_exec
+from tests.kits.system import free_port, require
+from tests.kits.web import (
     DESKTOP,
     PHONE,
     SHOTS,
     api_signup,
     browser,
-    db_exec,
     new_buyer,
     pay_in_dialog,
     seller_with_show,

@@ -16,13 +16,13 @@ from liveshop.db import utcnow
 from liveshop.live.shows.models import Show
 from liveshop.selling.deals.models import FlashDeal
 from liveshop.settings import Settings
-from tests.web_kit import (
+from tests.kits.factories import db_exec
+from tests.kits.web import (
     ADDRESS,
     PHONE,
     SHOTS,
     api_signup,
     browser,
-    db_exec,
     logged_in,
     new_buyer,
     pay_in_dialog,

@@ -23,18 +23,10 @@ from liveshop.db import utcnow
 from liveshop.selling.deals.models import FlashDeal
 from liveshop.settings import Settings
 from tests.conftest import MODE
-from tests.system import require
-from tests.web_kit import (
-    PHONE,
-    SHOTS,
-    browser,
-    db_exec,
-    ffmpeg_push,
-    new_buyer,
-    seller_with_show,
-    serve,
-    wait_js,
-)
+from tests.kits.factories import db_exec
+from tests.kits.media import ffmpeg_push
+from tests.kits.system import require
+from tests.kits.web import PHONE, SHOTS, browser, new_buyer, seller_with_show, serve, wait_js
 
 pytestmark = pytest.mark.slow
 

@@ -28,16 +28,16 @@ from liveshop.accounts.models import User
 from liveshop.db import utcnow
 from liveshop.selling.deals.models import FlashDeal
 from liveshop.settings import Settings
-from tests.system import require
-from tests.web_kit import (
+from tests.kits.factories import db_exec
+from tests.kits.media import ffmpeg_push
+from tests.kits.system import require
+from tests.kits.web import (
     DESKTOP,
     PASSWORD,
     PHONE,
     ROOT,
     SHOTS,
     browser,
-    db_exec,
-    ffmpeg_push,
     logged_in,
     new_buyer,
     pay_in_dialog,

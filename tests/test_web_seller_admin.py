@@ -25,7 +25,8 @@ from websockets.asyncio.client import connect
 
 from liveshop.accounts.models import User
 from liveshop.settings import Settings
-from tests.web_kit import (
+from tests.kits.factories import db_exec
+from tests.kits.web import (
     ADDRESS,
     DESKTOP,
     PASSWORD,
@@ -33,7 +34,6 @@ from tests.web_kit import (
     SHOTS,
     api_signup,
     browser,
-    db_exec,
     logged_in,
     new_buyer,
     seller_with_show,

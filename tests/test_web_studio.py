@@ -18,7 +18,7 @@ import pytest
 
 from liveshop.live.media.nginx import HOOK_HEADER, hook_secret
 from liveshop.settings import Settings
-from tests.web_kit import (
+from tests.kits.web import (
     DESKTOP,
     PASSWORD,
     PHONE,

@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import subprocess
 import sys
 import time
 import uuid
@@ -25,14 +24,13 @@ from liveshop.leases import JobLease
 from liveshop.orders.models import Order, OrderEvent
 from liveshop.settings import Settings
 from tests.conftest import MODE
-from tests.factories import Api, address
-from tests.system import free_port
+from tests.kits.factories import Api, address
+from tests.kits.server import LIVESHOP, log_tail, serve, spawn, stop
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(MODE != "distributed", reason="job workers pair with PostgreSQL + Redis"),
 ]
-LIVESHOP = Path(sys.executable).parent / "liveshop"
 HOLD_MINUTES = 0.05  # three seconds
 
 
@@ -41,66 +39,31 @@ def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"hold_minutes": HOLD_MINUTES})
 
 
-def _env(settings: Settings, **extra: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "LIVESHOP_ENV": "test",
-        "LIVESHOP_DATABASE_URL": settings.database_url,
-        "LIVESHOP_REDIS_URL": settings.redis_url or "",
-        "LIVESHOP_SECRET_KEY": settings.secret_key,
-        "LIVESHOP_MEDIA_ENABLED": "false",
-        "LIVESHOP_LOG_JSON": "false",
-        "LIVESHOP_JOBS_IN_WEB": "false",
-        "LIVESHOP_SWEEP_INTERVAL_SECONDS": "0.3",
-        "LIVESHOP_JOB_LEASE_SECONDS": "2",
-        "LIVESHOP_HOLD_MINUTES": str(HOLD_MINUTES),
-        **extra,
-    }
+JOBS_ENV = {
+    "LIVESHOP_LOG_LEVEL": "INFO",
+    "LIVESHOP_JOBS_IN_WEB": "false",
+    "LIVESHOP_SWEEP_INTERVAL_SECONDS": "0.3",
+    "LIVESHOP_JOB_LEASE_SECONDS": "2",
+    "LIVESHOP_HOLD_MINUTES": str(HOLD_MINUTES),
+}
 
 
 @contextlib.asynccontextmanager
 async def processes(settings: Settings, tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
-    port = free_port()
-    log = (tmp_path / "procs.log").open("wb")
-    web = await asyncio.create_subprocess_exec(
-        *(str(LIVESHOP), "serve", "--port", str(port), "--workers", "2", "--no-migrate"),
-        env=_env(settings),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    workers = [
-        await asyncio.create_subprocess_exec(
-            str(LIVESHOP),
-            "worker",
-            env=_env(settings),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        for _ in range(2)
-    ]
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
-            deadline = time.monotonic() + 30
-            while True:
-                with contextlib.suppress(httpx.TransportError):
-                    if (await http.get("/healthz")).status_code == 200:
-                        break
-                assert time.monotonic() < deadline, (tmp_path / "procs.log").read_text()
-                await asyncio.sleep(0.2)
-        yield {"web": web, "workers": workers, "url": f"http://127.0.0.1:{port}"}
-    finally:
-        for proc in [web, *workers]:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in [web, *workers]:
-            try:
-                await asyncio.wait_for(proc.wait(), 10)
-            except TimeoutError:
-                os.killpg(proc.pid, signal.SIGKILL)
-                await proc.wait()
-        log.close()
+    """Two web workers that leave the jobs alone, and two `liveshop worker`s that run them."""
+    async with serve(settings, tmp_path, workers=2, env=JOBS_ENV) as web:
+        with (tmp_path / "workers.log").open("wb") as log:
+            workers = [
+                await spawn([*LIVESHOP, "worker"], env=web.env, log=log, cwd=tmp_path)
+                for _ in range(2)
+            ]
+        try:
+            yield {"web": web.proc, "workers": workers, "url": web.url}
+        except Exception:
+            sys.stderr.write(log_tail(tmp_path / "workers.log") + "\n")
+            raise
+        finally:
+            await stop(*workers)
 
 
 async def _query(url: str, stmt: Any) -> list[Any]:

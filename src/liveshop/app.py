@@ -11,7 +11,6 @@ from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from liveshop import errors, logs, metrics, openapi, wiring
 from liveshop.accounts.edge import AuthFloodEdge
@@ -32,19 +31,9 @@ from liveshop.realtime.ws import router as ws_router
 from liveshop.selling.deals import gate as gates
 from liveshop.selling.deals.edge import EdgeFirst
 from liveshop.settings import Settings, get_settings
+from liveshop.web import pages
 from liveshop.web.api import router as web_router
 from liveshop.web.assets import STATIC_DIR, CachedStatic
-from liveshop.web.pages import not_found_page
-from liveshop.web.pages import router as page_router
-from liveshop.web.pages_admin import router as admin_pages
-from liveshop.web.pages_analytics import router as analytics_pages
-from liveshop.web.pages_buyer import router as buyer_pages
-from liveshop.web.pages_discovery import router as discovery_pages
-from liveshop.web.pages_integrations import router as integration_pages
-from liveshop.web.pages_ledger import router as ledger_pages
-from liveshop.web.pages_markets import router as market_pages
-from liveshop.web.pages_seller import router as seller_pages
-from liveshop.web.pages_studio import router as studio_pages
 from liveshop.worker import run_jobs
 
 
@@ -120,24 +109,10 @@ def create_app(
     app.state.settings = settings
     app.state.provider = SandboxProvider()
     errors.install(app)
-    # Unknown addresses opened in a browser get a page (the web layer), programs problem+json.
-    app.add_exception_handler(StarletteHTTPException, not_found_page)  # type: ignore[arg-type]
     openapi.install(app)
     app.include_router(api_router)
     app.include_router(web_router)
-    for pages in (
-        page_router,
-        buyer_pages,
-        studio_pages,
-        seller_pages,
-        admin_pages,
-        analytics_pages,
-        market_pages,
-        discovery_pages,
-        ledger_pages,
-        integration_pages,
-    ):
-        app.include_router(pages)
+    pages.install(app)
     app.mount("/static", CachedStatic(directory=STATIC_DIR), name="static")
     app.include_router(ws_router)
 

@@ -16,8 +16,8 @@ from liveshop.analytics.models import AnalyticsEvent, MarketHour
 from liveshop.analytics.rollup import upkeep
 from liveshop.analytics.store import SqlEventStore
 from liveshop.db import utcnow
-from tests.factories import Api
-from tests.room_kit import make_show
+from tests.kits.factories import Api
+from tests.kits.room import make_show
 
 
 async def test_report_access_matrix(app: Any, client: httpx.AsyncClient, api: Api) -> None:

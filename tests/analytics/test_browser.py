@@ -19,12 +19,12 @@ from liveshop.demo_analytics import add_history
 from liveshop.live.shows.models import Show
 from liveshop.settings import Settings
 from liveshop.uow import UnitOfWork
-from tests.web_kit import (
+from tests.kits.factories import db_exec
+from tests.kits.web import (
     PHONE,
     SHOTS,
     api_signup,
     browser,
-    db_exec,
     logged_in,
     seller_with_show,
     serve,

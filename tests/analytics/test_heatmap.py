@@ -16,7 +16,7 @@ from liveshop.analytics import reports, rollup
 from liveshop.analytics.ingest import recorder
 from liveshop.analytics.store import SqlEventStore
 from liveshop.db import sessionmaker_for
-from tests.factories import Api
+from tests.kits.factories import Api
 
 MON, WED, SUN = 0, 2, 6
 

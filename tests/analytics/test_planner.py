@@ -15,7 +15,7 @@ from icalendar import Calendar
 from liveshop.analytics import rollup, staffing
 from liveshop.analytics.ingest import recorder
 from liveshop.analytics.store import SqlEventStore
-from tests.factories import Api
+from tests.kits.factories import Api
 
 TUE = 1
 LONDON = ZoneInfo("Europe/London")

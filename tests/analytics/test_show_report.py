@@ -19,8 +19,9 @@ from liveshop.analytics import rollup
 from liveshop.analytics.ingest import recorder
 from liveshop.analytics.store import SqlEventStore
 from liveshop.settings import Settings
-from tests.factories import Api, address
-from tests.room_kit import RoomClient, make_show, serve
+from tests.kits.factories import Api, address
+from tests.kits.room import RoomClient, make_show
+from tests.kits.server import serve
 
 HOLD = 1.2  # seconds each audience size lasts
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.factories import Api
+from tests.kits.factories import Api
 
 
 async def test_products_listing_uses_search(client: httpx.AsyncClient) -> None:

@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
-from tests.factories import Actor, Api
-from tests.room_kit import make_show
+from tests.kits.factories import Actor, Api
+from tests.kits.room import make_show
 
 FEED = "/api/v1/feed"
 

@@ -10,8 +10,8 @@ from sqlalchemy import update
 from liveshop.accounts.models import User
 from liveshop.live.shows.models import Show
 from liveshop.uow import UnitOfWork
-from tests.factories import Api
-from tests.room_kit import make_show
+from tests.kits.factories import Api
+from tests.kits.room import make_show
 
 SEARCH = "/api/v1/search/products"
 

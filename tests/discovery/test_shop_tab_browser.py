@@ -14,12 +14,12 @@ from sqlalchemy import update
 from liveshop.db import utcnow
 from liveshop.live.shows.models import Show
 from liveshop.settings import Settings
-from tests.web_kit import (
+from tests.kits.factories import db_exec
+from tests.kits.web import (
     PASSWORD,
     PHONE,
     SHOTS,
     browser,
-    db_exec,
     new_buyer,
     seller_with_show,
     serve,

@@ -20,7 +20,7 @@ from typing import Any
 
 import uvicorn
 
-from tests.system import free_port
+from tests.kits.system import free_port
 
 
 @dataclass

@@ -12,7 +12,7 @@ import pytest
 
 from liveshop.settings import Settings
 from tests.integrations.receiver import running_receiver
-from tests.web_kit import PHONE, api_signup, browser, logged_in, serve, wait_js
+from tests.kits.web import PHONE, api_signup, browser, logged_in, serve, wait_js
 
 ENV = {
     "LIVESHOP_WEBHOOK_POLL_SECONDS": "0.1",

@@ -15,8 +15,8 @@ from sqlalchemy import select, update
 from liveshop.db import utcnow
 from liveshop.ledger.models import LedgerAccount
 from liveshop.orders.models import Order
-from tests.factories import Actor
-from tests.promo_kit import API, db_uow
+from tests.kits.factories import Actor
+from tests.kits.promotions import API, db_uow
 
 # (currency, kind, owner) -> credits - debits, posted and pending
 Balances = dict[tuple[str, str, int], tuple[int, int]]

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import update
 
 from liveshop.accounts.models import User
-from tests.factories import Api
-from tests.promo_kit import API, db_uow
+from tests.kits.factories import Api
+from tests.kits.promotions import API, db_uow
 
 
 async def test_finance_access_matrix(api: Api, client: httpx.AsyncClient) -> None:

@@ -26,14 +26,14 @@ from liveshop.orders import service as orders
 from liveshop.orders.models import Order
 from liveshop.settings import Settings
 from liveshop.uow import UnitOfWork
-from tests.web_kit import (
+from tests.kits.factories import db_exec
+from tests.kits.web import (
     ADDRESS,
     DESKTOP,
     PHONE,
     SHOTS,
     api_signup,
     browser,
-    db_exec,
     logged_in,
     serve,
     wait_js,

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from liveshop.ledger.models import IncentiveAward, IncentiveProgram, LedgerTransfer
 from liveshop.settings import Settings
-from tests.factories import Api
+from tests.kits.factories import Api
+from tests.kits.promotions import API, db_uow
 from tests.ledger.ledger_kit import program
-from tests.promo_kit import API, db_uow
 
 SHOPS, PER_SHOP, BONUS, ROOM = 4, 50, 100, 50
 

@@ -15,9 +15,9 @@ from liveshop.ledger.models import LedgerTransfer, Payout, SandboxPayout
 from liveshop.ledger.service import open_pendings
 from liveshop.ledger.terms import Terms
 from liveshop.settings import Settings
-from tests.factories import Api
+from tests.kits.factories import Api
+from tests.kits.promotions import API, db_uow
 from tests.ledger.ledger_kit import balances, deliver, ledger_check
-from tests.promo_kit import API, db_uow
 
 
 async def _transfer_ids(client: httpx.AsyncClient) -> set[str]:

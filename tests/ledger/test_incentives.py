@@ -6,9 +6,9 @@ import httpx
 
 from liveshop.ledger import posting
 from liveshop.orders import service as orders
-from tests.factories import Api
+from tests.kits.factories import Api
+from tests.kits.promotions import API, db_uow
 from tests.ledger.ledger_kit import balances, program
-from tests.promo_kit import API, db_uow
 
 
 async def test_zero_fee_for_a_new_sellers_first_order_only(

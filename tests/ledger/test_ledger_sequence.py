@@ -9,9 +9,10 @@ from sqlalchemy import text
 from liveshop.ledger import posting
 from liveshop.ledger.models import ImmutableTransfer, LedgerTransfer
 from liveshop.orders import service as orders
-from tests.factories import Api
+from tests.kits.factories import Api
+from tests.kits.promotions import API, db_uow
+from tests.kits.shows import live_show
 from tests.ledger.ledger_kit import balances, deliver, ledger_check, payout_run, program, refund
-from tests.promo_kit import API, db_uow, live_show
 
 
 async def test_two_currencies_coupon_refunds_commission_subsidy_and_two_payout_runs(

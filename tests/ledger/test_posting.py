@@ -7,8 +7,8 @@ import pytest
 
 from liveshop.ledger.models import Kind, Phase
 from liveshop.ledger.service import Acct, Chain, LedgerError, Leg, post, post_many
+from tests.kits.promotions import db_uow
 from tests.ledger.ledger_kit import balances
-from tests.promo_kit import db_uow
 
 CLEARING, FEES = Acct(Kind.buyer_clearing), Acct(Kind.fee_revenue)
 

@@ -14,7 +14,7 @@ from liveshop.markets.addresses import POSTCODE_RULES, US_STATES
 from liveshop.markets.seed import LANGUAGES, MARKETS, TIMEZONES
 from liveshop.markets.tax import US_STATE_RATES_BP, rate_for
 from liveshop.orders.schemas import Address
-from tests.factories import Api
+from tests.kits.factories import Api
 
 API = "/api/v1"
 

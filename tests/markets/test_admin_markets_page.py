@@ -12,7 +12,8 @@ from sqlalchemy import update
 
 from liveshop.accounts.models import User
 from liveshop.settings import Settings
-from tests.web_kit import DESKTOP, PHONE, SHOTS, browser, db_exec, new_buyer, serve
+from tests.kits.factories import db_exec
+from tests.kits.web import DESKTOP, PHONE, SHOTS, browser, new_buyer, serve
 
 pytestmark = pytest.mark.slow
 API = "/api/v1"

@@ -8,9 +8,9 @@ import httpx
 
 from liveshop.db import utcnow
 from liveshop.markets.models import Market
-from liveshop.web.pages_markets import Readiness, readiness
-from tests.factories import Api
-from tests.promo_kit import API, db_uow
+from liveshop.web.pages.markets import Readiness, readiness
+from tests.kits.factories import Api
+from tests.kits.promotions import API, db_uow
 
 
 async def test_readiness_counts_what_the_market_has(api: Api, client: httpx.AsyncClient) -> None:

@@ -15,8 +15,9 @@ from liveshop.db import utcnow
 from liveshop.errors import Problem
 from liveshop.live.shows import service as shows
 from liveshop.markets.rollout import tasks as rollout_tasks
-from tests.factories import Actor, Api
-from tests.promo_kit import API, app_of, db_uow, live_show
+from tests.kits.factories import Actor, Api
+from tests.kits.promotions import API, db_uow
+from tests.kits.shows import live_show
 
 PROBLEM = "application/problem+json"
 
@@ -244,7 +245,7 @@ async def test_the_shop_tab_switch_guards_buying_outside_a_show(
 
 
 async def test_a_scheduled_phase_change_takes_effect_at_its_time(
-    api: Api, client: httpx.AsyncClient
+    api: Api, client: httpx.AsyncClient, app: Any
 ) -> None:
     admin = await api.user("admin")
     _, _, variant = await de_shop_product(api)
@@ -263,7 +264,6 @@ async def test_a_scheduled_phase_change_takes_effect_at_its_time(
         < 1
     )
 
-    app = app_of(client)
     # Before its time the job leaves it alone.
     assert await rollout_tasks.apply_due(app.state.db, app.state.broker) == 0
     assert (await api.buy(buyer, variant)).status_code == 201

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.factories import Actor
+from tests.kits.factories import Actor
 
 FILES = Path(__file__).parent / "files"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from liveshop.settings import Settings
-from tests.factories import Api
 from tests.integrations.shopify.kit import FILES, products
+from tests.kits.factories import Api
 
 LIVESHOP = Path(sys.executable).parent / "liveshop"
 

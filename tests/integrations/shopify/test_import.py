@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.factories import Api
 from tests.integrations.shopify.kit import FILES, prices, products, upload
+from tests.kits.factories import Api
 
 CSV_DIALECTS = [("products_legacy.csv", "shopify-legacy"), ("products_current.csv", "shopify")]
 

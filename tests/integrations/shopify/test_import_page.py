@@ -9,7 +9,7 @@ import httpx
 
 from liveshop.settings import Settings
 from tests.integrations.shopify.kit import FILES
-from tests.web_kit import DESKTOP, PHONE, SHOTS, api_signup, browser, logged_in, serve
+from tests.kits.web import DESKTOP, PHONE, SHOTS, api_signup, browser, logged_in, serve
 
 
 async def _shoot(page: object, name: str) -> None:

@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 
 from liveshop.settings import Settings
-from tests.factories import Api
 from tests.integrations.shopify.kit import prices, products, upload
-from tests.web_kit import serve
+from tests.kits.factories import Api
+from tests.kits.web import serve
 
 SECRET = "shpss_0123456789abcdef0123456789abcdef"
 

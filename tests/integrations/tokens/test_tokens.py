@@ -13,7 +13,7 @@ from liveshop.accounts.models import AuthToken
 from liveshop.catalog.models import ShopMember
 from liveshop.db import utcnow
 from liveshop.integrations.tokens.models import ApiToken
-from tests.factories import Actor, Api
+from tests.kits.factories import Actor, Api
 
 TOKENS = "/api/v1/integrations/tokens"
 SHIP = {"carrier": "DPD", "tracking_number": "DPD-1"}

@@ -11,9 +11,9 @@ import pytest
 
 from liveshop.integrations.webhooks import delivery
 from liveshop.settings import Settings
-from tests.factories import Actor, Api
 from tests.integrations.receiver import Receiver, running_receiver
-from tests.mail_kit import Inbox
+from tests.kits.factories import Actor, Api
+from tests.kits.mail import Inbox
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import asyncio
 import os
 import signal
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,9 +14,9 @@ from sqlalchemy import select
 
 from liveshop.integrations.webhooks.models import WebhookDelivery
 from liveshop.settings import Settings
-from tests.deal_kit import real_server
 from tests.integrations.receiver import Receiver
 from tests.integrations.webhooks.conftest import Hooks
+from tests.kits.server import serve
 
 pytestmark = pytest.mark.slow
 
@@ -28,21 +27,6 @@ ENV = {
     "LIVESHOP_JOB_LEASE_SECONDS": "1",  # the restarted server takes the jobs over at once
     "LIVESHOP_MAIL_BACKEND": "console",
 }
-
-
-def _server_pid(base: str) -> int:
-    """The `liveshop serve` process listening at `base` (its process group leader)."""
-    port = base.rsplit(":", 1)[1].encode()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"serve" in argv and port in argv and b"--port" in argv:
-            return int(entry.name)
-    raise AssertionError(f"no server process for {base}")
 
 
 async def _row(app: Any) -> Any:
@@ -67,18 +51,18 @@ async def test_sigkill_between_attempts_then_exactly_once(
     buyer = await hooks.api.user("buyer")
     await hooks.api.paid_order(buyer, hooks.variant_id)  # the outbox row commits with the order
 
-    async with real_server(settings, workers=1, env=ENV) as base:
+    async with serve(settings, workers=1, env=ENV) as server:
 
         async def first_failed() -> bool:
             return (await _row(hooks.app)).attempts == 1
 
         await _until(first_failed, 20, "the first attempt was never made")
-        os.killpg(_server_pid(base), signal.SIGKILL)  # not a graceful stop
+        os.killpg(server.pid, signal.SIGKILL)  # not a graceful stop
         await asyncio.sleep(3)  # past the retry time: nobody is left to retry
         assert len(receiver.arrivals) == 1 and receiver.arrivals[0].status == 500
         assert (await _row(hooks.app)).status == "pending"
 
-    async with real_server(settings, workers=1, env=ENV):
+    async with serve(settings, workers=1, env=ENV):
 
         async def delivered() -> bool:
             return (await _row(hooks.app)).status == "delivered"
@@ -104,13 +88,13 @@ async def test_sigkill_mid_attempt_loses_nothing_and_keeps_the_id(
     buyer = await hooks.api.user("buyer")
     await hooks.api.paid_order(buyer, hooks.variant_id)
 
-    async with real_server(settings, workers=1, env=ENV) as base:
+    async with serve(settings, workers=1, env=ENV) as server:
         await receiver.wait_for(1, within=20)
-        os.killpg(_server_pid(base), signal.SIGKILL)
+        os.killpg(server.pid, signal.SIGKILL)
     receiver.delay = 0
     assert (await _row(hooks.app)).status == "pending"
 
-    async with real_server(settings, workers=1, env=ENV):
+    async with serve(settings, workers=1, env=ENV):
 
         async def delivered() -> bool:
             return (await _row(hooks.app)).status == "delivered"

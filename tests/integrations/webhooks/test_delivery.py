@@ -19,7 +19,7 @@ from liveshop.integrations.webhooks.models import WebhookDelivery
 from liveshop.settings import Settings
 from tests.integrations.receiver import Receiver, verify
 from tests.integrations.webhooks.conftest import Hooks
-from tests.mail_kit import Inbox
+from tests.kits.mail import Inbox
 
 
 def _payload(arrival: Any) -> dict[str, Any]:

@@ -7,9 +7,9 @@ import json
 import httpx
 
 from liveshop.integrations.webhooks import signing
-from tests.factories import Api
 from tests.integrations.receiver import Receiver, verify
 from tests.integrations.webhooks.conftest import Hooks
+from tests.kits.factories import Api
 
 URL = "/api/v1/integrations/webhooks"
 

@@ -10,11 +10,11 @@ import httpx
 from liveshop.live.shows import service as shows
 from liveshop.live.shows.models import Show
 from liveshop.uow import UnitOfWork
-from tests.deal_kit import buy_body, open_now, show_with_deal
-from tests.factories import Api
 from tests.integrations.receiver import Receiver
 from tests.integrations.webhooks.conftest import Hooks
-from tests.room_kit import go_live
+from tests.kits.deals import buy_body, open_now, show_with_deal
+from tests.kits.factories import Api
+from tests.kits.shows import go_live
 
 ALL = [
     "order.created",

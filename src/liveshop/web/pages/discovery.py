@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from liveshop.web.pages import MaybeCaller, render
+from liveshop.web.pages.common import MaybeCaller, render
 
 router = APIRouter(include_in_schema=False)
 

@@ -16,7 +16,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from liveshop.settings import Settings
-from tests.system import free_port
+from tests.kits.system import free_port
 
 
 @dataclass

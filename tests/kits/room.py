@@ -1,4 +1,5 @@
-"""Helpers for the live-room tests: a real uvicorn server and a recording WebSocket client."""
+"""Helpers for the live-room tests: a recording WebSocket client (serve the app with
+`tests.kits.server.serve_app`)."""
 
 from __future__ import annotations
 
@@ -7,22 +8,18 @@ import contextlib
 import json
 import socket
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any, get_args
 
 import httpx
-import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from liveshop.live.media import nginx as media
 from liveshop.live.room.events import room_event
-from liveshop.live.shows import service as shows
-from liveshop.live.shows.models import Show
 from liveshop.realtime.protocol import Frame
 from liveshop.selling.room_events import SellingEvent
-from liveshop.uow import UnitOfWork
-from tests.factories import Actor, Api
+from tests.kits.factories import Actor, Api
+from tests.kits.shows import live_show
 
 ROOM_TYPES = {
     "show_state",
@@ -40,24 +37,6 @@ ROOM_TYPES = {
 # Selling events are numbered room events too, but the room state does not fold them.
 SELLING_TYPES = {m.model_fields["type"].default for m in get_args(get_args(SellingEvent)[0])}
 NUMBERED = ROOM_TYPES | SELLING_TYPES
-
-
-@contextlib.asynccontextmanager
-async def serve(app: Any) -> AsyncIterator[str]:
-    """Run `app` (its lifespan already started) on a real socket; yields the ws:// base URL."""
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, lifespan="off", ws="websockets-sansio", log_config=None
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, not an event
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"ws://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 class RoomClient:
@@ -171,36 +150,16 @@ def chat_texts(client: RoomClient) -> list[str]:
 async def make_show(
     api: Api, client: httpx.AsyncClient, *, products: int = 1, stock: int = 10, live: bool = True
 ) -> tuple[Actor, dict[str, Any], list[dict[str, Any]]]:
-    """A seller's show with its products, live unless told otherwise."""
-    seller = await api.user("seller")
-    shop = await api.shop(seller)
-    items = [
-        await api.product(seller, shop["id"], stock=stock, prices={"UK": 1250, "DE": 1499})
-        for _ in range(products)
-    ]
-    r = await client.post(
-        "/api/v1/shows",
-        headers=seller.headers,
-        json={
-            "title": "Room test",
-            "starts_at": "2030-01-01T18:00:00Z",
-            "markets": ["UK"],
-            "product_ids": [p["id"] for p in items],
-            "shop_id": shop["id"],
-        },
+    """The show factory as the room tests use it: UK and DE prices, selling in the UK, live
+    through the service (the room hears it) unless told otherwise."""
+    made = await live_show(
+        api,
+        client,
+        products=products,
+        stock=stock,
+        prices={"UK": 1250, "DE": 1499},
+        markets=["UK"],
+        title="Room test",
+        live="room" if live else None,
     )
-    assert r.status_code == 201, r.text
-    show = r.json()
-    if live:
-        await go_live(client, show["id"])
-    return seller, show, items
-
-
-async def go_live(client: httpx.AsyncClient, show_id: int) -> None:
-    app = client._transport.app  # type: ignore[attr-defined]
-    async with UnitOfWork(db=app.state.db, broker=app.state.broker) as uow:
-        show = await uow.session.get(Show, show_id)
-        assert show is not None
-        url = media.live_playlist_url(app.state.settings, show_id)
-        await shows.go_live(uow=uow, show=show, hls_url=url)
-        await uow.commit()
+    return made.seller, made.show, made.products

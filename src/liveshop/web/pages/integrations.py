@@ -8,18 +8,17 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from liveshop.accounts.deps import Caller
 from liveshop.integrations.tokens.grants import SCOPES
 from liveshop.integrations.tokens.scopes import ROUTES, template_of
 from liveshop.integrations.webhooks.events import EVENT_TYPES
-from liveshop.web.pages import MaybeCaller, login_first, render
+from liveshop.web.pages.common import LoggedIn, MaybeCaller, render
 
 router = APIRouter(include_in_schema=False)
 OWNER = {"seller": "shop", "studio": "creator"}
 
 
-def _page(request: Request, caller: MaybeCaller, area: str, what: str) -> Response:
-    if caller is None:
-        return login_first(request)
+def _page(request: Request, caller: Caller, area: str, what: str) -> Response:
     title = "Webhooks" if what == "webhooks" else "API tokens"
     return render(
         request,
@@ -35,22 +34,22 @@ def _page(request: Request, caller: MaybeCaller, area: str, what: str) -> Respon
 
 
 @router.get("/seller/webhooks", response_class=HTMLResponse)
-async def seller_webhooks(request: Request, caller: MaybeCaller) -> Response:
+async def seller_webhooks(request: Request, caller: LoggedIn) -> Response:
     return _page(request, caller, "seller", "webhooks")
 
 
 @router.get("/seller/tokens", response_class=HTMLResponse)
-async def seller_tokens(request: Request, caller: MaybeCaller) -> Response:
+async def seller_tokens(request: Request, caller: LoggedIn) -> Response:
     return _page(request, caller, "seller", "tokens")
 
 
 @router.get("/studio/webhooks", response_class=HTMLResponse)
-async def studio_webhooks(request: Request, caller: MaybeCaller) -> Response:
+async def studio_webhooks(request: Request, caller: LoggedIn) -> Response:
     return _page(request, caller, "studio", "webhooks")
 
 
 @router.get("/studio/tokens", response_class=HTMLResponse)
-async def studio_tokens(request: Request, caller: MaybeCaller) -> Response:
+async def studio_tokens(request: Request, caller: LoggedIn) -> Response:
     return _page(request, caller, "studio", "tokens")
 
 

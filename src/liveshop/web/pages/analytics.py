@@ -10,22 +10,18 @@ from fastapi.responses import HTMLResponse, Response
 from liveshop.accounts.models import Role
 from liveshop.deps import IdPath
 from liveshop.markets.seed import MARKETS
-from liveshop.web.pages import MaybeCaller, login_first, render
+from liveshop.web.pages.common import LoggedIn, render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/studio/shows/{show_id}/report", response_class=HTMLResponse)
-async def show_report_page(request: Request, caller: MaybeCaller, show_id: IdPath) -> Response:
-    if caller is None:
-        return login_first(request)
+async def show_report_page(request: Request, caller: LoggedIn, show_id: IdPath) -> Response:
     return render(request, caller, "analytics/show_report.html", "Show report", show_id=show_id)
 
 
 @router.get("/studio/analytics", response_class=HTMLResponse)
-async def creator_page(request: Request, caller: MaybeCaller) -> Response:
-    if caller is None:
-        return login_first(request)
+async def creator_page(request: Request, caller: LoggedIn) -> Response:
     return render(
         request,
         caller,
@@ -37,9 +33,7 @@ async def creator_page(request: Request, caller: MaybeCaller) -> Response:
 
 
 @router.get("/seller/analytics", response_class=HTMLResponse)
-async def seller_page(request: Request, caller: MaybeCaller) -> Response:
-    if caller is None:
-        return login_first(request)
+async def seller_page(request: Request, caller: LoggedIn) -> Response:
     return render(
         request,
         caller,
@@ -54,11 +48,9 @@ async def seller_page(request: Request, caller: MaybeCaller) -> Response:
 @router.get("/admin/analytics", response_class=HTMLResponse)
 async def admin_page(
     request: Request,
-    caller: MaybeCaller,
+    caller: LoggedIn,
     market: str = Query(default="UK", pattern=r"^[A-Z]{2}$"),
 ) -> Response:
-    if caller is None:
-        return login_first(request)
     if not caller.user.has_role(Role.admin):
         page = render(request, caller, "admin_forbidden.html", "Not allowed", section="")
         page.status_code = 403

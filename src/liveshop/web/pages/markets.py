@@ -23,7 +23,7 @@ from liveshop.deps import Uow
 from liveshop.live.shows.models import Show, ShowStatus
 from liveshop.markets.models import AllowKind, Market, MarketAllowed, Phase
 from liveshop.markets.rollout.service import FEATURES, zones_of
-from liveshop.web.pages import MaybeCaller, login_first, missing, render
+from liveshop.web.pages.common import LoggedIn, missing, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -119,9 +119,7 @@ async def readiness(session: AsyncSession, market: Market) -> Readiness:
 
 
 @router.get("/admin/markets/{code}", response_class=HTMLResponse)
-async def market_page(code: CodePath, request: Request, caller: MaybeCaller, uow: Uow) -> Response:
-    if caller is None:
-        return login_first(request)
+async def market_page(code: CodePath, request: Request, caller: LoggedIn, uow: Uow) -> Response:
     if not caller.user.has_role(Role.admin):
         page = render(request, caller, "admin_forbidden.html", "Not allowed", section="")
         page.status_code = 403

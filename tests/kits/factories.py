@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from liveshop.db import create_oneoff_engine
 from liveshop.markets.seed import MARKETS
 
 CURRENCY = {m["code"]: m["currency"] for m in MARKETS}
@@ -23,6 +24,16 @@ CITY = {
     "ID": "Jakarta",
 }
 _seq = itertools.count(1)
+
+
+async def db_exec(database_url: str, stmt: Any) -> None:
+    """One statement on a database, outside any app (e.g. a child server's)."""
+    engine = create_oneoff_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(stmt)
+    finally:
+        await engine.dispose()
 
 
 @dataclass
@@ -59,10 +70,15 @@ def address(market: str, region: str | None = None) -> dict[str, Any]:
 
 
 class Api:
-    def __init__(self, client: httpx.AsyncClient, database_url: str | None = None) -> None:
-        """`database_url` only for a client of a real server (not an in-process app)."""
+    def __init__(
+        self, client: httpx.AsyncClient, database_url: str | None = None, *, app: Any = None
+    ) -> None:
+        """`app`: the in-process app `client` talks to, for arranging state in its database;
+        `database_url` instead for a client of a real server. A client that may be either
+        (e.g. a stampede's) leaves both to be found here."""
         self.c = client
         self.database_url = database_url
+        self.app = app if app is not None else getattr(client._transport, "app", None)
 
     async def user(self, *roles: str, market: str = "UK", email: str | None = None) -> Actor:
         email = email or f"user{next(_seq)}-{uuid.uuid4().hex[:6]}@example.com"
@@ -99,10 +115,10 @@ class Api:
     async def grant(self, actor: Actor, *roles: str) -> None:
         """Give roles only an admin could give, straight in the database (no admin exists yet)."""
         from liveshop.accounts.models import User
-
-        app = self.c._transport.app  # type: ignore[attr-defined]
         from liveshop.uow import UnitOfWork
 
+        app = self.app
+        assert app is not None, "roles are granted in an in-process app's database"
         async with UnitOfWork(db=app.state.db, broker=app.state.broker) as uow:
             user = await uow.session.get(User, actor.id)
             assert user is not None
@@ -134,10 +150,9 @@ class Api:
         from sqlalchemy import update
 
         from liveshop.catalog.models import Shop
-        from liveshop.db import create_oneoff_engine
 
         stmt = update(Shop).where(Shop.id == shop_id).values(verification=verification)
-        app = getattr(self.c._transport, "app", None)
+        app = self.app
         if app is not None:
             from liveshop.uow import UnitOfWork
 
@@ -146,12 +161,7 @@ class Api:
                 await uow.commit()
             return
         assert self.database_url, "a client of a real server needs Api(client, database_url)"
-        engine = create_oneoff_engine(self.database_url)
-        try:
-            async with engine.begin() as conn:
-                await conn.execute(stmt)
-        finally:
-            await engine.dispose()
+        await db_exec(self.database_url, stmt)
 
     async def product(
         self,
@@ -231,7 +241,8 @@ class Api:
         """Read a variant's live stock through the product endpoint."""
         from liveshop.catalog.models import Variant
 
-        app = self.c._transport.app  # type: ignore[attr-defined]
+        app = self.app
+        assert app is not None, "stock is read from an in-process app's database"
         async with app.state.db.read.connect() as conn:
             from sqlalchemy import select
 
@@ -244,5 +255,5 @@ class Api:
 
 
 @pytest.fixture
-def api(client: httpx.AsyncClient) -> Api:
-    return Api(client)
+def api(client: httpx.AsyncClient, app: Any) -> Api:
+    return Api(client, app=app)

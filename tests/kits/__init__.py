@@ -1,0 +1,1 @@
+"""Support for the tests (not tests themselves): factories, servers, browsers, rooms, mail."""
