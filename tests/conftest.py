@@ -7,15 +7,18 @@ Modes (set by ./dev test):
 
 from __future__ import annotations
 
+import contextlib
 import os
+
+import redis.asyncio as aioredis
 
 os.environ.setdefault("LIVESHOP_ENV", "test")
 os.environ.setdefault("LIVESHOP_LOG_JSON", "false")
 # Servers started by tests keep their background jobs in-process in both modes (one lease
-# still lets a single process work); tests/test_worker.py runs `liveshop worker` instead.
+# still lets a single process work); tests/ops/test_worker.py runs `liveshop worker` instead.
 os.environ.setdefault("LIVESHOP_JOBS_IN_WEB", "true")
 # Every test client signs up and logs in from one address, hundreds of times a run; the tests
-# of the limits themselves (tests/test_accounts_limits.py) set tight ones explicitly.
+# of the limits themselves (tests/accounts/test_accounts_limits.py) set tight ones explicitly.
 os.environ.setdefault("LIVESHOP_RATE_LOGIN_IP", "100000/minute")
 os.environ.setdefault("LIVESHOP_RATE_LOGIN_ACCOUNT", "100000/minute")
 os.environ.setdefault("LIVESHOP_RATE_SIGNUP_IP", "100000/minute")
@@ -112,7 +115,6 @@ async def _pg_reset(url: str) -> None:
 
 
 async def _redis_flush(url: str) -> None:
-    import redis.asyncio as aioredis
 
     client = aioredis.from_url(url)
     await client.flushdb()
@@ -150,7 +152,6 @@ def settings(database_url: str) -> Settings:
 @pytest.fixture
 def make_app() -> Iterator[Any]:
     """Build an app with a running lifespan: `async with make_app(settings) as app:`."""
-    import contextlib
 
     @contextlib.asynccontextmanager
     async def _make(settings: Settings, **kwargs: Any) -> AsyncIterator[Any]:

@@ -9,9 +9,13 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select, update
 
+from liveshop.accounts.models import User
+from liveshop.catalog.models import Shop, Variant
 from liveshop.db import create_oneoff_engine
 from liveshop.markets.seed import MARKETS
+from liveshop.uow import UnitOfWork
 
 CURRENCY = {m["code"]: m["currency"] for m in MARKETS}
 CITY = {
@@ -114,8 +118,6 @@ class Api:
 
     async def grant(self, actor: Actor, *roles: str) -> None:
         """Give roles only an admin could give, straight in the database (no admin exists yet)."""
-        from liveshop.accounts.models import User
-        from liveshop.uow import UnitOfWork
 
         app = self.app
         assert app is not None, "roles are granted in an in-process app's database"
@@ -147,15 +149,10 @@ class Api:
 
     async def set_verification(self, shop_id: int, verification: str) -> None:
         """What an operator decides, straight in the database (tests need no admin for it)."""
-        from sqlalchemy import update
-
-        from liveshop.catalog.models import Shop
 
         stmt = update(Shop).where(Shop.id == shop_id).values(verification=verification)
         app = self.app
         if app is not None:
-            from liveshop.uow import UnitOfWork
-
             async with UnitOfWork(db=app.state.db, broker=app.state.broker) as uow:
                 await uow.session.execute(stmt)
                 await uow.commit()
@@ -239,13 +236,10 @@ class Api:
 
     async def variant(self, variant_id: int, viewer: Actor | None = None) -> dict[str, Any]:
         """Read a variant's live stock through the product endpoint."""
-        from liveshop.catalog.models import Variant
 
         app = self.app
         assert app is not None, "stock is read from an in-process app's database"
         async with app.state.db.read.connect() as conn:
-            from sqlalchemy import select
-
             row = (
                 await conn.execute(
                     select(Variant.stock, Variant.held).where(Variant.id == variant_id)

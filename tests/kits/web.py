@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from playwright.async_api import async_playwright
 
 from liveshop.settings import Settings
 from tests.kits import server
@@ -42,7 +43,7 @@ def serve(
 ) -> contextlib.AbstractAsyncContextManager[Server]:
     """The server kit's `liveshop serve` as the browser tests use it: they sign shops up through
     the API, with no operator to verify them, so their markets let unverified shops sell
-    (tests/test_shop_verification.py covers the rule). `env` adds settings, e.g. a second
+    (tests/catalog/test_shop_verification.py covers the rule). `env` adds settings, e.g. a second
     server's `LIVESHOP_MEDIA_PUBLIC_URL`."""
     return server.serve(settings, tmp_path, media=media, env=env, unverified_shops_sell=True)
 
@@ -50,7 +51,6 @@ def serve(
 @contextlib.asynccontextmanager
 async def browser() -> AsyncIterator[Any]:
     require(CHROMIUM, "the web tests drive Debian's chromium with Playwright")
-    from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
         b = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

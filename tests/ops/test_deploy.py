@@ -32,7 +32,7 @@ from tests.kits.room import make_show
 from tests.kits.server import serve, spawn, stop
 from tests.kits.system import free_port, require
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LIVESHOP = Path(sys.executable).parent / "liveshop"
 
 

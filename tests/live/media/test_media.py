@@ -1,7 +1,7 @@
 """Video through nginx-rtmp: the hooks, stream keys, playback, replays and the rendered config.
 
 These drive the hooks the way nginx does (form POSTs, the hook secret in a header) against
-the in-process app; tests/test_media_e2e.py runs the real nginx and ffmpeg.
+the in-process app; tests/live/media/test_media_e2e.py runs the real nginx and ffmpeg.
 """
 
 from __future__ import annotations

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 
 import httpx
 
+from liveshop import logs
 from liveshop.migrate import check
 
 
@@ -61,9 +64,6 @@ async def test_migrations_match_models(database_url: str) -> None:
 
 
 def test_http_client_requests_do_not_flood_the_console() -> None:
-    import logging
-
-    from liveshop import logs
 
     root = logging.getLogger()
     saved = root.handlers[:], root.level
@@ -87,7 +87,6 @@ def test_http_client_requests_do_not_flood_the_console() -> None:
 async def test_static_files_are_versioned_and_cached_for_a_year(
     client: httpx.AsyncClient,
 ) -> None:
-    import re
 
     page = (await client.get("/login")).text
     css = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{12})"', page)

@@ -10,6 +10,7 @@ from sqlalchemy import update
 
 from liveshop.db import utcnow
 from liveshop.orders.models import Order
+from liveshop.orders.tasks import complete_delivered
 from tests.kits.factories import Api
 
 
@@ -99,8 +100,6 @@ async def test_returns_close_after_the_market_window(
         f"/api/v1/orders/{oid}/returns", headers=buyer.headers, json={"reason": "late"}
     )
     assert r.status_code == 409 and r.json()["code"] == "return_window_closed"
-
-    from liveshop.orders.tasks import complete_delivered
 
     assert await complete_delivered(app.state.db, app.state.broker) == 1
     assert (await client.get(f"/api/v1/orders/{oid}", headers=buyer.headers)).json()[

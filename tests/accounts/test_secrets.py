@@ -1,7 +1,7 @@
 """Secrets stay secret: stream keys, the media hook secret, /metrics and staff roles.
 
-tests/test_media_e2e.py checks, with real nginx and ffmpeg, that no log records the stream
-key or the hook secret.
+tests/live/media/test_media_e2e.py checks, with real nginx and ffmpeg, that no log records the
+stream key or the hook secret.
 """
 
 from __future__ import annotations

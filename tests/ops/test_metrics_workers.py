@@ -16,8 +16,10 @@ import time
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 from websockets.asyncio.client import ClientConnection, connect
 
+from liveshop import metrics
 from liveshop.settings import Settings
 from tests.conftest import MODE
 from tests.kits.media import web_workers
@@ -148,9 +150,6 @@ async def test_metrics_add_up_across_workers(settings: Settings) -> None:
 
 
 def test_a_failing_sweep_pass_is_timed_and_counted() -> None:
-    from prometheus_client import REGISTRY
-
-    from liveshop import metrics
 
     def value(name: str) -> float:
         return REGISTRY.get_sample_value(name, {"sweep": "probe"}) or 0.0

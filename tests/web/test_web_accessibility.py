@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from axe_playwright_python.async_playwright import Axe
 from sqlalchemy import update
 
 from liveshop.accounts.models import User
@@ -22,7 +24,6 @@ BLOCKING = {"serious", "critical"}
 
 
 async def _violations(page: Any, path: str, ready: str) -> list[str]:
-    from axe_playwright_python.async_playwright import Axe
 
     await page.goto(path)
     await page.locator(ready).first.wait_for()
@@ -39,7 +40,6 @@ async def _violations(page: Any, path: str, ready: str) -> list[str]:
 async def test_the_main_pages_have_no_serious_accessibility_violations(
     settings: Settings, tmp_path: Path
 ) -> None:
-    import httpx
 
     async with serve(settings, tmp_path, media=False) as server, browser() as b:
         seller = await seller_with_show(server.url, n_products=2, pin=1)

@@ -8,6 +8,7 @@ import httpx
 from sqlalchemy import update
 
 from liveshop.live.shows.models import Show
+from liveshop.orders.models import Order
 from tests.kits.factories import Api, address
 from tests.kits.promotions import API, db_uow
 from tests.kits.shows import live_show
@@ -82,8 +83,6 @@ async def test_metrics_count_viewers_likes_and_orders_per_currency(
     await buy("UK", show_id=None)  # not bought from the show
     cancelled = await buy("DE")
     async with db_uow(app) as uow:  # a cancelled order drops out
-        from liveshop.orders.models import Order
-
         await uow.session.execute(
             update(Order).where(Order.id == cancelled).values(status="cancelled")
         )
