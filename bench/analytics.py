@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 from rich.console import Console
 from rich.progress import Progress
@@ -228,7 +229,6 @@ async def drive(base: str, batches: list[bytes], concurrency: int, events: int) 
 
 async def bare_copy(url: str, rows: list[Row], chunk: int) -> float:
     """COPY the same rows into a plain table of the same shape: the ceiling (events/s)."""
-    import asyncpg
 
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     conn = await asyncpg.connect(dsn)
