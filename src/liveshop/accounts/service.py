@@ -291,13 +291,6 @@ async def follower_ids(*, session: AsyncSession, target_kind: str, target_id: in
     return list(rows.scalars())
 
 
-async def follower_count(*, session: AsyncSession, target_kind: str, target_id: int) -> int:
-    stmt = select(func.count()).where(
-        Follow.target_kind == target_kind, Follow.target_id == target_id
-    )
-    return (await session.execute(stmt)).scalar_one()
-
-
 # --- notifications ---------------------------------------------------------------------
 
 

@@ -190,13 +190,6 @@ def retotal(order: Order) -> None:
     order.total = sum(ln.gross for ln in order.lines) + order.shipping_total
 
 
-def reprice_line(order: Order, line: OrderLine, *, unit_price: int, inclusive: bool) -> None:
-    """Charge `unit_price` for the line instead of the catalog price (auction wins)."""
-    line.unit_price = unit_price
-    set_line_amount(line, amount=unit_price * line.quantity, inclusive=inclusive)
-    retotal(order)
-
-
 # --- campaign prices ---------------------------------------------------------------------
 
 
@@ -226,16 +219,6 @@ async def _campaign_prices(
     for variant_id, price_id, amount in (await session.execute(stmt)).all():
         found.setdefault(variant_id, (price_id, amount))
     return found
-
-
-async def campaign_unit_price(
-    *, session: AsyncSession, variant_id: int, market_code: str, show_id: int
-) -> int | None:
-    """The campaign price a variant sells at in this show right now, if any (for display)."""
-    found = await _campaign_prices(
-        session, show_id=show_id, market_code=market_code, variant_ids=[variant_id]
-    )
-    return found[variant_id][1] if variant_id in found else None
 
 
 # --- applying to placed orders -------------------------------------------------------------
