@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Path, Query, Request
 from pydantic import Field, StringConstraints
 from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,8 +16,10 @@ from liveshop.catalog import locks as stock
 from liveshop.catalog import service as catalog
 from liveshop.catalog.models import Variant
 from liveshop.errors import Problem, forbidden, not_found
+from liveshop.idempotency import idempotency_key
 from liveshop.live.room.models import RoomModerator
 from liveshop.live.shows.models import Show, ShowCohost, ShowProduct, ShowStatus
+from liveshop.markets.seed import MARKETS
 
 Id = Field(ge=1, le=2**31 - 1)
 
@@ -119,3 +121,17 @@ async def pace(request: Request, user: User, action: str) -> None:
     wait = await request.app.state.rooms.store.hit(f"{action}:{user.id}", limit, window)
     if wait is not None:
         raise Problem(429, "rate_limited", f"Too fast: wait {wait:g} s.", retry_after=wait)
+
+
+# What the promotion APIs share.
+IdemKey = Annotated[str | None, Depends(idempotency_key)]
+
+CURRENCIES: dict[str, str] = {m["code"]: m["currency"] for m in MARKETS}
+
+CodePath = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
+
+After = Annotated[
+    int, Query(ge=0, le=2**31 - 1, description="Cursor: the last id of the page before")
+]
+
+MAX_PAGE = 500

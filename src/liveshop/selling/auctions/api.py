@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, status
+from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import JSONResponse
 
 from liveshop.accounts.deps import CurrentUser, OptionalUser
 from liveshop.accounts.models import Role, User
 from liveshop.deps import IdPath, Uow
 from liveshop.errors import PROBLEM, problem_body
-from liveshop.idempotency import idempotency_key, run_once
+from liveshop.idempotency import run_once
 from liveshop.markets.money import MoneyPublic
-from liveshop.markets.seed import MARKETS
 from liveshop.orders.schemas import OrderPublic, order_public
 from liveshop.selling import promotions
 from liveshop.selling.auctions import service as auctions
@@ -26,27 +25,10 @@ from liveshop.selling.auctions.schemas import (
     BidResult,
     WinnerAddressIn,
 )
-from liveshop.selling.promotions import pace
+from liveshop.selling.promotions import MAX_PAGE, After, IdemKey, pace
 from liveshop.uow import UnitOfWork
 
 router = APIRouter(tags=["selling"])
-
-
-IdemKey = Annotated[str | None, Depends(idempotency_key)]
-
-
-CURRENCIES: dict[str, str] = {m["code"]: m["currency"] for m in MARKETS}
-
-
-CodePath = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
-
-
-After = Annotated[
-    int, Query(ge=0, le=2**31 - 1, description="Cursor: the last id of the page before")
-]
-
-
-MAX_PAGE = 500
 
 
 async def _auction_public(uow: UnitOfWork, auction: Auction) -> AuctionPublic:

@@ -2,36 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, status
 
 from liveshop.accounts.deps import CurrentUser
 from liveshop.deps import IdPath, Uow
-from liveshop.idempotency import idempotency_key
-from liveshop.markets.seed import MARKETS
 from liveshop.selling.coupons import service as coupons
 from liveshop.selling.coupons.models import Coupon, CouponClaim
 from liveshop.selling.coupons.schemas import CouponClaimPublic, CouponCreate, CouponPublic
+from liveshop.selling.promotions import CURRENCIES, CodePath
 
 router = APIRouter(tags=["selling"])
-
-
-IdemKey = Annotated[str | None, Depends(idempotency_key)]
-
-
-CURRENCIES: dict[str, str] = {m["code"]: m["currency"] for m in MARKETS}
-
-
-CodePath = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
-
-
-After = Annotated[
-    int, Query(ge=0, le=2**31 - 1, description="Cursor: the last id of the page before")
-]
-
-
-MAX_PAGE = 500
 
 
 def _coupon_public(coupon: Coupon) -> CouponPublic:

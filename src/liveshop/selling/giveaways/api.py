@@ -4,37 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request, status
+from fastapi import APIRouter, Query, Request, status
 
 from liveshop.accounts.deps import CurrentUser
 from liveshop.deps import IdPath, Uow
-from liveshop.idempotency import idempotency_key
-from liveshop.markets.seed import MARKETS
 from liveshop.orders.schemas import OrderPublic, order_public
 from liveshop.selling.giveaways import service as giveaways
 from liveshop.selling.giveaways.models import Giveaway
 from liveshop.selling.giveaways.schemas import ClaimIn, EntryResult, GiveawayCreate, GiveawayPublic
-from liveshop.selling.promotions import pace
+from liveshop.selling.promotions import MAX_PAGE, After, pace
 from liveshop.uow import UnitOfWork
 
 router = APIRouter(tags=["selling"])
-
-
-IdemKey = Annotated[str | None, Depends(idempotency_key)]
-
-
-CURRENCIES: dict[str, str] = {m["code"]: m["currency"] for m in MARKETS}
-
-
-CodePath = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
-
-
-After = Annotated[
-    int, Query(ge=0, le=2**31 - 1, description="Cursor: the last id of the page before")
-]
-
-
-MAX_PAGE = 500
 
 
 async def _giveaway_public(uow: UnitOfWork, giveaway: Giveaway) -> GiveawayPublic:
