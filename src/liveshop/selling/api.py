@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from liveshop.deps import Caller, CurrentUser, IdPath, Uow, current_caller
 from liveshop.errors import Problem, problem_response
-from liveshop.idempotency import finished, idempotency_key, run_once
+from liveshop.idempotency import finished, idempotency_key, outcome, run_once
 from liveshop.orders.models import Order
 from liveshop.orders.schemas import order_public
 from liveshop.selling import deals, gate, pricing
@@ -76,6 +76,7 @@ async def buy_deal(
             deal_id=deal_id,
             data=data,
             hold_minutes=settings.deal_hold_minutes,
+            deal=deal,
         )
         if data.coupons:  # else nothing changes: a deal line keeps its price (pricing.py, 1.)
             await pricing.apply_coupons(
@@ -100,10 +101,13 @@ async def buy_deal(
         return None if done is None else JSONResponse(done[1], status_code=done[0])
 
     # A replay is answered before the checks and the gate, which may refuse by now.
-    if (answer := await replay()) is not None:
-        return answer
+    deal, bought, record = await deals.look(
+        session=uow.session, buyer=user, deal_id=deal_id, key=key
+    )
+    if (done := outcome(record, scope=SCOPE, body=body)) is not None:
+        return JSONResponse(done[1], status_code=done[0])
     try:
-        room = await deals.check_buy(session=uow.session, buyer=user, deal_id=deal_id, data=data)
+        room = deals.check_loaded(deal, bought, deal_id=deal_id, data=data)
     except Problem:
         # The first attempt with this key may have committed a moment ago, in another
         # worker (e.g. one that died before it could answer): then its order is the answer.
