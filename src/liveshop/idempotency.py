@@ -153,6 +153,11 @@ async def finished(
         IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key
     )
     record = (await uow.session.execute(stmt)).scalar_one_or_none()
+    return outcome(record, scope=scope, body=body)
+
+
+def outcome(record: IdempotencyRecord | None, *, scope: str, body: Any) -> Outcome | None:
+    """`finished` for a record the caller read itself (e.g. in a query it makes anyway)."""
     if record is None or record.status_code == 0:
         return None
     return _replay(record, scope, _hash(body))

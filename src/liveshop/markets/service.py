@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,13 +29,17 @@ async def check_open(*, session: AsyncSession, code: str) -> Market:
     """The market a purchase happens in must exist and be switched on."""
     market = await get(session=session, code=code)
     if not market.enabled:
-        raise Problem(
-            409,
-            "market_disabled",
-            f"Shopping in {market.name} is switched off for now.",
-            market=market.code,
-        )
+        refuse_disabled(market)
     return market
+
+
+def refuse_disabled(market: Market) -> NoReturn:
+    raise Problem(
+        409,
+        "market_disabled",
+        f"Shopping in {market.name} is switched off for now.",
+        market=market.code,
+    )
 
 
 async def set_enabled(*, session: AsyncSession, actor: User, code: str, enabled: bool) -> Market:

@@ -354,11 +354,18 @@ def _new_order(
 
 
 async def _check_can_buy(
-    session: AsyncSession, buyer: User, market_code: str, address: Address | None
+    session: AsyncSession,
+    buyer: User,
+    market_code: str,
+    address: Address | None,
+    market: Market | None = None,
 ) -> Market:
     if buyer.banned_at is not None:
         raise forbidden("Banned accounts cannot buy.")
-    market = await markets.check_open(session=session, code=market_code)
+    if market is None or market.code != market_code.upper():
+        market = await markets.check_open(session=session, code=market_code)
+    elif not market.enabled:
+        markets.refuse_disabled(market)
     if address is not None and address.country != market.code:
         raise Problem(
             422,
@@ -381,10 +388,13 @@ async def place_reserved(
     source: dict[str, Any],
     deal_id: int | None = None,
     discounts: list[dict[str, Any]] | None = None,
+    market: Market | None = None,
 ) -> Order:
     """An order for units the caller has already reserved (a deal, an auction win, a prize).
-    `address` None: it follows (an auction win), and the order cannot be paid until then."""
-    market = await _check_can_buy(session, buyer, market_code, address)
+    `address` None: it follows (an auction win), and the order cannot be paid until then.
+    `market`: the market's row, if the caller read it in this transaction (one query less).
+    """
+    market = await _check_can_buy(session, buyer, market_code, address, market)
     expires = utcnow() + timedelta(minutes=hold_minutes)
     order = _new_order(
         buyer, market, address, variant.shop_id, [(variant, unit_price, quantity)], expires, source

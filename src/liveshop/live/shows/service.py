@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy import Exists, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liveshop import bus
@@ -65,16 +65,19 @@ async def check_shop_sells(
     return shop
 
 
+def buyable(*, shop_id: int, host_id: Any) -> Exists:
+    """The common case of `check_shop_sells` for a buyer, as SQL: a verified shop whose seller
+    is the host, or that allows the host. `host_id` may be a value or a column (so a caller
+    can fold it into a query it makes anyway); when it is false, `check_shop_sells` says why."""
+    member = exists().where(ShopMember.shop_id == shop_id, ShopMember.user_id == host_id)
+    allowed = exists().where(ShopCreator.shop_id == shop_id, ShopCreator.creator_id == host_id)
+    return exists().where(Shop.id == shop_id, Shop.verification == "verified", or_(member, allowed))
+
+
 async def check_buyable(*, session: AsyncSession, show: Show, shop_id: int) -> None:
-    """`check_shop_sells` for a buyer's purchase, the common case in one round trip: a
-    verified shop whose seller is the host, or that allows the host. Anything else takes the
-    full check, which also says why."""
-    member = exists().where(ShopMember.shop_id == shop_id, ShopMember.user_id == show.host_id)
-    allowed = exists().where(ShopCreator.shop_id == shop_id, ShopCreator.creator_id == show.host_id)
-    fine = select(Shop.id).where(
-        Shop.id == shop_id, Shop.verification == "verified", or_(member, allowed)
-    )
-    if (await session.execute(fine)).first() is None:
+    """`check_shop_sells` for a buyer's purchase, the common case in one round trip."""
+    fine = await session.scalar(select(buyable(shop_id=shop_id, host_id=show.host_id)))
+    if not fine:
         await check_shop_sells(session=session, actor=None, show=show, shop_id=shop_id)
 
 

@@ -17,19 +17,19 @@ from liveshop.selling.deals import events as deal_events
 from liveshop.selling.deals.models import DealBuyer, FlashDeal
 
 
-def _one(result: object) -> bool:
-    return int(getattr(result, "rowcount", 0) or 0) == 1
-
-
 async def hold_units(session: AsyncSession, *, deal_id: int, quantity: int) -> int | None:
     """Take `quantity` of the deal's free units: the units left after, None if too few were.
 
     This locks the deal's row (every buyer's hot spot) until the commit: call it last.
+    Never once the deal has given its leftovers back to the variant (it ended meanwhile):
+    those units are the variant's again.
     """
     result = await session.execute(
         update(FlashDeal)
         .where(
-            FlashDeal.id == deal_id, FlashDeal.sold + FlashDeal.held + quantity <= FlashDeal.stock
+            FlashDeal.id == deal_id,
+            FlashDeal.sold + FlashDeal.held + quantity <= FlashDeal.stock,
+            FlashDeal.released.is_(False),
         )
         .values(held=FlashDeal.held + quantity)
         .returning(FlashDeal.stock - FlashDeal.sold - FlashDeal.held)
@@ -43,24 +43,21 @@ async def count_buyer(
     session: AsyncSession, *, deal_id: int, buyer_id: int, quantity: int, limit: int
 ) -> bool:
     """Add to the buyer's units in this deal unless that passes the per-buyer limit."""
-    # One statement whether or not a concurrent first purchase created the row first.
+    if quantity > limit:
+        return False
+    # One statement, whether this is the buyer's first purchase or not, and whether or not a
+    # concurrent first purchase created the row first (the upsert waits for it).
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await session.execute(
+    upsert = (
         insert(DealBuyer)
-        .values(deal_id=deal_id, buyer_id=buyer_id, units=0)
-        .on_conflict_do_nothing(index_elements=["deal_id", "buyer_id"])
-    )
-    result = await session.execute(
-        update(DealBuyer)
-        .where(
-            DealBuyer.deal_id == deal_id,
-            DealBuyer.buyer_id == buyer_id,
-            DealBuyer.units + quantity <= limit,
+        .values(deal_id=deal_id, buyer_id=buyer_id, units=quantity)
+        .on_conflict_do_update(
+            index_elements=["deal_id", "buyer_id"],
+            set_={"units": DealBuyer.units + quantity},
+            where=DealBuyer.units + quantity <= limit,
         )
-        .values(units=DealBuyer.units + quantity)
-        .execution_options(synchronize_session=False)
     )
-    return _one(result)
+    return (await session.execute(upsert.returning(DealBuyer.id))).first() is not None
 
 
 async def sell_units(

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import contains_eager
 
 from liveshop.accounts.models import Role, User
 from liveshop.analytics.ingest import recorder as analytics
 from liveshop.broker import Broker
 from liveshop.catalog import locks as variant_stock
 from liveshop.catalog import service as catalog
+from liveshop.catalog.models import Variant, VariantPrice
 from liveshop.db import Database, utcnow
 from liveshop.errors import Problem, forbidden, not_found
+from liveshop.idempotency import IdempotencyRecord
 from liveshop.live.room.events import send_room_event
 from liveshop.live.shows import service as shows
-from liveshop.live.shows.models import ShowProduct, ShowStatus
+from liveshop.live.shows.models import Show, ShowProduct, ShowStatus
+from liveshop.markets.models import Market
 from liveshop.markets.money import format_in_market
 from liveshop.markets.rollout import service as rollout
 from liveshop.markets.seed import MARKETS
@@ -171,6 +175,42 @@ def _check_offer(deal: FlashDeal, data: DealBuy) -> int:
     return int(price)
 
 
+def check_loaded(deal: FlashDeal | None, bought: int, *, deal_id: int, data: DealBuy) -> int:
+    """`check_buy` on a deal row (and the buyer's units in it) that the caller just read."""
+    if deal is None:
+        raise not_found("deal", deal_id)
+    _check_offer(deal, data)
+    room = deal.per_buyer_limit - bought
+    if data.quantity > room:
+        raise Problem(409, "buyer_limit_reached", f"At most {deal.per_buyer_limit} per buyer.")
+    return room
+
+
+async def look(
+    *, session: AsyncSession, buyer: User, deal_id: int, key: str | None
+) -> tuple[FlashDeal | None, int, IdempotencyRecord | None]:
+    """What a buy attempt starts from, in one round trip: the deal, the units the buyer holds
+    or bought in it, and the record of the buyer's `key` (if any; a replay is answered
+    from it before anything else)."""
+    # From a one-row table, so that a missing deal still tells whether the key was used.
+    one = select(literal(1).label("one")).subquery()
+    stmt = (
+        select(FlashDeal, DealBuyer.units, *([IdempotencyRecord] if key is not None else []))
+        .select_from(one)
+        .outerjoin(FlashDeal, FlashDeal.id == deal_id)
+        .outerjoin(
+            DealBuyer, and_(DealBuyer.deal_id == FlashDeal.id, DealBuyer.buyer_id == buyer.id)
+        )
+    )
+    if key is not None:
+        stmt = stmt.outerjoin(
+            IdempotencyRecord,
+            and_(IdempotencyRecord.user_id == buyer.id, IdempotencyRecord.key == key),
+        )
+    row = (await session.execute(stmt.execution_options(populate_existing=True))).one()
+    return row[0], int(row[1] or 0), row[2] if key is not None else None
+
+
 async def check_buy(*, session: AsyncSession, buyer: User, deal_id: int, data: DealBuy) -> int:
     """Refuse, before the sold-out gate, a purchase the database would refuse anyway.
 
@@ -178,31 +218,59 @@ async def check_buy(*, session: AsyncSession, buyer: User, deal_id: int, data: D
     and never touches the gate, so an account looping hopeless requests cannot hold units
     that other buyers are waiting for (`buy` checks all of this again, under its writes).
     """
-    row = (
-        await session.execute(
-            select(FlashDeal, DealBuyer.units)
-            .outerjoin(
-                DealBuyer, and_(DealBuyer.deal_id == FlashDeal.id, DealBuyer.buyer_id == buyer.id)
-            )
-            .where(FlashDeal.id == deal_id)
-            .execution_options(populate_existing=True)
+    deal, bought, _ = await look(session=session, buyer=buyer, deal_id=deal_id, key=None)
+    return check_loaded(deal, bought, deal_id=deal_id, data=data)
+
+
+async def _context(
+    session: AsyncSession, deal: FlashDeal, market: str
+) -> tuple[Variant, int | None, Show, bool, Market | None] | None:
+    """Everything else a purchase reads, in one round trip: the variant with its product and
+    regular price in `market`, the show, whether the host may sell the shop's goods (the
+    common case of live.service.check_shop_sells), and the market. None if the variant or the
+    show is gone (the caller then takes the long way, which says which)."""
+    stmt = (
+        select(
+            Variant,
+            VariantPrice.amount,
+            Show,
+            shows.buyable(shop_id=deal.shop_id, host_id=Show.host_id),
+            Market,
         )
-    ).first()
+        .join(Variant.product)
+        .options(contains_eager(Variant.product))
+        .outerjoin(
+            VariantPrice,
+            and_(VariantPrice.variant_id == Variant.id, VariantPrice.market_code == market),
+        )
+        .join(Show, Show.id == deal.show_id)
+        .outerjoin(Market, Market.code == market.upper())
+        .where(Variant.id == deal.variant_id)
+        .execution_options(populate_existing=True)
+    )
+    row = (await session.execute(stmt)).first()
     if row is None:
-        raise not_found("deal", deal_id)
-    deal, bought = row
-    _check_offer(deal, data)
-    room = deal.per_buyer_limit - int(bought or 0)
-    if data.quantity > room:
-        raise Problem(409, "buyer_limit_reached", f"At most {deal.per_buyer_limit} per buyer.")
-    return room
+        return None
+    variant, regular, show, fine, market_row = row
+    return variant, regular, show, bool(fine), market_row
 
 
 async def buy(
-    *, session: AsyncSession, buyer: User, deal_id: int, data: DealBuy, hold_minutes: float
+    *,
+    session: AsyncSession,
+    buyer: User,
+    deal_id: int,
+    data: DealBuy,
+    hold_minutes: float,
+    deal: FlashDeal | None = None,
 ) -> Order:
-    """Place a pending order at the deal price; `take_units` then holds the units."""
-    deal = await get(session=session, deal_id=deal_id)
+    """Place a pending order at the deal price; `take_units` then holds the units.
+
+    `deal`: the deal's row if the caller read it in this transaction (`look`); its window is
+    checked again here, and `take_units` refuses a deal that ended since.
+    """
+    if deal is None:
+        deal = await get(session=session, deal_id=deal_id)
     price = _check_offer(deal, data)
     if not await deal_locks.count_buyer(
         session,
@@ -212,11 +280,19 @@ async def buy(
         limit=deal.per_buyer_limit,
     ):
         raise Problem(409, "buyer_limit_reached", f"At most {deal.per_buyer_limit} per buyer.")
-    variant = await catalog.get_variant(session=session, variant_id=deal.variant_id)
-    regular = next((p.amount for p in variant.prices if p.market_code == data.market), price)
-    show = await shows.get(session=session, show_id=deal.show_id)
-    # A deal opened before the shop revoked the host (or lost its verification) stops too.
-    await shows.check_buyable(session=session, show=show, shop_id=deal.shop_id)
+    found = await _context(session, deal, data.market)
+    market: Market | None = None
+    if found is None:
+        variant = await catalog.get_variant(session=session, variant_id=deal.variant_id)
+        regular = next((p.amount for p in variant.prices if p.market_code == data.market), price)
+        show = await shows.get(session=session, show_id=deal.show_id)
+        fine = False
+    else:
+        variant, amount, show, fine, market = found
+        regular = price if amount is None else int(amount)
+    if not fine:
+        # A deal opened before the shop revoked the host (or lost its verification) stops too.
+        await shows.check_shop_sells(session=session, actor=None, show=show, shop_id=deal.shop_id)
     await rollout.require(
         session, market=data.market, feature="live", shop_id=deal.shop_id, buyer_id=buyer.id
     )
@@ -239,6 +315,7 @@ async def buy(
                 "funded_by": "seller",
             }
         ],
+        market=market,
     )
 
 
