@@ -119,7 +119,9 @@ def create_database(url: str, *, pool_size: int = 10) -> Database:
         _ensure_sqlite_dir(url)
         write = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=120)
         # SQLite connections are cheap; readers queued behind the writer each hold one.
-        read = create_async_engine(url, pool_size=pool_size * 2, max_overflow=pool_size * 2)
+        read = create_async_engine(
+            url, pool_size=pool_size * 2, max_overflow=pool_size * 2, pool_timeout=120
+        )
         _tune_sqlite(write, immediate=True)
         _tune_sqlite(read, immediate=False)
         return Database(url=url, read=read, write=write)

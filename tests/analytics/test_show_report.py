@@ -21,7 +21,7 @@ from liveshop.analytics.store import SqlEventStore
 from liveshop.settings import Settings
 from tests.kits.factories import Api, address
 from tests.kits.room import RoomClient, make_show
-from tests.kits.server import serve
+from tests.kits.server import serve_app
 
 HOLD = 1.2  # seconds each audience size lasts
 
@@ -56,7 +56,7 @@ async def test_scripted_show(fast_room: Settings, make_app: Any) -> None:
     async with make_app(fast_room, run_background=False) as app:
         transport = httpx.ASGITransport(app=app)
         client = httpx.AsyncClient(transport=transport, base_url="http://test")
-        async with serve(app) as base:
+        async with serve_app(app) as base:
             api = Api(client)
             seller, show, items = await make_show(api, client, products=2, stock=20)
             sid = show["id"]

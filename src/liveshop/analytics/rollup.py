@@ -242,19 +242,21 @@ async def fold_into_rollups(session: AsyncSession, events: list[Row]) -> None:
 async def run_once(
     db: Database, store: SqlEventStore, *, upto: int | None = None, limit: int = 20_000
 ) -> int:
-    """One pass: fold up to `limit` unseen events; returns how many (0: nothing new)."""
+    """One pass: fold up to `limit` unseen events; returns how many (0: nothing new).
+
+    Everything is read before the write session opens: on SQLite the write session holds the
+    one writer, and requests queued for that writer hold read connections, so waiting for a
+    read while holding the writer would stall both until a pool timeout."""
+    async with db.read.connect() as conn:
+        found = await conn.execute(select(RollupState.seq).where(RollupState.name == STATE))
+        start = found.scalar_one_or_none() or 0
+    batch = await store.read(after=start, upto=upto, limit=limit)
+    if not batch:
+        return 0
     async with sessionmaker_for(db.write)() as session:
         await session.execute(
             _insert(session)(RollupState).values(name=STATE, seq=0).on_conflict_do_nothing()
         )
-        await session.commit()
-    async with sessionmaker_for(db.write)() as session:
-        state = await session.get(RollupState, STATE)
-        assert state is not None
-        start = state.seq
-        batch = await store.read(after=start, upto=upto, limit=limit)
-        if not batch:
-            return 0
         await fold_into_rollups(session, [row for _seq, row in batch])
         moved = await session.execute(
             update(RollupState)
