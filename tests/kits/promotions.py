@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from liveshop.uow import UnitOfWork
-from tests.kits.shows import LiveShow
+from tests.kits.shows import LiveShow, app_of
 
 API = "/api/v1"
 
@@ -19,7 +19,7 @@ API = "/api/v1"
 async def db_uow(app_or_client: Any) -> AsyncIterator[UnitOfWork]:
     """A unit of work on the app's database, for arranging state (time, status) directly.
     Takes the app, or an in-process client of it (whose app it finds the way `Api` does)."""
-    app = getattr(getattr(app_or_client, "_transport", None), "app", app_or_client)
+    app = app_of(app_or_client)
     async with UnitOfWork(db=app.state.db, broker=app.state.broker) as uow:
         yield uow
 

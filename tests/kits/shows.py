@@ -111,8 +111,14 @@ async def live_show(
     )
 
 
+def app_of(app_or_client: Any) -> Any:
+    """The app itself, or the app behind an in-process client (as `Api` finds it)."""
+    return getattr(getattr(app_or_client, "_transport", None), "app", app_or_client)
+
+
 async def set_show_status(app: Any, show_id: int, status: str) -> None:
     """The show's status, straight in the app's database (no event, no room)."""
+    app = app_of(app)
     async with UnitOfWork(db=app.state.db, broker=app.state.broker) as uow:
         await uow.session.execute(update(Show).where(Show.id == show_id).values(status=status))
         await uow.commit()
@@ -120,6 +126,7 @@ async def set_show_status(app: Any, show_id: int, status: str) -> None:
 
 async def go_live(app: Any, show_id: int) -> None:
     """Live the way the media hook makes it: through the service, so the room hears it."""
+    app = app_of(app)
     async with UnitOfWork(db=app.state.db, broker=app.state.broker) as uow:
         show = await uow.session.get(Show, show_id)
         assert show is not None
