@@ -23,6 +23,7 @@ from liveshop.integrations.tokens import auth as api_tokens
 from liveshop.integrations.tokens.grants import TOKEN_PREFIX
 from liveshop.integrations.webhooks import outbox
 from liveshop.ledger import posting as ledger_posting
+from liveshop.ledger.messages import PayoutPaid
 from liveshop.ledger.terms import Terms as LedgerTerms
 from liveshop.live.room import service as room_service
 from liveshop.live.shows.messages import ShowStateChanged
@@ -56,8 +57,7 @@ def wire(settings: Settings) -> None:
     bus.subscribe(OrderChanged, "integrations.webhooks.order", outbox.on_order_changed)
     bus.subscribe(ShowStateChanged, "integrations.webhooks.show", outbox.on_show_changed)
     bus.subscribe(DealHoldSettled, "integrations.webhooks.deal", outbox.on_deal_hold_settled)
-    # When the ledger publishes payouts: bus.subscribe(PayoutPaid,
-    #     "integrations.webhooks.payout", outbox.on_payout_paid)  (fields: webhooks/events.py)
+    bus.subscribe(PayoutPaid, "integrations.webhooks.payout", outbox.on_payout_paid)
     account_deps.bearer_resolvers[TOKEN_PREFIX] = api_tokens.resolve
 
 

@@ -18,8 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from liveshop import bus
 from liveshop.broker import Broker
 from liveshop.db import Database
+from liveshop.ledger.messages import PayoutPaid
 from liveshop.ledger.models import Kind, LedgerAccount, Payout, PayoutRun, Phase, SandboxPayout
 from liveshop.ledger.posting import CLEARING, TRANSIT
 from liveshop.ledger.service import Acct, Chain, Leg, account, post
@@ -160,6 +162,11 @@ async def run(
         )
         session.add(row)
         rows.append(row)
+        if result.ok:
+            await session.flush()  # the payout's id, for the message
+            owner_kind = "shop" if row.kind == Kind.seller_payable.value else "creator"
+            paid = PayoutPaid(row.id, owner_kind, row.owner_id, amount, currency)
+            await bus.publish(session, paid)
     sent = [r for r in rows if r.status == "sent"]
     payout_run.payouts = len(sent)
     payout_run.total = sum(r.amount for r in sent)

@@ -15,6 +15,7 @@ from tests.integrations.webhooks.conftest import Hooks
 from tests.kits.deals import buy_body, open_now, show_with_deal
 from tests.kits.factories import Api
 from tests.kits.shows import go_live
+from tests.ledger import ledger_kit
 
 ALL = [
     "order.created",
@@ -149,3 +150,27 @@ async def test_the_last_deal_unit_sold_is_told_once(
     got = _events(receiver)
     assert [t for t, _ in got] == ["deal.sold_out"]
     assert got[0][1]["deal_id"] == deal["id"] and got[0][1]["units"] == 2
+
+
+async def test_a_payout_is_told_to_the_shop_it_paid(
+    hooks: Hooks, receiver: Receiver, client: httpx.AsyncClient
+) -> None:
+    await hooks.endpoint(receiver.url, ["payout.paid"])
+    buyer = await hooks.api.user("buyer")
+    order = await hooks.api.paid_order(buyer, hooks.variant_id)
+    await ledger_kit.deliver(client, hooks.seller, order["id"], days_ago=9)  # UK settles at 8
+    admin = await hooks.api.user("admin")
+    r = await client.post("/api/v1/ledger/admin/settle", headers=admin.headers)
+    assert r.status_code == 200 and r.json()["settled"] == 1, r.text
+    run = await ledger_kit.payout_run(client, admin, "GBP", "payout-webhook-run-1")
+    assert run["payouts"] == 1, run
+    await hooks.deliver()
+    got = _events(receiver)
+    assert [t for t, _ in got] == ["payout.paid"]
+    data = got[0][1]
+    assert (data["owner_kind"], data["owner_id"]) == ("shop", hooks.shop["id"])
+    assert (data["amount"], data["currency"]) == (run["total"]["amount"], "GBP")
+    # The same run again pays nothing, so tells nothing.
+    await ledger_kit.payout_run(client, admin, "GBP", "payout-webhook-run-1")
+    await hooks.deliver()
+    assert len(receiver.arrivals) == 1

@@ -208,7 +208,7 @@ async def on_deal_hold_settled(session: AsyncSession, msg: DealHoldSettled) -> N
 
 
 async def on_payout_paid(session: AsyncSession, msg: events.PayoutPaidMessage) -> None:
-    """For the ledger's payout message (see events.py): wire it when the ledger lands."""
+    """The ledger paid an owner (ledger.messages.PayoutPaid, wired in liveshop.wiring)."""
     await enqueue(
         session,
         owners=[(msg.owner_kind, msg.owner_id)],
