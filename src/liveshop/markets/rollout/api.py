@@ -88,15 +88,20 @@ async def get_rollout(code: CodePath, user: CurrentUser, uow: Uow) -> RolloutPub
     return await rollout_public(uow, market)
 
 
+
+async def _committed(uow: UnitOfWork, market: Market) -> RolloutPublic:
+    """The market's rollout as it stands after a change, then the commit (the change's answer)."""
+    out = await rollout_public(uow, market)
+    await uow.commit()
+    return out
+
 @router.post("/admin/markets/{code}/phase")
 async def set_phase(code: CodePath, data: PhaseIn, user: CurrentUser, uow: Uow) -> RolloutPublic:
     """Move the market to `closed`, `pilot` or `open` (setting the same phase changes nothing)."""
     market = await rollout.set_phase(
         session=uow.session, actor=user, code=code, phase=Phase(data.phase), reason=data.reason
     )
-    out = await rollout_public(uow, market)
-    await uow.commit()
-    return out
+    return await _committed(uow, market)
 
 
 @router.post("/admin/markets/{code}/switches")
@@ -110,9 +115,7 @@ async def set_switch(code: CodePath, data: SwitchIn, user: CurrentUser, uow: Uow
         on=data.on,
         reason=data.reason,
     )
-    out = await rollout_public(uow, market)
-    await uow.commit()
-    return out
+    return await _committed(uow, market)
 
 
 @router.post("/admin/markets/{code}/allowed")
@@ -126,9 +129,7 @@ async def allow(code: CodePath, data: AllowIn, user: CurrentUser, uow: Uow) -> R
         subject_id=data.subject_id,
         reason=data.reason,
     )
-    out = await rollout_public(uow, market)
-    await uow.commit()
-    return out
+    return await _committed(uow, market)
 
 
 @router.post("/admin/markets/{code}/allowed/remove")
@@ -143,9 +144,7 @@ async def disallow(code: CodePath, data: AllowIn, user: CurrentUser, uow: Uow) -
         reason=data.reason,
         admit=False,
     )
-    out = await rollout_public(uow, market)
-    await uow.commit()
-    return out
+    return await _committed(uow, market)
 
 
 @router.post("/admin/markets/{code}/invitations", status_code=status.HTTP_201_CREATED)
