@@ -88,12 +88,12 @@ async def get_rollout(code: CodePath, user: CurrentUser, uow: Uow) -> RolloutPub
     return await rollout_public(uow, market)
 
 
-
 async def _committed(uow: UnitOfWork, market: Market) -> RolloutPublic:
     """The market's rollout as it stands after a change, then the commit (the change's answer)."""
     out = await rollout_public(uow, market)
     await uow.commit()
     return out
+
 
 @router.post("/admin/markets/{code}/phase")
 async def set_phase(code: CodePath, data: PhaseIn, user: CurrentUser, uow: Uow) -> RolloutPublic:
