@@ -36,6 +36,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.engine import make_url
 
 from liveshop import wiring
@@ -100,8 +101,25 @@ def db_template(tmp_path_factory: pytest.TempPathFactory) -> str:
 async def _pg_reset(url: str) -> None:
     tables = [t.name for t in Base.metadata.sorted_tables if t.name != "markets"]
     engine = create_oneoff_engine(url)
+    # TRUNCATE costs ~4 ms a table even when empty (new files for each, and it must name
+    # every table that refers to one it empties): delete the rows of the tables a test wrote
+    # to, with triggers off (the ledger's refuse deletes), and restart every sequence, which
+    # is what a fresh database has. Without the rights for that, truncate everything.
+    probe = " UNION ALL ".join(f"SELECT '{n}' WHERE EXISTS (SELECT 1 FROM \"{n}\")" for n in tables)
     async with engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        used = set((await conn.execute(text(probe))).scalars().all())
+        try:
+            async with conn.begin_nested():
+                await conn.execute(text("SET LOCAL session_replication_role = replica"))
+                for name in reversed(tables):
+                    if name in used:
+                        await conn.execute(text(f'DELETE FROM "{name}"'))
+                await conn.execute(text("SET LOCAL session_replication_role = origin"))
+        except DBAPIError:
+            await conn.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+        await conn.execute(
+            text("SELECT setval(c.oid, 1, false) FROM pg_class c WHERE c.relkind = 'S'")
+        )
         for m in MARKETS:
             await conn.execute(
                 text(

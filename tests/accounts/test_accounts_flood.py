@@ -121,6 +121,13 @@ async def test_a_login_flood_gets_429s_and_freezes_nothing(
         gc.freeze()
         gc.disable()
         try:
+            # The same checks with no flood first: what this machine gives anyway right now
+            # (CI machines are shared), so that only what the flood adds is judged.
+            quiet = asyncio.Event()
+            tasks = [asyncio.create_task(_health_pings(c, quiet)) for c in pingers]
+            await asyncio.sleep(2)
+            quiet.set()
+            before = [took for t in tasks for _, took in await t]
             stop = asyncio.Event()
             tasks = [asyncio.create_task(_health_pings(c, stop)) for c in pingers]
             flood = await asyncio.create_subprocess_exec(
@@ -150,16 +157,18 @@ async def test_a_login_flood_gets_429s_and_freezes_nothing(
     latencies = [took for sent, took in samples if start <= sent <= end]
     assert len(latencies) >= 100, f"only {len(latencies)} health checks during the flood"
     p99 = statistics.quantiles(latencies, n=100)[98]
+    quiet_p99 = statistics.quantiles(before, n=100)[98]
     frames = [t for t in arrivals if start <= t <= end]
     gaps = [b - a for a, b in itertools.pairwise(frames)]
     summary = (
         f"flood {counts} in {end - start:.1f} s; /healthz p50 "
         f"{statistics.median(latencies) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max "
         f"{max(latencies) * 1000:.0f} ms over {len(latencies)}; room frames {len(frames)}, "
-        f"longest gap {max(gaps, default=0):.2f} s"
+        f"longest gap {max(gaps, default=0):.2f} s; with no flood p99 {quiet_p99 * 1000:.0f} ms"
     )
     print(summary)
-    assert p99 < 0.1, summary
+    # Under 100 ms on a quiet machine; on a busy one, the flood may add no more than that.
+    assert p99 < 0.1 + quiet_p99, summary
     # Heartbeats every 0.2 s (sent on 0.1 s ticks): a frozen event loop shows as a long gap.
     assert len(frames) >= (end - start) / 0.5, summary
     assert max(gaps) < 0.5, summary

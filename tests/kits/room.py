@@ -111,7 +111,8 @@ class RoomClient:
             room_event.validate_python(e.model_dump()) for e in self.events if e.type in ROOM_TYPES
         ]
 
-    async def wait(self, pred: Callable[[RoomClient], Any], within: float = 5.0) -> Any:
+    async def wait(self, pred: Callable[[RoomClient], Any], within: float = 15.0) -> Any:
+        # Generous: a loaded CI machine can starve the server for seconds; a pass is quick.
         deadline = time.monotonic() + within
         while True:
             result = pred(self)

@@ -174,8 +174,14 @@ class RedisGate:
     LEASE_SECONDS = 5.0
 
     def __init__(self, url: str) -> None:
-        # Short timeouts: a dead Redis must cost milliseconds, then the database decides.
-        self.redis = aioredis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        # A dead Redis refuses connections at once and the database decides; a slow read
+        # costs half a second. The pool is bounded: a stampede shares a few connections
+        # instead of opening one per request, and waiting for one is queueing, not a sign
+        # that Redis is gone, so that wait (and a connect under a busy machine) gets longer.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=32, timeout=5, socket_timeout=0.5, socket_connect_timeout=2
+        )
+        self.redis = aioredis.Redis.from_pool(pool)  # closing the client closes the pool
         self._take = self.redis.register_script(lua.TAKE)
         self._finish = self.redis.register_script(lua.FINISH)
         self._give = self.redis.register_script(lua.GIVE)
