@@ -52,6 +52,14 @@ async def test_seller_imports_a_shopify_csv(settings: Settings, tmp_path: Path) 
         await summary.get_by_text("3 created").wait_for()
         text = await summary.inner_text()
         assert "0 updated" in text and "0 unchanged" in text and "from 9 rows" in text
+        # The import ran in the background; the page followed it with a progress bar.
+        bar = page.locator("progress#import-progress")
+        assert await bar.is_visible()
+        size = (FILES / "products_current.csv").stat().st_size
+        assert await bar.get_attribute("max") == str(size)
+        assert await bar.evaluate("b => b.value") == size
+        progress = await page.locator("#import-progress-text").inner_text()
+        assert progress.startswith("9 rows read") and "(100%)" in progress
         errors = page.locator("#report-errors tbody tr")
         assert await errors.count() == 5
         first = await errors.nth(0).inner_text()

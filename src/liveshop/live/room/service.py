@@ -90,6 +90,7 @@ def _pinned(product: Product, pin: ShowPin) -> PinnedProduct:
                 id=v.id,
                 option_values=v.option_values,
                 available=v.available,
+                track_stock=v.track_stock,
                 prices=[price_public(p) for p in v.prices],
             )
             for v in product.variants
@@ -158,7 +159,12 @@ def _chat_event(message: ChatMessage, name: str) -> ChatEvent:
 
 async def stock_changes(*, db: Database, state: RoomState) -> list[StockEvent]:
     """Stock events for pinned variants whose availability moved since `state`."""
-    known = {v.id: (pin.product_id, v.available) for pin in state.pins for v in pin.variants}
+    known = {
+        v.id: (pin.product_id, v.available)
+        for pin in state.pins
+        for v in pin.variants
+        if v.track_stock  # an untracked variant never runs out
+    }
     if not known:
         return []
     async with sessionmaker_for(db.read)() as session:

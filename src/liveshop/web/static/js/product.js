@@ -1,4 +1,4 @@
-import { $, api, buyDialog, el, market, priceIn, shelf, toast } from "./common.js";
+import { $, api, buyDialog, el, inStock, market, priceIn, shelf, toast } from "./common.js";
 import { followButton } from "./follow.js";
 
 const id = $("#product").dataset.product;
@@ -9,8 +9,8 @@ function show() {
   const v = variant();
   const price = v && priceIn(v.prices);
   $("#p-price").textContent = price ? shelf(price) : "Not sold in your market";
-  $("#p-stock").textContent = v ? v.available : 0;
-  for (const b of [$("#p-cart"), $("#p-buy")]) if (b) b.disabled = !price || !v.available;
+  $("#p-stock").textContent = !v ? 0 : v.track_stock === false ? "Always" : v.available;
+  for (const b of [$("#p-cart"), $("#p-buy")]) if (b) b.disabled = !price || !inStock(v);
 }
 
 // Who sells it, with a link to the shop page and a follow button.
