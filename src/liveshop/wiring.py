@@ -51,7 +51,11 @@ def wire(settings: Settings) -> None:
     bus.subscribe(OrderChanged, "discovery.stock", discovery_index.on_order_changed)
     bus.subscribe(OrderPaid, "discovery.purchases", discovery_index.on_order_paid)
     # In the order's transaction: ledger entries commit or roll back with the change.
-    bus.subscribe(OrderChanged, "ledger.post", ledger_posting.handler(LedgerTerms.of(settings)))
+    bus.subscribe(
+        OrderChanged,
+        "ledger.post",
+        ledger_posting.handler(LedgerTerms.of(settings), categories=discovery.categories),
+    )
     # Outgoing webhooks: outbox rows in the transaction of the change (integrations/webhooks).
     # Selling counts a deal's units first (subscribed above), then the outbox reads them.
     bus.subscribe(OrderChanged, "integrations.webhooks.order", outbox.on_order_changed)
