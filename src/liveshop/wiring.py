@@ -22,6 +22,7 @@ from liveshop.discovery import service as discovery
 from liveshop.integrations.tokens import auth as api_tokens
 from liveshop.integrations.tokens.grants import TOKEN_PREFIX
 from liveshop.integrations.webhooks import outbox
+from liveshop.ledger import incentives as ledger_incentives
 from liveshop.ledger import posting as ledger_posting
 from liveshop.ledger.messages import PayoutPaid
 from liveshop.ledger.terms import Terms as LedgerTerms
@@ -29,7 +30,7 @@ from liveshop.live.room import service as room_service
 from liveshop.live.shows.messages import ShowStateChanged
 from liveshop.live.shows.models import Show
 from liveshop.orders.messages import DealHoldSettled, OrderChanged, OrderPaid
-from liveshop.selling import show_end
+from liveshop.selling import pricing, show_end
 from liveshop.selling.deals import locks as deal_locks
 from liveshop.settings import Settings
 
@@ -56,6 +57,7 @@ def wire(settings: Settings) -> None:
         "ledger.post",
         ledger_posting.handler(LedgerTerms.of(settings), categories=discovery.categories),
     )
+    pricing.use_budget(reserve_coupon_budget)
     # Outgoing webhooks: outbox rows in the transaction of the change (integrations/webhooks).
     # Selling counts a deal's units first (subscribed above), then the outbox reads them.
     bus.subscribe(OrderChanged, "integrations.webhooks.order", outbox.on_order_changed)
@@ -83,3 +85,12 @@ async def show_facts(
         market = shop_market or (markets[0] if markets else None) or host_market
         out.append(analytics_rollup.ShowFacts(show_id, host, shop, market, title))
     return out
+
+
+async def reserve_coupon_budget(
+    session: AsyncSession, currency: str, order_id: int, coupon_id: int, amount: int
+) -> int | None:
+    """Selling's checkout reserves a platform coupon's discount from the ledger's programs."""
+    return await ledger_incentives.reserve_live_coupon(
+        session, currency=currency, order_id=order_id, coupon_id=coupon_id, amount=amount
+    )

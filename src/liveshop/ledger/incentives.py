@@ -4,6 +4,12 @@ The cap holds under any concurrency because spending is one conditional UPDATE
 (`spent = spent + x WHERE spent + x <= budget`): on PostgreSQL concurrent updates of the row
 queue and each re-checks the condition on the newest row; SQLite has one writer. An award is
 all or nothing, so the last orders past the cap get no subsidy rather than a part of one.
+
+Platform-funded LIVE coupons reserve their budget at checkout (`reserve_live_coupon`, which
+selling's pricing calls through the hook `wiring` installs), in the order's transaction: a
+coupon past the cap is refused there (`promotion_budget_spent`), so the discount a buyer sees
+is always one the program pays. Cancelling the unpaid order (or its hold expiring) gives the
+reservation back (`release_order`).
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liveshop.db import utcnow
@@ -102,6 +108,55 @@ async def spend(session: AsyncSession, *, program_id: int, ref: str, amount: int
     session.add(IncentiveAward(program_id=program_id, ref=ref, amount=amount))
     await session.flush()
     return True
+
+
+def coupon_ref(order_id: int, coupon_id: int) -> str:
+    return f"o{order_id}:coupon{coupon_id}"
+
+
+async def reserve_live_coupon(
+    session: AsyncSession, *, currency: str, order_id: int, coupon_id: int, amount: int
+) -> int | None:
+    """Take a platform coupon's discount from a running LIVE coupon program's budget: that
+    program's id, None when no program runs (the platform funds the coupon unbudgeted), or
+    409 `promotion_budget_spent` when programs run and none has room left for it."""
+    programs = await running(session, kind="live_coupon", currency=currency)
+    if not programs or amount <= 0:
+        return None
+    ref = coupon_ref(order_id, coupon_id)
+    for program in programs:
+        if await spend(session, program_id=program.id, ref=ref, amount=amount):
+            return program.id
+    raise Problem(
+        409,
+        "promotion_budget_spent",
+        "The platform's budget for this coupon is used up: order without it.",
+        coupon_id=coupon_id,
+    )
+
+
+async def release_order(session: AsyncSession, order_id: int) -> int:
+    """Give back what an order's coupons reserved (it was cancelled unpaid); the amount."""
+    rows = await session.execute(
+        select(IncentiveAward).where(IncentiveAward.ref.like(f"o{order_id}:coupon%"))
+    )
+    given = 0
+    for award in rows.scalars():
+        gone = await session.execute(
+            delete(IncentiveAward)
+            .where(IncentiveAward.id == award.id)
+            .execution_options(synchronize_session=False)
+        )
+        if int(getattr(gone, "rowcount", 0) or 0) != 1:
+            continue  # another transaction gave it back first
+        await session.execute(
+            update(IncentiveProgram)
+            .where(IncentiveProgram.id == award.program_id)
+            .values(spent=IncentiveProgram.spent - award.amount)
+            .execution_options(synchronize_session=False)
+        )
+        given += award.amount
+    return given
 
 
 def new_seller_window(program: IncentiveProgram, shop_created: datetime) -> datetime | None:

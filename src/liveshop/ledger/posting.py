@@ -63,6 +63,8 @@ def handler(
     async def on_order_changed(session: AsyncSession, msg: OrderChanged) -> None:
         if msg.kind == "paid":
             await on_paid(session, msg.order_id, terms, categories)
+        elif msg.kind == "cancelled":  # unpaid: its coupons' budget goes back to the program
+            await incentives.release_order(session, msg.order_id)
         elif msg.kind == "refunded":
             await on_refunded(session, msg.order_id, int(msg.data.get("amount", 0)), terms)
 
@@ -112,12 +114,15 @@ async def on_paid(
     for i, d in enumerate(platform_discounts):
         amount = int(d.get("amount", 0))
         ref, reason = None, f"platform {d.get('kind', 'discount')} {d.get('id', '')}".strip()
-        for program in coupon_programs:
-            if await incentives.spend(
-                session, program_id=program.id, ref=f"o{o}:{i}", amount=amount
-            ):
-                ref = f"program:{program.id}"
-                break
+        if d.get("program_id") is not None:  # its budget was reserved at checkout
+            ref = f"program:{int(d['program_id'])}"
+        else:  # placed before the program ran: paid from it if it has room
+            for program in coupon_programs:
+                if await incentives.spend(
+                    session, program_id=program.id, ref=f"o{o}:{i}", amount=amount
+                ):
+                    ref = f"program:{program.id}"
+                    break
         legs.append(
             Leg(
                 f"o{o}:coupon{i}",
