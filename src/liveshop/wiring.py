@@ -15,6 +15,7 @@ from liveshop.accounts import service as accounts
 from liveshop.accounts.models import User
 from liveshop.analytics import handlers as analytics_handlers
 from liveshop.analytics import rollup as analytics_rollup
+from liveshop.analytics.live import service as analytics_live
 from liveshop.catalog import service as catalog
 from liveshop.catalog.models import Shop
 from liveshop.discovery import indexer as discovery_index
@@ -44,6 +45,7 @@ def wire(settings: Settings) -> None:
     bus.subscribe(ShowStateChanged, "selling.close_on_end", show_end.closer(settings.hold_minutes))
     bus.subscribe(OrderChanged, "analytics.sales", analytics_handlers.on_order_changed)
     analytics_rollup.set_show_resolver(show_facts)
+    analytics_live.use_live_source(room_service.live_figures)
     discovery_index.install()
     catalog.use_text_search(discovery.catalog_search)
     bus.subscribe(
