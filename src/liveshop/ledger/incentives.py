@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from liveshop.db import utcnow
 from liveshop.errors import Problem
 from liveshop.ledger.models import IncentiveAward, IncentiveProgram
+from liveshop.orders.models import Order
 
 KINDS = ("new_seller", "creator_gmv_tier", "live_coupon")
 
@@ -136,26 +137,34 @@ async def reserve_live_coupon(
 
 
 async def release_order(session: AsyncSession, order_id: int) -> int:
-    """Give back what an order's coupons reserved (it was cancelled unpaid); the amount."""
-    rows = await session.execute(
-        select(IncentiveAward).where(IncentiveAward.ref.like(f"o{order_id}:coupon%"))
-    )
+    """Give back what an order's coupons reserved (it was cancelled unpaid); the amount.
+
+    Only discounts that name a program reserved anything; each award is found by its unique
+    (program, ref) key, so an expiry sweep does not scan the awards."""
+    order = await session.get(Order, order_id)
+    reserved = [
+        (int(d["program_id"]), coupon_ref(order_id, int(d["id"])))
+        for d in (order.discounts or [] if order is not None else [])
+        if d.get("program_id") is not None and d.get("kind") == "coupon"
+    ]
     given = 0
-    for award in rows.scalars():
-        gone = await session.execute(
-            delete(IncentiveAward)
-            .where(IncentiveAward.id == award.id)
-            .execution_options(synchronize_session=False)
-        )
-        if int(getattr(gone, "rowcount", 0) or 0) != 1:
-            continue  # another transaction gave it back first
+    for program_id, ref in reserved:
+        award = (
+            await session.execute(
+                delete(IncentiveAward)
+                .where(IncentiveAward.program_id == program_id, IncentiveAward.ref == ref)
+                .returning(IncentiveAward.amount)
+            )
+        ).scalar_one_or_none()
+        if award is None:
+            continue  # given back already
         await session.execute(
             update(IncentiveProgram)
-            .where(IncentiveProgram.id == award.program_id)
-            .values(spent=IncentiveProgram.spent - award.amount)
+            .where(IncentiveProgram.id == program_id)
+            .values(spent=IncentiveProgram.spent - award)
             .execution_options(synchronize_session=False)
         )
-        given += award.amount
+        given += int(award)
     return given
 
 
