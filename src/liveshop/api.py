@@ -6,6 +6,7 @@ from starlette.routing import compile_path
 
 from liveshop.accounts.api import router as accounts
 from liveshop.analytics.api import router as analytics
+from liveshop.analytics.live.api import router as metrics
 from liveshop.catalog.api import router as catalog
 from liveshop.discovery.api import router as discovery
 from liveshop.integrations.shopify.api import router as shopify
@@ -14,7 +15,6 @@ from liveshop.integrations.webhooks.api import router as webhooks
 from liveshop.ledger.api import router as ledger
 from liveshop.live.campaigns.api import router as campaigns
 from liveshop.live.media.api import router as media
-from liveshop.live.metrics.api import router as metrics
 from liveshop.live.room.api import router as room
 from liveshop.live.shows.api import router as shows
 from liveshop.markets.api import router as markets

@@ -64,6 +64,7 @@ def create_app(
         app.state.rooms = RoomHub(broker=broker, db=db, settings=settings)
         await app.state.rooms.start()
         app.state.media = await start_managed(settings) if manage_media else None
+        app.state.background_jobs = set()  # request-started work (a Shopify import, say)
         tasks = []
         if run_background and settings.runs_jobs_in_web:
             tasks.append(asyncio.create_task(run_jobs(db, broker, settings)))
@@ -78,6 +79,9 @@ def create_app(
         finally:
             if run_background:
                 gc.unfreeze()
+            if app.state.background_jobs:  # let them finish their batch, then stop them
+                await asyncio.wait(set(app.state.background_jobs), timeout=5)
+            tasks.extend(app.state.background_jobs)
             for task in tasks:
                 task.cancel()
             for task in tasks:

@@ -121,6 +121,26 @@ class Settings(BaseSettings):
         default={"UK": 900, "DE": 900, "FR": 900, "IT": 900, "ES": 900, "US": 800, "ID": 500}
     )
     ledger_fee_fixed: dict[str, int] = Field(default={"ID": 500})
+    # Per market, a product category's rate, overriding `ledger_fee_bp` for the order lines in
+    # it (the category is the seller's discovery label, matched case-insensitively). README:
+    # "Platform fees" says where the figures come from.
+    ledger_fee_category_bp: dict[str, dict[str, int]] = Field(
+        default={
+            "ID": {
+                "electronics": 400,
+                "phones": 400,
+                "computers": 400,
+                "home": 500,
+                "food": 500,
+                "toys": 500,
+                "sports": 500,
+                "books": 500,
+                "fashion": 650,
+                "beauty": 650,
+                "accessories": 650,
+            }
+        }
+    )
     ledger_settle_days: dict[str, int] = Field(
         default={"UK": 8, "DE": 8, "FR": 8, "IT": 8, "ES": 8, "US": 7, "ID": 3}
     )

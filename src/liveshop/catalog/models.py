@@ -87,13 +87,16 @@ class Product(Base):
 
 
 class Variant(Base):
-    """A buyable SKU. `held` counts units reserved by unpaid holds; stock is never oversold."""
+    """A buyable SKU. `held` counts units reserved by unpaid holds; tracked stock is never
+    oversold, and an untracked variant (`track_stock` false) is never sold out by stock."""
 
     __tablename__ = "variants"
     __table_args__ = (
         UniqueConstraint("shop_id", "sku"),
         CheckConstraint("stock >= 0", name="stock_nonnegative"),
-        CheckConstraint("held >= 0 AND held <= stock", name="held_within_stock"),
+        CheckConstraint(
+            "held >= 0 AND (held <= stock OR NOT track_stock)", name="held_within_stock"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -121,7 +124,13 @@ class Variant(Base):
 
     @property
     def available(self) -> int:
-        return self.stock - self.held
+        """Units free to sell; for an untracked variant, the (uncounted) shelf figure."""
+        return self.stock - self.held if self.track_stock else max(self.stock - self.held, 0)
+
+    @property
+    def sellable(self) -> bool:
+        """Not sold out by stock: untracked, or at least one unit free."""
+        return not self.track_stock or self.stock > self.held
 
 
 class VariantPrice(Base):

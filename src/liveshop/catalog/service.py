@@ -375,7 +375,7 @@ async def update_variant(
     await check_member(session=session, user=actor, shop_id=variant.shop_id)
     if data.stock is not None:
         await session.refresh(variant, ["stock", "held"])
-        if data.stock < variant.held:
+        if variant.track_stock and data.stock < variant.held:
             raise Problem(
                 409,
                 "stock_below_held",

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, event, exists, func, insert, select, update
+from sqlalchemy import delete, event, exists, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -133,7 +133,7 @@ async def _reindex_chunk(session: AsyncSession, ids: list[int]) -> None:
             "body_terms": " ".join(index_terms(f"{product.description} {extra}", lang)),
             "category": category,
             "listed": product.status == ProductStatus.active.value,
-            "in_stock": any(v.stock - v.held > 0 for v in product.variants),
+            "in_stock": any(v.sellable for v in product.variants),
         }
         if doc is None:
             session.add(SearchDoc(product_id=product.id, created_at=product.created_at, **values))
@@ -176,7 +176,8 @@ async def add_words(session: AsyncSession, vocabulary: Iterable[str]) -> None:
 
 _IN_STOCK = exists(
     select(Variant.id).where(
-        Variant.product_id == SearchDoc.product_id, Variant.stock - Variant.held > 0
+        Variant.product_id == SearchDoc.product_id,
+        or_(Variant.track_stock.is_(False), Variant.stock - Variant.held > 0),
     )
 )
 

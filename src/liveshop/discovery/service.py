@@ -182,6 +182,18 @@ async def suggest(*, session: AsyncSession, q: str, market: str | None) -> Sugge
     return SuggestPublic(q=q, suggestions=suggestions, corrected=found.corrected)
 
 
+async def categories(session: AsyncSession, product_ids: list[int]) -> dict[int, str | None]:
+    """The category label of each product that has one (the ledger's fee by category)."""
+    if not product_ids:
+        return {}
+    rows = await session.execute(
+        select(ProductLabel.product_id, ProductLabel.category).where(
+            ProductLabel.product_id.in_(product_ids)
+        )
+    )
+    return {int(pid): category for pid, category in rows.all()}
+
+
 async def set_labels(
     *, session: AsyncSession, actor: User, product_id: int, data: LabelsUpdate
 ) -> LabelsPublic:

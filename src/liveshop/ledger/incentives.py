@@ -4,6 +4,12 @@ The cap holds under any concurrency because spending is one conditional UPDATE
 (`spent = spent + x WHERE spent + x <= budget`): on PostgreSQL concurrent updates of the row
 queue and each re-checks the condition on the newest row; SQLite has one writer. An award is
 all or nothing, so the last orders past the cap get no subsidy rather than a part of one.
+
+Platform-funded LIVE coupons reserve their budget at checkout (`reserve_live_coupon`, which
+selling's pricing calls through the hook `wiring` installs), in the order's transaction: a
+coupon past the cap is refused there (`promotion_budget_spent`), so the discount a buyer sees
+is always one the program pays. Cancelling the unpaid order (or its hold expiring) gives the
+reservation back (`release_order`).
 """
 
 from __future__ import annotations
@@ -11,12 +17,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liveshop.db import utcnow
 from liveshop.errors import Problem
 from liveshop.ledger.models import IncentiveAward, IncentiveProgram
+from liveshop.orders.models import Order
 
 KINDS = ("new_seller", "creator_gmv_tier", "live_coupon")
 
@@ -102,6 +109,63 @@ async def spend(session: AsyncSession, *, program_id: int, ref: str, amount: int
     session.add(IncentiveAward(program_id=program_id, ref=ref, amount=amount))
     await session.flush()
     return True
+
+
+def coupon_ref(order_id: int, coupon_id: int) -> str:
+    return f"o{order_id}:coupon{coupon_id}"
+
+
+async def reserve_live_coupon(
+    session: AsyncSession, *, currency: str, order_id: int, coupon_id: int, amount: int
+) -> int | None:
+    """Take a platform coupon's discount from a running LIVE coupon program's budget: that
+    program's id, None when no program runs (the platform funds the coupon unbudgeted), or
+    409 `promotion_budget_spent` when programs run and none has room left for it."""
+    programs = await running(session, kind="live_coupon", currency=currency)
+    if not programs or amount <= 0:
+        return None
+    ref = coupon_ref(order_id, coupon_id)
+    for program in programs:
+        if await spend(session, program_id=program.id, ref=ref, amount=amount):
+            return program.id
+    raise Problem(
+        409,
+        "promotion_budget_spent",
+        "The platform's budget for this coupon is used up: order without it.",
+        coupon_id=coupon_id,
+    )
+
+
+async def release_order(session: AsyncSession, order_id: int) -> int:
+    """Give back what an order's coupons reserved (it was cancelled unpaid); the amount.
+
+    Only discounts that name a program reserved anything; each award is found by its unique
+    (program, ref) key, so an expiry sweep does not scan the awards."""
+    order = await session.get(Order, order_id)
+    reserved = [
+        (int(d["program_id"]), coupon_ref(order_id, int(d["id"])))
+        for d in (order.discounts or [] if order is not None else [])
+        if d.get("program_id") is not None and d.get("kind") == "coupon"
+    ]
+    given = 0
+    for program_id, ref in reserved:
+        award = (
+            await session.execute(
+                delete(IncentiveAward)
+                .where(IncentiveAward.program_id == program_id, IncentiveAward.ref == ref)
+                .returning(IncentiveAward.amount)
+            )
+        ).scalar_one_or_none()
+        if award is None:
+            continue  # given back already
+        await session.execute(
+            update(IncentiveProgram)
+            .where(IncentiveProgram.id == program_id)
+            .values(spent=IncentiveProgram.spent - award)
+            .execution_options(synchronize_session=False)
+        )
+        given += int(award)
+    return given
 
 
 def new_seller_window(program: IncentiveProgram, shop_created: datetime) -> datetime | None:

@@ -52,10 +52,19 @@ def creator(user_id: int) -> Acct:
     return Acct(Kind.creator_payable, user_id)
 
 
-def handler(terms: Terms) -> Callable[[AsyncSession, OrderChanged], Awaitable[None]]:
+# Product id -> its category, for markets whose fee depends on it. The category is a
+# discovery label, a layer above the ledger: `wiring` hands the lookup in.
+Categories = Callable[[AsyncSession, list[int]], Awaitable[dict[int, str | None]]]
+
+
+def handler(
+    terms: Terms, categories: Categories | None = None
+) -> Callable[[AsyncSession, OrderChanged], Awaitable[None]]:
     async def on_order_changed(session: AsyncSession, msg: OrderChanged) -> None:
         if msg.kind == "paid":
-            await on_paid(session, msg.order_id, terms)
+            await on_paid(session, msg.order_id, terms, categories)
+        elif msg.kind == "cancelled":  # unpaid: its coupons' budget goes back to the program
+            await incentives.release_order(session, msg.order_id)
         elif msg.kind == "refunded":
             await on_refunded(session, msg.order_id, int(msg.data.get("amount", 0)), terms)
 
@@ -77,7 +86,9 @@ async def _posted(session: AsyncSession, transfer_id: str) -> bool:
     return found.first() is not None
 
 
-async def on_paid(session: AsyncSession, order_id: int, terms: Terms) -> None:
+async def on_paid(
+    session: AsyncSession, order_id: int, terms: Terms, categories: Categories | None = None
+) -> None:
     if await _posted(session, f"o{order_id}:pay"):
         return  # posted already: nothing is counted against a budget twice
     order = await _order(session, order_id)
@@ -93,7 +104,7 @@ async def on_paid(session: AsyncSession, order_id: int, terms: Terms) -> None:
     # The fee is on the price before the platform's own discounts, net of tax where tax is
     # added on top (US); where prices include VAT (UK, EU, ID) the anchors quote it gross.
     base = (order.total if market.prices_include_tax else order.subtotal_net) + subsidy
-    fee = terms.fee(order.market_code, base)
+    fee = terms.fee(order.market_code, base, await _fee_lines(session, order, terms, categories))
     common: dict[str, Any] = {"order_id": o, "show_id": _show(order), "phase": Phase.pending}
     legs = [
         Leg(f"o{o}:pay", "payment", order.total, CLEARING, seller(shop), **common),
@@ -103,12 +114,15 @@ async def on_paid(session: AsyncSession, order_id: int, terms: Terms) -> None:
     for i, d in enumerate(platform_discounts):
         amount = int(d.get("amount", 0))
         ref, reason = None, f"platform {d.get('kind', 'discount')} {d.get('id', '')}".strip()
-        for program in coupon_programs:
-            if await incentives.spend(
-                session, program_id=program.id, ref=f"o{o}:{i}", amount=amount
-            ):
-                ref = f"program:{program.id}"
-                break
+        if d.get("program_id") is not None:  # its budget was reserved at checkout
+            ref = f"program:{int(d['program_id'])}"
+        else:  # placed before the program ran: paid from it if it has room
+            for program in coupon_programs:
+                if await incentives.spend(
+                    session, program_id=program.id, ref=f"o{o}:{i}", amount=amount
+                ):
+                    ref = f"program:{program.id}"
+                    break
         legs.append(
             Leg(
                 f"o{o}:coupon{i}",
@@ -123,6 +137,19 @@ async def on_paid(session: AsyncSession, order_id: int, terms: Terms) -> None:
         )
     legs += await _new_seller(session, order, base, fee, common)
     await post(session, Chain(ccy, f"o{o}:paid", [lg for lg in legs if lg.amount > 0]))
+
+
+async def _fee_lines(
+    session: AsyncSession, order: Order, terms: Terms, categories: Categories | None
+) -> list[tuple[int, str | None]]:
+    """Each line's value and its product's category, where the market's fee depends on it."""
+    if categories is None or not terms.by_category(order.market_code):
+        return []
+    found = await categories(session, sorted({line.product_id for line in order.lines}))
+    return [
+        (line.gross, found.get(line.product_id))
+        for line in sorted(order.lines, key=lambda ln: ln.id)
+    ]
 
 
 async def _new_seller(

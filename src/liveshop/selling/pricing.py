@@ -27,11 +27,16 @@ with `Order.discount_total` their sum. Everything is integer minor units.
 `decide` is the whole decision as a pure function; `apply_coupons` loads the facts, calls it
 and writes the result. Checkout and buy-now call `apply_coupons` right after placing the
 orders, also without codes, so campaign prices apply to every order bought in a live show.
+
+A platform-funded coupon also reserves its discount from the platform's program budget, in
+the same transaction (the hook `use_budget`, which wiring points at the ledger's incentives):
+past the cap the checkout is refused with `promotion_budget_spent`, and the discount record
+names the program that pays it (`program_id`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -49,6 +54,19 @@ from liveshop.markets.tax import line_tax
 from liveshop.orders.models import Hold, Order, OrderLine, OrderStatus
 from liveshop.selling.coupons.models import Coupon, CouponClaim
 from liveshop.selling.models import CampaignPrice
+
+# --- the platform's budget (ledger.incentives, a layer above: wiring installs it) -----------
+
+# (session, currency, order id, coupon id, amount) -> the program paying it, or None when
+# no program runs; raises the Problem `promotion_budget_spent` past the cap.
+BudgetReserve = Callable[[AsyncSession, str, int, int, int], Awaitable[int | None]]
+_budget: BudgetReserve | None = None
+
+
+def use_budget(reserve: BudgetReserve | None) -> None:
+    global _budget  # one process-wide plug, set at start-up
+    _budget = reserve
+
 
 # --- the decision (pure) -------------------------------------------------------------------
 
@@ -367,13 +385,28 @@ async def apply_coupons(
             )
         if not decision.applied:
             continue
-        await _write(session, order, decision)
+        await _write(session, order, decision, await _reserve(session, order, decision))
         for _coupon, claim_id in chosen:
             await _consume(session, claim_id=claim_id, order_id=order.id)
     await session.flush()
 
 
-async def _write(session: AsyncSession, order: Order, decision: Decision) -> None:
+async def _reserve(session: AsyncSession, order: Order, decision: Decision) -> dict[int, int]:
+    """Coupon id -> the program whose budget pays its platform-funded discount."""
+    programs: dict[int, int] = {}
+    if _budget is None:
+        return programs
+    for a in decision.applied:
+        if a.kind == "coupon" and a.funded_by == "platform":
+            program = await _budget(session, order.currency, order.id, a.id, a.amount)
+            if program is not None:
+                programs[a.id] = program
+    return programs
+
+
+async def _write(
+    session: AsyncSession, order: Order, decision: Decision, programs: dict[int, int]
+) -> None:
     market = await session.get(Market, order.market_code)
     assert market is not None  # the order was just placed in it
     by_key = {out.key: out for out in decision.lines}
@@ -382,7 +415,11 @@ async def _write(session: AsyncSession, order: Order, decision: Decision) -> Non
         line.unit_price = out.unit_price
         set_line_amount(line, amount=out.amount, inclusive=market.prices_include_tax)
     retotal(order)
-    order.discounts = [*(order.discounts or []), *(a.as_record() for a in decision.applied)]
+    records = [a.as_record() for a in decision.applied]
+    for record in records:
+        if record["kind"] == "coupon" and record["id"] in programs:
+            record["program_id"] = programs[record["id"]]
+    order.discounts = [*(order.discounts or []), *records]
     # Every recorded promotion counts, including a flash deal's entry written at placement.
     order.discount_total = sum(int(d.get("amount", 0)) for d in order.discounts)
 

@@ -31,6 +31,7 @@ async def test_seller_imports_a_shopify_csv(settings: Settings, tmp_path: Path) 
                 "/api/v1/shops", headers=headers, json={"name": "Acme Tees", "market": "UK"}
             )
             assert r.status_code == 201, r.text
+            shop_id = r.json()["id"]
         ctx = await logged_in(b, server.url, email)
         page = await ctx.new_page()
         await page.goto("/seller/import")
@@ -52,6 +53,14 @@ async def test_seller_imports_a_shopify_csv(settings: Settings, tmp_path: Path) 
         await summary.get_by_text("3 created").wait_for()
         text = await summary.inner_text()
         assert "0 updated" in text and "0 unchanged" in text and "from 9 rows" in text
+        # The import ran in the background; the page followed it with a progress bar.
+        bar = page.locator("progress#import-progress")
+        assert await bar.is_visible()
+        size = (FILES / "products_current.csv").stat().st_size
+        assert await bar.get_attribute("max") == str(size)
+        assert await bar.evaluate("b => b.value") == size
+        progress = await page.locator("#import-progress-text").inner_text()
+        assert progress.startswith("9 rows read") and "(100%)" in progress
         errors = page.locator("#report-errors tbody tr")
         assert await errors.count() == 5
         first = await errors.nth(0).inner_text()
@@ -69,4 +78,14 @@ async def test_seller_imports_a_shopify_csv(settings: Settings, tmp_path: Path) 
         listing = await page.locator("#products").inner_text()
         assert "Plain Mug" in listing and "Gift Card" in listing
         assert "Wool Cap" not in listing
+
+        # The gift card's stock is not tracked: at 0 units its product page still sells it.
+        async with httpx.AsyncClient(base_url=server.url, timeout=30) as c:
+            r = await c.get(f"/api/v1/shops/{shop_id}/products/manage", headers=headers)
+            gift = next(p for p in r.json()["items"] if p["handle"] == "gift-card")
+        assert gift["variants"][0]["stock"] == 0
+        await page.goto(f"/products/{gift['id']}")
+        await page.locator("#p-stock", has_text="Always").wait_for()
+        assert await page.locator("#p-buy").is_enabled()
+        assert await page.locator("#p-cart").is_enabled()
         await ctx.close()

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
-from typing import Annotated
+import logging
+import shutil
+import tempfile
+from typing import IO, Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
 
 from liveshop.accounts.deps import CurrentUser
 from liveshop.deps import IdPath, Uow
@@ -23,6 +28,7 @@ from liveshop.integrations.shopify.schemas import (
     WebhookResult,
 )
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["integrations"])
 ShopQuery = Annotated[int, Query(ge=1, le=2**31 - 1)]
 PREVIEW_ROWS = 10
@@ -102,23 +108,69 @@ async def preview_import(
 
 @router.post("/imports/shopify", status_code=201)
 async def import_shopify(
-    request: Request, shop_id: ShopQuery, user: CurrentUser, file: Annotated[UploadFile, File()]
+    request: Request,
+    response: Response,
+    shop_id: ShopQuery,
+    user: CurrentUser,
+    file: Annotated[UploadFile, File()],
+    background: Annotated[bool, Query()] = False,
 ) -> ImportPublic:
     """Import a Shopify product CSV (either header dialect) or products JSON into a shop.
 
     Safe to retry: products are matched by handle and variants by SKU, so a repeated upload
     updates in place (and reports them unchanged) instead of adding duplicates.
+
+    With `background=true` the answer is 202 as soon as the file is received and its format
+    known: the run is "running", and `GET /imports/shopify/{id}` reports its progress (rows
+    done, bytes read of `total_bytes`) until it is done, with the report.
     """
-    opened = service.open_file(file.file, file.filename or "")
     state = request.app.state
-    run = await service.run_import(
-        db=state.db,
-        broker=state.broker,
-        actor=user,
-        shop_id=shop_id,
-        opened=opened,
-        filename=file.filename or "",
-    )
+    if not background:
+        opened = service.open_file(file.file, file.filename or "")
+        run = await service.run_import(
+            db=state.db,
+            broker=state.broker,
+            actor=user,
+            shop_id=shop_id,
+            opened=opened,
+            filename=file.filename or "",
+        )
+        return ImportPublic.model_validate(run)
+    # The upload is closed with the request: the run reads its own copy.
+    copy: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the run's task
+    try:
+        await run_in_threadpool(shutil.copyfileobj, file.file, copy)
+        size = copy.tell()
+        copy.seek(0)
+        opened = service.open_file(copy, file.filename or "")
+        run = await service.start_import(
+            db=state.db,
+            broker=state.broker,
+            actor=user,
+            shop_id=shop_id,
+            opened=opened,
+            filename=file.filename or "",
+            total_bytes=size,
+        )
+    except BaseException:
+        copy.close()
+        raise
+
+    async def finish() -> None:
+        try:
+            await service.continue_import(
+                db=state.db, broker=state.broker, run_id=run.id, shop_id=shop_id, opened=opened
+            )
+        except Exception:
+            log.exception("Shopify import %s failed", run.id)
+        finally:
+            copy.close()
+
+    task = asyncio.create_task(finish())
+    jobs: set[asyncio.Task[None]] = state.background_jobs
+    jobs.add(task)
+    task.add_done_callback(jobs.discard)
+    response.status_code = 202
     return ImportPublic.model_validate(run)
 
 

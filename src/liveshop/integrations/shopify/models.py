@@ -65,6 +65,9 @@ class ShopifyImport(Base):
     dialect: Mapped[str] = mapped_column(String(30), default="")
     status: Mapped[str] = mapped_column(String(10), default="running")  # running | done | failed
     rows: Mapped[int] = mapped_column(default=0)
+    # Progress while running: bytes of the file read so far, of `total_bytes` (0: unknown).
+    bytes_read: Mapped[int] = mapped_column(BigInt, default=0, server_default="0")
+    total_bytes: Mapped[int] = mapped_column(BigInt, default=0, server_default="0")
     products: Mapped[int] = mapped_column(default=0)
     created: Mapped[int] = mapped_column(default=0)
     updated: Mapped[int] = mapped_column(default=0)

@@ -37,8 +37,10 @@ class ImportPublic(BaseModel):
     shop_id: int
     filename: str
     dialect: str
-    status: str
-    rows: int
+    status: str = Field(description="running, done or failed")
+    rows: int = Field(description="Rows (CSV) or products (JSON) read so far")
+    bytes_read: int = Field(description="Bytes of the file read so far (progress)")
+    total_bytes: int = Field(description="The file's size in bytes; 0 when not known")
     products: int
     created: int
     updated: int

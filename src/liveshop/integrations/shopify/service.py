@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO, Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liveshop.accounts.models import User
@@ -132,6 +132,32 @@ def _keep(kept: list[dict[str, Any]], errors: list[RowError], total: int) -> int
     return total
 
 
+async def start_import(
+    *,
+    db: Database,
+    broker: Broker,
+    actor: User | None,
+    shop_id: int,
+    opened: Opened,
+    filename: str,
+    total_bytes: int = 0,
+) -> ShopifyImport:
+    """Check the right to import and record a run, status "running"; nothing imported yet."""
+    async with UnitOfWork(db=db, broker=broker) as uow:
+        await check_can_import(session=uow.session, actor=actor, shop_id=shop_id)
+        run = ShopifyImport(
+            shop_id=shop_id,
+            user_id=actor.id if actor else None,
+            filename=filename[:255],
+            dialect=opened.dialect,
+            total_bytes=total_bytes,
+            errors=[],
+        )
+        uow.session.add(run)
+        await uow.commit()
+    return run
+
+
 async def run_import(
     *,
     db: Database,
@@ -141,24 +167,42 @@ async def run_import(
     opened: Opened,
     filename: str,
     progress: Progress | None = None,
+    total_bytes: int = 0,
 ) -> ShopifyImport:
     """Import a whole file, a batch of products per transaction; the finished report."""
-    async with UnitOfWork(db=db, broker=broker) as uow:
-        await check_can_import(session=uow.session, actor=actor, shop_id=shop_id)
-        run = ShopifyImport(
-            shop_id=shop_id,
-            user_id=actor.id if actor else None,
-            filename=filename[:255],
-            dialect=opened.dialect,
-            errors=[],
-        )
-        uow.session.add(run)
-        await uow.commit()
-        run_id = run.id
+    run = await start_import(
+        db=db,
+        broker=broker,
+        actor=actor,
+        shop_id=shop_id,
+        opened=opened,
+        filename=filename,
+        total_bytes=total_bytes,
+    )
+    return await continue_import(
+        db=db, broker=broker, run_id=run.id, shop_id=shop_id, opened=opened, progress=progress
+    )
+
+
+async def continue_import(
+    *,
+    db: Database,
+    broker: Broker,
+    run_id: int,
+    shop_id: int,
+    opened: Opened,
+    progress: Progress | None = None,
+) -> ShopifyImport:
+    """Import the file of a started run. Each batch's transaction also records how far the
+    run got (rows done, bytes read), which the import page polls for its progress bar."""
     counts = Counts()
     kept: list[dict[str, Any]] = []
     total_errors = 0
     reader = opened.reader
+
+    def read() -> int:
+        return opened.lines.bytes if opened.lines else 0
+
     apply_errors: list[RowError] = []
     status = "failed"
     try:
@@ -166,14 +210,16 @@ async def run_import(
         for product in reader.products():
             batch.append(product)
             if len(batch) >= BATCH:
-                await _write(db, broker, shop_id, batch, apply_errors, counts)
+                await _write(
+                    db, broker, shop_id, batch, apply_errors, counts, (run_id, reader.rows, read())
+                )
                 batch = []
                 total_errors = _keep(kept, reader.errors, total_errors)
                 total_errors = _keep(kept, apply_errors, total_errors)
                 if progress:
-                    progress(reader.rows, opened.lines.bytes if opened.lines else 0)
+                    progress(reader.rows, read())
         if batch:
-            await _write(db, broker, shop_id, batch, apply_errors, counts)
+            await _write(db, broker, shop_id, batch, apply_errors, counts, None)
         status = "done"
     except csv.Error as exc:  # a broken CSV line: what came before stays imported
         why = f"the file could not be read further: {exc}"
@@ -184,12 +230,13 @@ async def run_import(
         total_errors = _keep(kept, apply_errors, total_errors)
         kept.sort(key=lambda e: (e["line"] is None, e["line"] or 0))
         if progress:
-            progress(reader.rows, opened.lines.bytes if opened.lines else 0)
+            progress(reader.rows, read())
         async with UnitOfWork(db=db, broker=broker) as uow:
             done = await uow.session.get(ShopifyImport, run_id)
             assert done is not None
             done.status = status
             done.rows = reader.rows
+            done.bytes_read = done.total_bytes if opened.lines is None else read()
             done.products = counts.products
             done.created, done.updated, done.unchanged = (
                 counts.created,
@@ -210,13 +257,22 @@ async def _write(
     batch: list[ParsedProduct],
     errors: list[RowError],
     counts: Counts,
+    reached: tuple[int, int, int] | None,
 ) -> None:
+    """One batch in one transaction, with the run's progress (run id, rows, bytes) if given."""
     async with UnitOfWork(db=db, broker=broker) as uow:
         shop = await catalog.get_shop(session=uow.session, shop_id=shop_id)
         pricing = await Pricing.load(uow.session, shop)
         await apply_batch(
             uow.session, shop=shop, pricing=pricing, batch=batch, errors=errors, counts=counts
         )
+        if reached is not None:
+            run_id, rows, read = reached
+            await uow.session.execute(
+                update(ShopifyImport)
+                .where(ShopifyImport.id == run_id)
+                .values(rows=rows, bytes_read=read, products=counts.products)
+            )
         await uow.commit()
 
 

@@ -56,6 +56,7 @@ class PinnedVariant(BaseModel):
     id: int
     option_values: list[str]
     available: int
+    track_stock: bool = True  # false: never sold out by stock (a gift card, say)
     prices: list[PricePublic]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from liveshop import uow as unit_of_work
 from liveshop.accounts.models import User
 from liveshop.analytics.ingest import recorder as analytics
+from liveshop.analytics.live.service import ShowLive
 from liveshop.catalog.models import Product, Variant
 from liveshop.catalog.schemas import price_public
 from liveshop.db import Database, sessionmaker_for, utcnow
@@ -90,6 +91,7 @@ def _pinned(product: Product, pin: ShowPin) -> PinnedProduct:
                 id=v.id,
                 option_values=v.option_values,
                 available=v.available,
+                track_stock=v.track_stock,
                 prices=[price_public(p) for p in v.prices],
             )
             for v in product.variants
@@ -158,7 +160,12 @@ def _chat_event(message: ChatMessage, name: str) -> ChatEvent:
 
 async def stock_changes(*, db: Database, state: RoomState) -> list[StockEvent]:
     """Stock events for pinned variants whose availability moved since `state`."""
-    known = {v.id: (pin.product_id, v.available) for pin in state.pins for v in pin.variants}
+    known = {
+        v.id: (pin.product_id, v.available)
+        for pin in state.pins
+        for v in pin.variants
+        if v.track_stock  # an untracked variant never runs out
+    }
     if not known:
         return []
     async with sessionmaker_for(db.read)() as session:
@@ -170,6 +177,30 @@ async def stock_changes(*, db: Database, state: RoomState) -> list[StockEvent]:
             for vid, available in rows.all()
             if int(available) != known[vid][1]
         ]
+
+
+class HasStore(Protocol):
+    """The room hub, as far as the figures need it (the hub imports this module)."""
+
+    store: RoomStore
+
+
+async def live_figures(
+    session: AsyncSession, rooms: HasStore, actor: User, show_id: int
+) -> ShowLive:
+    """The live side of a show's studio figures (analytics.live adds the sales): the room's
+    counters, never below what the room last persisted; its host, co-hosts and admins only."""
+    show = await moderation.check_host(session=session, actor=actor, show_id=show_id)
+    now, peak, unique = await rooms.store.totals(show.id)
+    likes = await rooms.store.likes(show.id)
+    return ShowLive(
+        show_id=show.id,
+        status=show.status,
+        viewers=now,
+        peak_viewers=max(peak, show.peak_viewers, now),
+        unique_viewers=max(unique, show.unique_viewers),
+        likes=max(likes, show.likes),
+    )
 
 
 async def persist_stats(*, db: Database, show_id: int, peak: int, unique: int, likes: int) -> None:

@@ -35,6 +35,31 @@ export function track(kind, fields = {}) {
   else if (!timer) timer = setTimeout(flush, EVERY_MS);
 }
 
+/** Count a product card's impression once, when at least half of it is on screen, and a
+ * click on its links; `fields` names the product (and shop, market). Used by the Shop tab,
+ * shop pages and anywhere else product cards are listed. */
+const seenCards = new WeakSet();
+const watcher = typeof IntersectionObserver === "function"
+  ? new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      if (!entry.isIntersecting) continue;
+      watcher.unobserve(entry.target);
+      const fields = entry.target._trackFields;
+      if (fields) track("impression", fields);
+    }
+  }, { threshold: 0.5 })
+  : null;
+
+export function trackCard(card, fields) {
+  if (!card || seenCards.has(card)) return card;
+  seenCards.add(card);
+  card._trackFields = fields;
+  if (watcher) watcher.observe(card);
+  else track("impression", fields);
+  for (const a of card.querySelectorAll("a")) a.addEventListener("click", () => track("click", fields));
+  return card;
+}
+
 /** Send what is queued; `leaving` uses sendBeacon, which survives the page closing. */
 export function flush(leaving = false) {
   clearTimeout(timer);

@@ -1,15 +1,18 @@
 // Small list items shared by the buyer pages: a product card and a show row.
-import { el, priceIn, shelf, when } from "./common.js";
+import { trackCard } from "./analytics_beacon.js";
+import { el, market, priceIn, shelf, when } from "./common.js";
 
 export const placeholder = (title) => `/img/placeholder.svg?t=${encodeURIComponent(title.slice(0, 40))}`;
 
+/** A product card; listed cards count their impressions and clicks (analytics beacon). */
 export function productCard(p) {
   const price = priceIn(p.variants[0]?.prices || []);
-  return el("li", { class: "card" },
+  const card = el("li", { class: "card", "data-product": p.id },
     el("a", { href: `/products/${p.id}` },
       el("img", { src: p.images[0] || placeholder(p.title), alt: "", loading: "lazy", width: 300, height: 300 }),
       el("span", { class: "title", text: p.title })),
     el("span", { class: price ? "price" : "muted", text: price ? shelf(price) : "Not sold in your market" }));
+  return trackCard(card, { product_id: p.id, shop_id: p.shop_id, market });
 }
 
 // Where a show's link goes: the room while live or upcoming, the replay once it ended.

@@ -1,7 +1,11 @@
+import { track } from "./analytics_beacon.js";
 import { $, api, buyDialog, el, market } from "./common.js";
+
+let lines = [];
 
 async function load() {
   const cart = await api(`/carts/${market}`);
+  lines = cart.items;
   $("#cart tbody").replaceChildren(...cart.items.map((i) => el("tr", {},
     el("td", {}, el("a", { href: `/products/${i.product_id}`, text: i.title })),
     el("td", { text: i.quantity }),
@@ -11,7 +15,10 @@ async function load() {
   $("#subtotal").textContent = cart.subtotal.formatted;
   $("#checkout").disabled = !cart.items.length;
 }
-$("#checkout").addEventListener("click", () => buyDialog("Your cart", (address, key) =>
-  api("/checkout", { method: "POST", idem: key, body: { market, address } })));
+// Checkout start counts once per product in the cart (analytics beacon), when the buyer places it.
+$("#checkout").addEventListener("click", () => buyDialog("Your cart", (address, key) => {
+  for (const i of lines) track("checkout_start", { product_id: i.product_id, market });
+  return api("/checkout", { method: "POST", idem: key, body: { market, address } });
+}));
 document.addEventListener("bought", () => { location.href = "/orders"; });
 load();

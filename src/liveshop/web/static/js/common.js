@@ -53,6 +53,9 @@ export function toast(text) {
 export const priceIn = (prices, m = market) => prices.find((p) => p.market === m);
 // A shelf price as a buyer reads it: US prices exclude sales tax, which checkout adds.
 export const shelf = (p) => (p.plus_tax ? `${p.formatted} + tax` : p.formatted);
+// An untracked variant (a gift card, say) is never sold out by stock.
+export const inStock = (v) => Boolean(v) && (v.track_stock === false || v.available > 0);
+export const stockText = (v) => (!v ? "" : v.track_stock === false ? "In stock" : `${v.available} left`);
 export const uid = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`);
 
 const ADDRESS_FIELDS = ["name", "line1", "city", "postcode", "region"];

@@ -1,16 +1,19 @@
-import { $, api, buyDialog, el, market, priceIn, shelf, toast } from "./common.js";
+import { $, api, buyDialog, el, inStock, market, priceIn, shelf, toast } from "./common.js";
+import { track } from "./analytics_beacon.js";
 import { followButton } from "./follow.js";
 
 const id = $("#product").dataset.product;
 let product;
+// What the page's analytics events name (beacon): this product, its shop, the market.
+const seen = () => ({ product_id: product.id, shop_id: product.shop_id, market });
 const variant = () => product.variants.find((v) => String(v.id) === $("#p-variant").value);
 
 function show() {
   const v = variant();
   const price = v && priceIn(v.prices);
   $("#p-price").textContent = price ? shelf(price) : "Not sold in your market";
-  $("#p-stock").textContent = v ? v.available : 0;
-  for (const b of [$("#p-cart"), $("#p-buy")]) if (b) b.disabled = !price || !v.available;
+  $("#p-stock").textContent = !v ? 0 : v.track_stock === false ? "Always" : v.available;
+  for (const b of [$("#p-cart"), $("#p-buy")]) if (b) b.disabled = !price || !inStock(v);
 }
 
 // Who sells it, with a link to the shop page and a follow button.
@@ -43,10 +46,13 @@ async function load() {
   $("#p-variant-row").hidden = !options.length && product.variants.length < 2;
   $("#p-variant-label").textContent = options.join(" / ") || "Option";
   show();
+  track("impression", seen());
   loadShop().catch(() => {});
 }
 
 $("#p-cart")?.addEventListener("click", async () => {
+  track("click", seen());
+  track("add_to_cart", seen());
   try {
     await api(`/carts/${market}/items`, { method: "PUT", body: { variant_id: Number(variant().id), quantity: 1 } });
     toast("Added to cart");
@@ -55,9 +61,13 @@ $("#p-cart")?.addEventListener("click", async () => {
 $("#p-buy")?.addEventListener("click", () => {
   $("#p-msg").textContent = "";
   const v = variant();
-  buyDialog(product.title, (address, key) => api("/orders/buy-now", {
-    method: "POST", idem: key, body: { market, variant_id: Number(v.id), quantity: 1, address },
-  }), { price: priceIn(v.prices), quantity: 1 });
+  track("click", seen());
+  buyDialog(product.title, (address, key) => {
+    track("checkout_start", seen());
+    return api("/orders/buy-now", {
+      method: "POST", idem: key, body: { market, variant_id: Number(v.id), quantity: 1, address },
+    });
+  }, { price: priceIn(v.prices), quantity: 1 });
 });
 document.addEventListener("bought", () => { location.href = "/orders"; });
 load();

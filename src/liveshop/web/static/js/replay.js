@@ -1,6 +1,6 @@
 // A show's replay: the recorded HLS video and its product timestamps. Choosing a timestamp
 // seeks the video there and shows that product's card; buying from here is attributed to the show.
-import { $, api, buyDialog, el, market, priceIn, shelf, when } from "./common.js";
+import { $, api, buyDialog, el, inStock, market, priceIn, shelf, stockText, when } from "./common.js";
 import { placeholder } from "./cards.js";
 
 const showId = Number($("#replay").dataset.show);
@@ -55,7 +55,7 @@ function productCard(pin) {
   const price = v && priceIn(v.prices);
   const loggedIn = Boolean(document.body.dataset.user);
   const buy = loggedIn
-    ? el("button", { type: "button", id: "buy", text: "Buy", disabled: !price || !v.available })
+    ? el("button", { type: "button", id: "buy", text: "Buy", disabled: !price || !inStock(v) })
     : el("a", { href: `/login?next=${encodeURIComponent(location.pathname)}`, text: "Log in to buy" });
   if (loggedIn) {
     buy.addEventListener("click", () => buyDialog(p.title, (address, key) => api("/orders/buy-now", {
@@ -67,7 +67,7 @@ function productCard(pin) {
     el("div", {},
       el("a", { href: `/products/${p.id}`, class: "title", text: p.title }),
       el("span", { class: price ? "price" : "muted", text: price ? shelf(price) : "Not sold in your market" }),
-      el("span", { class: "stock", text: v ? `${v.available} left` : "" })),
+      el("span", { class: "stock", text: stockText(v) })),
     buy);
 }
 

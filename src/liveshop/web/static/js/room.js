@@ -1,5 +1,5 @@
 // The live room: HLS video, the room WebSocket (chat, likes, viewers, pins, deals), buying.
-import { $, api, buyDialog, el, market, priceIn, shelf, toast } from "./common.js";
+import { $, api, buyDialog, el, inStock, market, priceIn, shelf, stockText, toast } from "./common.js";
 import { auctionRoom } from "./room_auction.js";
 import { giveawayRoom } from "./room_giveaway.js";
 import { waitingRoom } from "./room_waiting.js";
@@ -61,7 +61,7 @@ const shown = new Set(); // products whose impression this page has counted
 function pinCard(p) {
   const v = p.variants[0];
   const price = v && priceIn(v.prices);
-  const buy = el("button", { type: "button", text: "Buy", disabled: !price || !v.available || !document.body.dataset.user });
+  const buy = el("button", { type: "button", text: "Buy", disabled: !price || !inStock(v) || !document.body.dataset.user });
   const seen = { show_id: Number(showId), product_id: p.product_id }; // the show gives the market
   if (!shown.has(p.product_id)) { shown.add(p.product_id); track("impression", seen); }
   buy.addEventListener("click", () => { track("click", seen); track("add_to_cart", seen); });
@@ -73,7 +73,7 @@ function pinCard(p) {
     el("div", {},
       el("a", { href: `/products/${p.product_id}`, class: "title", text: p.title }),
       el("span", { class: "price", text: price ? shelf(price) : "Not sold here" }),
-      el("span", { class: "stock", text: `${v ? v.available : 0} left` })),
+      el("span", { class: "stock", text: v ? stockText(v) : "0 left" })),
     buy);
 }
 

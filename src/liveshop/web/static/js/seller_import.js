@@ -1,6 +1,7 @@
 // The import page: upload a Shopify file for a preview (detected format, first rows), then
-// import it and show the report, with its errors and a link to download them as CSV.
-import { $, el } from "./common.js";
+// import it as a background run whose progress the page polls (a <progress> bar with rows done
+// and bytes read), then show the report, with its errors and a link to download them as CSV.
+import { $, api, el } from "./common.js";
 import { currentShop } from "./seller_common.js";
 
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
@@ -44,6 +45,29 @@ function showPreview(file, body) {
   $("#preview-panel").hidden = false;
 }
 
+const POLL_MS = 500;
+
+function showProgress(run) {
+  const bar = $("#import-progress");
+  const total = run.total_bytes || 0;
+  if (total) { bar.max = total; bar.value = Math.min(run.bytes_read, total); } else bar.removeAttribute("value");
+  const pct = total ? Math.floor((100 * Math.min(run.bytes_read, total)) / total) : null;
+  $("#import-progress-text").textContent =
+    `${run.rows} rows read` + (total ? ` · ${size(run.bytes_read)} of ${size(total)} (${pct}%)` : "");
+  $("#import-progress-box").hidden = false;
+}
+
+/** Poll a background run until it is no longer running; its final report. */
+async function follow(run) {
+  showProgress(run);
+  while (run.status === "running") {
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    run = await api(`/imports/shopify/${run.id}`);
+    showProgress(run);
+  }
+  return run;
+}
+
 function showReport(report) {
   const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
   $("#report-summary").textContent =
@@ -68,6 +92,7 @@ $("#csv-file").addEventListener("change", async (ev) => {
   chosen = ev.target.files[0] || null;
   $("#preview-panel").hidden = true;
   $("#report-panel").hidden = true;
+  $("#import-progress-box").hidden = true;
   $("#import-button").disabled = true;
   say("");
   if (!chosen) { $("#file-info").textContent = ""; return; }
@@ -90,8 +115,9 @@ $("#import-form").addEventListener("submit", async (ev) => {
   button.disabled = true;
   say(`Importing ${chosen.name}…`);
   try {
-    const report = await send(`/imports/shopify?shop_id=${shop.id}`, chosen);
-    say("Import finished.");
+    const started = await send(`/imports/shopify?shop_id=${shop.id}&background=true`, chosen);
+    const report = await follow(started);
+    say(report.status === "done" ? "Import finished." : "The import stopped; what was read before is imported.");
     showReport(report);
   } catch (err) {
     say(err.message);

@@ -1,5 +1,5 @@
 // The studio for one show: stream settings, pins, deals, auctions, giveaways, chat, metrics.
-import { $, api, el, market, priceIn, toast, when } from "./common.js";
+import { $, api, el, market, priceIn, stockText, toast, when } from "./common.js";
 import { CURRENCY, toMinor } from "./room_money.js";
 import { initMetrics } from "./studio_metrics.js";
 import { initPromos } from "./studio_promos.js";
@@ -19,7 +19,7 @@ function renderProducts() {
     const isPinned = pinned.has(p.id);
     const price = priceIn(p.variants[0]?.prices || []);
     return el("li", { class: "row" },
-      el("span", { class: "grow", text: `${p.title} · ${price ? price.formatted : ""} · ${p.variants[0]?.available ?? 0} left` }),
+      el("span", { class: "grow", text: `${p.title} · ${price ? price.formatted : ""} · ${p.variants[0] ? stockText(p.variants[0]) : "0 left"}` }),
       el("button", { type: "button", class: isPinned ? "secondary" : "", "aria-pressed": String(isPinned),
         text: isPinned ? `Unpin ${p.title}` : `Pin ${p.title}`,
         onclick: async () => {

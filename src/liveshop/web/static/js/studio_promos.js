@@ -24,7 +24,7 @@ export function initPromos({ showId, show, products, markets }) {
     const symbol = money(0, currency(code), code).replace(/[\d.,\s\u00a0]/g, "") || currency(code);
     for (const s of document.querySelectorAll(".a-cur")) s.textContent = symbol;
     $("#a-regular").textContent = found
-      ? (price ? `Regular price ${price.formatted}; ${found.v.available} in stock.` : `Not sold in ${code}: pick another market.`)
+      ? (price ? `Regular price ${price.formatted}; ${found.v.track_stock === false ? "stock not counted" : `${found.v.available} in stock`}.` : `Not sold in ${code}: pick another market.`)
       : "";
   }
   $("#a-variant").addEventListener("change", describeLot);

@@ -5,10 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from liveshop.accounts.deps import CurrentUser
+from liveshop.analytics.live import service as metrics
+from liveshop.analytics.live.schemas import ShowMetricsPublic, metrics_public
 from liveshop.deps import IdPath, Uow
-from liveshop.live.metrics import service as metrics
-from liveshop.live.metrics.schemas import ShowMetricsPublic, metrics_public
-from liveshop.live.room.hub import RoomHub
 
 router = APIRouter(tags=["live"])
 
@@ -25,6 +24,7 @@ async def show_metrics(
     Orders count every order attributed to the show except cancelled ones and giveaway
     prizes; GMV is their totals per currency (and per market), formatted for the market.
     """
-    hub: RoomHub = request.app.state.rooms
-    found = await metrics.get(session=uow.session, store=hub.store, actor=user, show_id=show_id)
+    found = await metrics.get(
+        session=uow.session, rooms=request.app.state.rooms, actor=user, show_id=show_id
+    )
     return metrics_public(found)

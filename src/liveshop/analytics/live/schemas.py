@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from liveshop.live.metrics import service as metrics
+from liveshop.analytics.live import service as metrics
 from liveshop.markets.money import MoneyPublic
 
 

@@ -1,1 +1,0 @@
-"""A show's live figures for the studio: viewers, likes, chat and sales."""
