@@ -65,7 +65,7 @@ function render(r) {
   $("#r-funnel").replaceChildren(bars(steps, "Funnel: views, product clicks, carts, checkouts, orders"));
   $("#r-funnel-table").replaceChildren(table("Funnel", ["Step", "Count", "Of the step before"],
     r.funnel.map((s) => [s.step.replace("_", " "), s.count, pct(s.rate)])));
-  $("#r-updated").textContent = `Updated ${new Date(r.at).toLocaleTimeString()}`;
+  $("#r-updated").textContent = `Updated ${new Date(r.at).toLocaleTimeString(document.documentElement.lang)}`;
   root.dataset.loaded = "1";
 }
 

@@ -1,4 +1,7 @@
 // Shared helpers: the JSON API (same-origin cookie + CSRF header), DOM, dates, the buy dialog.
+import { dateTime, lang, nt, number, t } from "./i18n.js";
+
+export { dateTime, lang, nt, number, t };
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
 export const market = document.querySelector('meta[name="market"]')?.content || "UK";
 export const $ = (sel, root = document) => root.querySelector(sel);
@@ -37,7 +40,7 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-const dtf = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const dtf = dateTime({ dateStyle: "medium", timeStyle: "short" });
 export function when(iso) {
   return el("time", { datetime: iso, text: iso ? dtf.format(new Date(iso)) : "" });
 }
@@ -81,7 +84,7 @@ function showTotal(summary) {
   const out = $("#buy-total");
   if (!summary?.price) { out.textContent = ""; return; }
   const { price, quantity = 1 } = summary;
-  const total = quantity === 1 ? price.formatted : new Intl.NumberFormat(undefined, {
+  const total = quantity === 1 ? price.formatted : new Intl.NumberFormat(document.documentElement.lang, {
     style: "currency", currency: price.currency,
   }).format((price.amount * quantity) / 10 ** (price.currency === "IDR" ? 0 : 2));
   out.textContent = `${quantity} × ${price.formatted} · Total ${total}${price.plus_tax ? " + tax" : ""}`;

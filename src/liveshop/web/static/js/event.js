@@ -4,8 +4,8 @@ import { showLink, statusBadge } from "./cards.js";
 
 const slug = $("#event").dataset.slug;
 const dayKey = new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit" });
-const dayName = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
-const timeOf = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
+const dayName = new Intl.DateTimeFormat(document.documentElement.lang, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
+const timeOf = new Intl.DateTimeFormat(document.documentElement.lang, { timeStyle: "short" });
 
 function showRow(s, shops) {
   const shop = shops.get(s.shop_id);

@@ -16,7 +16,7 @@ async function trial() {
 
 async function programs() {
   const list = await api("/ledger/admin/programs");
-  const fmt = (ccy) => (v) => new Intl.NumberFormat(undefined, { style: "currency", currency: ccy }).format(ccy === "IDR" ? v : v / 100);
+  const fmt = (ccy) => (v) => new Intl.NumberFormat(document.documentElement.lang, { style: "currency", currency: ccy }).format(ccy === "IDR" ? v : v / 100);
   $("#programs").replaceChildren(...(list.length ? list.map((p) => el("article", { "data-program": p.id },
     el("h3", { text: `${p.name} (${p.kind.replace("_", " ")})` }),
     el("p", { text: `${p.starts_at.slice(0, 10)} to ${p.ends_at.slice(0, 10)} · ${p.currency}` }),

@@ -10,7 +10,7 @@ const marketOf = (code) => {
   if (!markets.has(code)) markets.set(code, api(`/markets/${code}`).catch(() => null));
   return markets.get(code);
 };
-const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+const dateOnly = new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: "medium" });
 
 function returnStatus(r) {
   const what = {

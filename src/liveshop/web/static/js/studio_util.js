@@ -38,7 +38,7 @@ export function isoToZoned(iso, tz) {
 }
 
 export function formatIn(iso, tz) {
-  const text = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZone: tz }).format(new Date(iso));
+  const text = new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: "medium", timeStyle: "short", timeZone: tz }).format(new Date(iso));
   return el("time", { datetime: iso, text });
 }
 
