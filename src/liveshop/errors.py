@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -45,24 +45,47 @@ class Problem(Exception):
         code: str,
         detail: str,
         *,
+        values: Mapping[str, object] | None = None,
         headers: dict[str, str] | None = None,
         **extra: Any,
     ) -> None:
-        super().__init__(detail)
+        # `detail` is an English msgid; `{name}` placeholders are filled from `values`. The
+        # answer translates it for whoever asked (`translated`), the code stays as it is.
+        self.msgid = detail
+        self.values = dict(values or {})
+        english = detail.format(**self.values) if values else detail
+        super().__init__(english)
         self.status = status
         self.code = code
-        self.detail = detail
+        self.detail = english
         self.headers = headers  # e.g. Retry-After on a 429
         self.extra = extra
 
+    def translated(self) -> str:
+        """The detail in the current language (`liveshop.i18n.activate`), English if broken."""
+        text = gettext(self.msgid)
+        try:
+            return text.format(**self.values) if self.values else text
+        except (KeyError, IndexError, ValueError):
+            return self.detail
+
 
 def not_found(what: str, ident: object = None) -> Problem:
-    suffix = f" {ident}" if ident is not None else ""
-    return Problem(404, f"{what}_not_found", f"No {what.replace('_', ' ')}{suffix} exists.")
+    thing = what.replace("_", " ")
+    if ident is None:
+        return Problem(404, f"{what}_not_found", N_("No {thing} exists."), values={"thing": thing})
+    return Problem(
+        404,
+        f"{what}_not_found",
+        N_("No {thing} {ident} exists."),
+        values={"thing": thing, "ident": ident},
+    )
 
 
-def forbidden(detail: str = "You may not do that.") -> Problem:
-    return Problem(403, "forbidden", detail)
+def forbidden(
+    detail: str = N_("You may not do that."), values: Mapping[str, object] | None = None
+) -> Problem:
+    return Problem(403, "forbidden", detail, values=values)
 
 
 def problem_body(status: int, code: str, detail: str, **extra: Any) -> dict[str, Any]:
@@ -102,7 +125,7 @@ def install(app: FastAPI) -> None:
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         # The detail is an English msgid until here: it is translated for whoever asked.
         activate(page_language(request))
-        response = problem_response(exc.status, exc.code, gettext(exc.detail), **exc.extra)
+        response = problem_response(exc.status, exc.code, exc.translated(), **exc.extra)
         response.headers.update(exc.headers or {})
         wait = exc.extra.get("retry_after")
         if "Retry-After" not in response.headers and isinstance(wait, int | float):

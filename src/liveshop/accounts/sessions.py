@@ -216,7 +216,8 @@ async def create_api_token(
         raise Problem(
             422,
             "token_lifetime_too_long",
-            f"API tokens live at most {settings.api_token_max_days} days.",
+            "API tokens live at most {api_token_max_days} days.",
+            values={"api_token_max_days": settings.api_token_max_days},
         )
     lifetime = timedelta(days=days or settings.api_token_max_days)
     return await service.issue_token(

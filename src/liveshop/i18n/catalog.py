@@ -58,6 +58,7 @@ KEYWORDS: dict[str, Any] = {
     "Problem": (3,),
     "forbidden": None,
     "render": (4,),
+    "_page": (4,),
 }
 
 # en_US: the source's British spellings that American English spells differently.
@@ -221,8 +222,8 @@ def messages_of(lang: str) -> dict[str, str | list[str]]:
     for message in _read(po_path(lang), lang):
         if not message.id or message.fuzzy or not _translated(message):
             continue
-        if isinstance(message.id, tuple | list):
-            out[message.id[0]] = list(message.string)
+        if isinstance(message.id, tuple | list) and isinstance(message.string, tuple | list):
+            out[message.id[0]] = [str(form) for form in message.string]
         else:
             out[str(message.id)] = str(message.string)
     return out

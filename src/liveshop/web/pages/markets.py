@@ -20,6 +20,7 @@ from liveshop.accounts.models import Role, User
 from liveshop.catalog.models import Product, ProductStatus, Shop, Variant, VariantPrice
 from liveshop.db import utcnow
 from liveshop.deps import Uow
+from liveshop.i18n import _
 from liveshop.live.shows.models import Show, ShowStatus
 from liveshop.markets.models import AllowKind, Market, MarketAllowed, Phase
 from liveshop.markets.rollout.service import FEATURES, zones_of
@@ -131,7 +132,7 @@ async def market_page(code: CodePath, request: Request, caller: LoggedIn, uow: U
         request,
         caller,
         "admin/markets_detail.html",
-        f"Admin · {market.name}",
+        _("Admin · {title}", title=market.name),
         section="markets",
         m=market,
         zones=zones_of(market),

@@ -1,5 +1,5 @@
 // Small list items shared by the buyer pages: a product card and a show row.
-import { el, priceIn, shelf, when } from "./common.js";
+import { el, priceIn, shelf, t, when } from "./common.js";
 
 export const placeholder = (title) => `/img/placeholder.svg?t=${encodeURIComponent(title.slice(0, 40))}`;
 
@@ -9,18 +9,18 @@ export function productCard(p) {
     el("a", { href: `/products/${p.id}` },
       el("img", { src: p.images[0] || placeholder(p.title), alt: "", loading: "lazy", width: 300, height: 300 }),
       el("span", { class: "title", text: p.title })),
-    el("span", { class: price ? "price" : "muted", text: price ? shelf(price) : "Not sold in your market" }));
+    el("span", { class: price ? "price" : "muted", text: price ? shelf(price) : t("Not sold in your market") }));
 }
 
 // Where a show's link goes: the room while live or upcoming, the replay once it ended.
 export function showLink(s) {
-  if (s.status === "ended") return el("a", { href: `/shows/${s.id}/replay`, text: `Watch replay: ${s.title}` });
+  if (s.status === "ended") return el("a", { href: `/shows/${s.id}/replay`, text: t("Watch replay: {title}", { title: s.title }) });
   if (s.status === "cancelled") return el("span", { text: s.title });
   return el("a", { href: `/shows/${s.id}` }, el("strong", { text: s.title }));
 }
 
 export function statusBadge(s) {
-  if (s.status === "live") return el("span", { class: "badge live", text: "LIVE" });
+  if (s.status === "live") return el("span", { class: "badge live", text: t("LIVE") });
   return el("span", { class: `badge ${s.status}`, text: s.status === "scheduled" ? "upcoming" : s.status });
 }
 

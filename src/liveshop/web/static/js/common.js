@@ -8,7 +8,7 @@ export const $ = (sel, root = document) => root.querySelector(sel);
 
 export class ApiError extends Error {
   constructor(status, body) {
-    super(body?.detail || body?.title || `HTTP ${status}`);
+    super(body?.detail || body?.title || t("HTTP {status}", { status }));
     this.status = status;
     this.code = body?.code;
   }
@@ -55,7 +55,7 @@ export function toast(text) {
 
 export const priceIn = (prices, m = market) => prices.find((p) => p.market === m);
 // A shelf price as a buyer reads it: US prices exclude sales tax, which checkout adds.
-export const shelf = (p) => (p.plus_tax ? `${p.formatted} + tax` : p.formatted);
+export const shelf = (p) => (p.plus_tax ? t("{price} + tax", { price: p.formatted }) : p.formatted);
 export const uid = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`);
 
 const ADDRESS_FIELDS = ["name", "line1", "city", "postcode", "region"];
@@ -74,7 +74,7 @@ async function offerSaved(form) {
   const select = $("#buy-saved");
   select.replaceChildren(
     ...saved.map((s) => el("option", { value: s.id, text: `${s.address.name}, ${s.address.line1}, ${s.address.city}` })),
-    el("option", { value: "", text: "A new address" }));
+    el("option", { value: "", text: t("A new address") }));
   select.onchange = () => fillAddress(form, saved.find((s) => String(s.id) === select.value)?.address);
   if (saved.length && !form.elements.name.value) fillAddress(form, saved[0].address);
 }
@@ -87,7 +87,9 @@ function showTotal(summary) {
   const total = quantity === 1 ? price.formatted : new Intl.NumberFormat(document.documentElement.lang, {
     style: "currency", currency: price.currency,
   }).format((price.amount * quantity) / 10 ** (price.currency === "IDR" ? 0 : 2));
-  out.textContent = `${quantity} × ${price.formatted} · Total ${total}${price.plus_tax ? " + tax" : ""}`;
+  out.textContent = price.plus_tax
+    ? t("{quantity} × {price} · Total {total} + tax", { quantity, price: price.formatted, total })
+    : t("{quantity} × {price} · Total {total}", { quantity, price: price.formatted, total });
 }
 
 // The buy dialog: address + sandbox card; `place(address)` returns the order(s) to pay.
@@ -124,7 +126,7 @@ export function buyDialog(what, place, summary) {
         await api("/me/addresses", { method: "POST", body: { address } }).catch(() => {});
       }
       dialog.close();
-      toast("Paid! See your orders.");
+      toast(t("Paid! See your orders."));
       document.dispatchEvent(new CustomEvent("bought", { detail: orders }));
     } catch (e) {
       error.textContent = e.message;

@@ -1,5 +1,5 @@
 // API tokens of a shop or a creator: list, make (the secret is shown once), revoke.
-import { $, api, el, toast, when } from "./common.js";
+import { $, api, el, t, toast, when } from "./common.js";
 import { showError } from "./seller_common.js";
 import { checked, withOwner } from "./integrations_common.js";
 
@@ -8,20 +8,20 @@ let owner = null;
 async function load() {
   const rows = await api(`/integrations/tokens?owner_kind=${owner.kind}&owner_id=${owner.id}`);
   $("#tokens").replaceChildren(...rows.map((t) => {
-    const revoke = el("button", { type: "button", class: "secondary small", "aria-label": `Revoke ${t.name}`, text: "Revoke" });
+    const revoke = el("button", { type: "button", class: "secondary small", "aria-label": t("Revoke {name}", { name: t.name }), text: t("Revoke") });
     revoke.addEventListener("click", async () => {
       revoke.disabled = true;
       try {
         await api(`/integrations/tokens/${t.id}`, { method: "DELETE" });
-        toast(`${t.name} is revoked.`);
+        toast(t("{name} is revoked.", { name: t.name }));
         await load();
       } catch (e) { toast(e.message); revoke.disabled = false; }
     });
     return el("li", { class: "row token", "data-token": t.id },
-      el("span", { class: "grow" }, el("strong", { text: t.name }), ` ${t.prefix}… · ${t.scopes.join(", ")} · made `,
-        when(t.created_at), ...(t.expires_at ? [" · expires ", when(t.expires_at)] : [])), revoke);
+      el("span", { class: "grow" }, el("strong", { text: t.name }), t(" {prefix}… · {v2} · made ", { prefix: t.prefix, v2: t.scopes.join(", ") }),
+        when(t.created_at), ...(t.expires_at ? [t(" · expires "), when(t.expires_at)] : [])), revoke);
   }));
-  if (!rows.length) $("#tokens").append(el("li", { text: "No tokens yet." }));
+  if (!rows.length) $("#tokens").append(el("li", { text: t("No tokens yet.") }));
 }
 
 $("#token-form").addEventListener("submit", async (ev) => {

@@ -1,4 +1,4 @@
-import { $, api, buyDialog, el, market, priceIn, shelf, toast } from "./common.js";
+import { $, api, buyDialog, el, market, priceIn, shelf, t, toast } from "./common.js";
 import { followButton } from "./follow.js";
 
 const id = $("#product").dataset.product;
@@ -8,7 +8,7 @@ const variant = () => product.variants.find((v) => String(v.id) === $("#p-varian
 function show() {
   const v = variant();
   const price = v && priceIn(v.prices);
-  $("#p-price").textContent = price ? shelf(price) : "Not sold in your market";
+  $("#p-price").textContent = price ? shelf(price) : t("Not sold in your market");
   $("#p-stock").textContent = v ? v.available : 0;
   for (const b of [$("#p-cart"), $("#p-buy")]) if (b) b.disabled = !price || !v.available;
 }
@@ -28,11 +28,11 @@ async function load() {
   try {
     product = await api(`/products/${id}`);
   } catch (e) {
-    $("#p-title").textContent = "Product not found";
+    $("#p-title").textContent = t("Product not found");
     $("#p-msg").textContent = e.message;
     return;
   }
-  document.title = `${product.title} · Liveshop`;
+  document.title = t("{title} · Liveshop", { title: product.title });
   $("#p-title").textContent = product.title;
   $("#p-desc").textContent = product.description;
   $("#p-img").src = product.images[0] || `/img/placeholder.svg?t=${encodeURIComponent(product.title.slice(0, 40))}`;
@@ -41,7 +41,7 @@ async function load() {
   // A product without options has one variant: no chooser (it would only list the SKU).
   const options = product.options || [];
   $("#p-variant-row").hidden = !options.length && product.variants.length < 2;
-  $("#p-variant-label").textContent = options.join(" / ") || "Option";
+  $("#p-variant-label").textContent = options.join(" / ") || t("Option");
   show();
   loadShop().catch(() => {});
 }
@@ -49,7 +49,7 @@ async function load() {
 $("#p-cart")?.addEventListener("click", async () => {
   try {
     await api(`/carts/${market}/items`, { method: "PUT", body: { variant_id: Number(variant().id), quantity: 1 } });
-    toast("Added to cart");
+    toast(t("Added to cart"));
   } catch (e) { $("#p-msg").textContent = e.message; }
 });
 $("#p-buy")?.addEventListener("click", () => {

@@ -1,6 +1,6 @@
 // The import page: upload a Shopify file for a preview (detected format, first rows), then
 // import it and show the report, with its errors and a link to download them as CSV.
-import { $, el } from "./common.js";
+import { $, el, t } from "./common.js";
 import { currentShop } from "./seller_common.js";
 
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
@@ -9,8 +9,8 @@ let chosen = null;
 
 function size(bytes) {
   if (bytes < 1024) return `${bytes} bytes`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  if (bytes < 1024 * 1024) return t("{v1} KB", { v1: (bytes / 1024).toFixed(1) });
+  return t("{v1} MB", { v1: (bytes / 1024 / 1024).toFixed(1) });
 }
 
 /** POST the file as multipart; the JSON answer, or an Error carrying the problem's detail. */
@@ -22,7 +22,7 @@ async function send(path, file) {
   if (csrf) headers["X-CSRF-Token"] = csrf;
   const r = await fetch(`/api/v1${path}`, { method: "POST", body: form, headers, credentials: "same-origin" });
   const data = await r.json().catch(() => null);
-  if (!r.ok) throw new Error(data?.detail || `The server answered ${r.status}.`);
+  if (!r.ok) throw new Error(data?.detail || t("The server answered {status}.", { status: r.status }));
   return data;
 }
 
@@ -38,8 +38,8 @@ function showPreview(file, body) {
   $("#csv-preview").tHead.replaceChildren(el("tr", {}, ...pad(body.header).map((h) => el("th", { scope: "col", text: h }))));
   $("#csv-preview").tBodies[0].replaceChildren(...body.rows.map((r) => el("tr", {}, ...pad(r).map((c) => el("td", { text: c })))));
   const n = body.rows.length;
-  $("#preview-caption").textContent = `First ${n} row${n === 1 ? "" : "s"} of ${file.name}`;
-  $("#import-dialect").replaceChildren("Detected format: ", el("strong", { text: body.dialect_label }));
+  $("#preview-caption").textContent = t("First {n} row{v2} of {name}", { n, v2: n === 1 ? "" : "s", name: file.name });
+  $("#import-dialect").replaceChildren(t("Detected format: "), el("strong", { text: body.dialect_label }));
   $("#import-dialect").dataset.dialect = body.dialect;
   $("#preview-panel").hidden = false;
 }
@@ -47,9 +47,9 @@ function showPreview(file, body) {
 function showReport(report) {
   const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
   $("#report-summary").textContent =
-    `${plural(report.products, "product")} imported from ${plural(report.rows, "row")}: ` +
-    `${report.created} created, ${report.updated} updated, ${report.unchanged} unchanged. ` +
-    (report.error_count ? `${plural(report.error_count, "problem")} (below).` : "No problems.");
+    t("{v1} imported from {v2}: ", { v1: plural(report.products, "product"), v2: plural(report.rows, "row") }) +
+    t("{created} created, {updated} updated, {unchanged} unchanged. ", { created: report.created, updated: report.updated, unchanged: report.unchanged }) +
+    (report.error_count ? t("{v1} (below).", { v1: plural(report.error_count, "problem") }) : t("No problems."));
   $("#report-products").href = `/seller/products?shop=${report.shop_id}`;
   const box = $("#report-errors-box");
   box.hidden = !report.error_count;
@@ -72,11 +72,11 @@ $("#csv-file").addEventListener("change", async (ev) => {
   say("");
   if (!chosen) { $("#file-info").textContent = ""; return; }
   $("#file-info").textContent = `${chosen.name} · ${size(chosen.size)}`;
-  if (!shop) { say("Create your shop first: products are imported into a shop."); return; }
-  say("Reading the file…");
+  if (!shop) { say(t("Create your shop first: products are imported into a shop.")); return; }
+  say(t("Reading the file…"));
   try {
     showPreview(chosen, await send(`/imports/shopify/preview?shop_id=${shop.id}`, chosen));
-    say("Check the preview, then import.");
+    say(t("Check the preview, then import."));
     $("#import-button").disabled = false;
   } catch (err) {
     say(err.message);
@@ -88,10 +88,10 @@ $("#import-form").addEventListener("submit", async (ev) => {
   if (!chosen || !shop) return;
   const button = $("#import-button");
   button.disabled = true;
-  say(`Importing ${chosen.name}…`);
+  say(t("Importing {name}…", { name: chosen.name }));
   try {
     const report = await send(`/imports/shopify?shop_id=${shop.id}`, chosen);
-    say("Import finished.");
+    say(t("Import finished."));
     showReport(report);
   } catch (err) {
     say(err.message);
