@@ -144,7 +144,8 @@ def _new_catalog(lang: str | None) -> Catalog:
     return catalog
 
 
-def extract() -> Catalog:
+def extract(out: Path = TEMPLATE) -> Catalog:
+    """Every marked text of the package into `out` (the committed template by default)."""
     catalog = _new_catalog(None)
     for filename, lineno, message, comments, context in extract_from_dir(
         PACKAGE_DIR,
@@ -161,8 +162,7 @@ def extract() -> Catalog:
             auto_comments=comments,
             context=context,
         )
-    LOCALE_DIR.mkdir(parents=True, exist_ok=True)
-    _write(TEMPLATE, catalog, omit_header=False)
+    _write(out, catalog, omit_header=False)
     return catalog
 
 
@@ -172,7 +172,7 @@ def _write(path: Path, catalog: Catalog, *, omit_header: bool = False) -> None:
         write_po(f, catalog, width=100, omit_header=omit_header, sort_output=False)
 
 
-def _read(path: Path, lang: str | None = None) -> Catalog:
+def read(path: Path, lang: str | None = None) -> Catalog:
     with path.open("rb") as f:
         return read_po(f, locale=SOURCE if lang == PSEUDO else lang)
 
@@ -188,11 +188,12 @@ def _fill(message: Message, make: Any) -> None:
 
 def update() -> dict[str, int]:
     """Merge the template into every language; returns how many msgids each has."""
-    template = _read(TEMPLATE)
     counts: dict[str, int] = {}
     for lang in (*LANGUAGES, PSEUDO):
+        # Read afresh each time: Catalog.update shares the template's Message objects.
+        template = read(TEMPLATE)
         path = po_path(lang)
-        catalog = _read(path, lang) if path.exists() else _new_catalog(lang)
+        catalog = read(path, lang) if path.exists() else _new_catalog(lang)
         catalog.update(template, no_fuzzy_matching=True)
         catalog.obsolete.clear()
         for message in catalog:
@@ -203,8 +204,8 @@ def update() -> dict[str, int]:
                 _fill(message, lambda s: s)
             elif lang == PSEUDO:
                 _fill(message, pseudo)
-            elif lang == "en_US" and not _translated(message):
-                _fill(message, us_spelling)
+            elif lang == "en_US" and (not _translated(message) or message.string == message.id):
+                _fill(message, us_spelling)  # a reviewer's own wording is kept
         _write(path, catalog)
         counts[lang] = sum(1 for m in catalog if m.id)
     return counts
@@ -219,7 +220,7 @@ def _translated(message: Message) -> bool:
 def messages_of(lang: str) -> dict[str, str | list[str]]:
     """The translated, non-fuzzy messages of a language's .po: what its JSON catalogue holds."""
     out: dict[str, str | list[str]] = {}
-    for message in _read(po_path(lang), lang):
+    for message in read(po_path(lang), lang):
         if not message.id or message.fuzzy or not _translated(message):
             continue
         if isinstance(message.id, tuple | list) and isinstance(message.string, tuple | list):
@@ -243,7 +244,7 @@ def compile_all() -> list[Path]:
     written: list[Path] = []
     JSON_DIR.mkdir(parents=True, exist_ok=True)
     for lang in (*LANGUAGES, PSEUDO):
-        catalog = _read(po_path(lang), lang)
+        catalog = read(po_path(lang), lang)
         mo = po_path(lang).with_suffix(".mo")
         with mo.open("wb") as f:
             write_mo(f, catalog, use_fuzzy=False)
@@ -270,6 +271,6 @@ def msgids(catalog: Iterable[Message]) -> list[str]:
 
 
 def coverage(lang: str) -> Coverage:
-    template = msgids(_read(TEMPLATE))
+    template = msgids(read(TEMPLATE))
     have = messages_of(lang)
     return Coverage(lang, len(template), [m for m in template if m not in have])

@@ -31,6 +31,7 @@ templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.globals["static"] = static_url
 templates.env.add_extension("jinja2.ext.i18n")
 templates.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+templates.env.policies["ext.i18n.trimmed"] = True  # as extracted (catalog.OPTIONS_MAP)
 install_filters(templates.env)
 
 MaybeCaller = Annotated[Caller | None, Depends(optional_caller)]
