@@ -1,5 +1,5 @@
 // Users: roles (checkboxes) and bans.
-import { $, api, el, t } from "./common.js";
+import { $, api, el, t, nt } from "./common.js";
 
 const ROLES = ["buyer", "creator", "seller", "moderator", "admin"];
 const LIMIT = 100;
@@ -60,7 +60,7 @@ function render() {
   if (!users.length) $("#users").append(el("li", { text: narrowed ? t("No user matches.") : t("No users.") }));
   const range = `${offset + 1}–${Math.min(offset + users.length, total)}`;
   $("#users-count").textContent = !total ? (narrowed ? t("0 users match") : "")
-    : narrowed ? t("{total} user{v2} match{v3}{v4}", { total, v2: total === 1 ? "" : "s", v3: total === 1 ? "es" : "", v4: total > users.length ? t(" (showing {range})", { range }) : "" })
+    : narrowed ? nt("{n} user matches", "{n} users match", total) + (total > users.length ? t(" (showing {range})", { range }) : "")
     : t("Users {range} of {total}", { range, total });
   $("#prev").disabled = offset === 0;
   $("#next").disabled = offset + LIMIT >= total;

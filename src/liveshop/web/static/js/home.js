@@ -1,4 +1,4 @@
-import { $, api, el, market, priceIn, shelf, t, when } from "./common.js";
+import { $, api, el, market, priceIn, shelf, t, when, nt } from "./common.js";
 
 const showItem = (s) => el("li", { class: "show" },
   el("a", { href: `/shows/${s.id}` }, el("strong", { text: s.title })),
@@ -11,7 +11,7 @@ const eventItem = (e) => {
   return el("li", { class: "card event-card" },
     el("a", { href: `/events/${encodeURIComponent(e.slug)}`, class: "title", text: e.title }),
     el("span", { class: "muted" }, when(e.starts_at), " – ", when(e.ends_at)),
-    el("span", { class: "muted", text: t("{length} show{v2} from {shops} shop{v4}", { length: e.shows.length, v2: e.shows.length === 1 ? "" : "s", shops, v4: shops === 1 ? "" : "s" }) }));
+    el("span", { class: "muted", text: nt("{n} show", "{n} shows", e.shows.length) + " " + nt("from {n} shop", "from {n} shops", shops) }));
 };
 
 async function loadEvents() {

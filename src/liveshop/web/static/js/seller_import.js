@@ -1,6 +1,6 @@
 // The import page: upload a Shopify file for a preview (detected format, first rows), then
 // import it and show the report, with its errors and a link to download them as CSV.
-import { $, el, t } from "./common.js";
+import { $, el, t, nt } from "./common.js";
 import { currentShop } from "./seller_common.js";
 
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
@@ -38,18 +38,20 @@ function showPreview(file, body) {
   $("#csv-preview").tHead.replaceChildren(el("tr", {}, ...pad(body.header).map((h) => el("th", { scope: "col", text: h }))));
   $("#csv-preview").tBodies[0].replaceChildren(...body.rows.map((r) => el("tr", {}, ...pad(r).map((c) => el("td", { text: c })))));
   const n = body.rows.length;
-  $("#preview-caption").textContent = t("First {n} row{v2} of {name}", { n, v2: n === 1 ? "" : "s", name: file.name });
+  $("#preview-caption").textContent = nt("First {n} row of {name}", "First {n} rows of {name}", n, { name: file.name });
   $("#import-dialect").replaceChildren(t("Detected format: "), el("strong", { text: body.dialect_label }));
   $("#import-dialect").dataset.dialect = body.dialect;
   $("#preview-panel").hidden = false;
 }
 
 function showReport(report) {
-  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
   $("#report-summary").textContent =
-    t("{v1} imported from {v2}: ", { v1: plural(report.products, "product"), v2: plural(report.rows, "row") }) +
+    t("{products} imported from {rows}: ", {
+      products: nt("{n} product", "{n} products", report.products),
+      rows: nt("{n} row", "{n} rows", report.rows),
+    }) +
     t("{created} created, {updated} updated, {unchanged} unchanged. ", { created: report.created, updated: report.updated, unchanged: report.unchanged }) +
-    (report.error_count ? t("{v1} (below).", { v1: plural(report.error_count, "problem") }) : t("No problems."));
+    (report.error_count ? nt("{n} problem (below).", "{n} problems (below).", report.error_count) : t("No problems."));
   $("#report-products").href = `/seller/products?shop=${report.shop_id}`;
   const box = $("#report-errors-box");
   box.hidden = !report.error_count;

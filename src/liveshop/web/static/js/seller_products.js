@@ -1,4 +1,4 @@
-import { $, api, el, t } from "./common.js";
+import { $, api, el, t, nt } from "./common.js";
 import { currentShop } from "./seller_common.js";
 
 const LIMIT = 50;
@@ -38,7 +38,7 @@ async function load(more = false) {
     $("#products").replaceChildren(el("tr", {}, el("td", { colspan: 5 },
       status ? t("No {status} products.", { status }) : t("No products yet. "), status ? null : el("a", { href: "/seller/products/new", text: t("Add your first product") }))));
   }
-  $("#products-count").textContent = `${page.total} product${page.total === 1 ? "" : "s"}${status ? ` (${status})` : ""}`;
+  $("#products-count").textContent = nt("{n} product", "{n} products", page.total) + (status ? ` (${status})` : "");
   $("#more").hidden = offset + LIMIT >= page.total;
 }
 

@@ -1,5 +1,5 @@
 // The studio home: my shows by state, and the "Schedule a show" form.
-import { $, api, el, market, priceIn, t } from "./common.js";
+import { $, api, el, market, priceIn, t, nt } from "./common.js";
 import { clearProblems, creatorZone, fieldError, formatIn, showProblem, zonedToIso } from "./studio_util.js";
 
 const root = $("#studio-home");
@@ -14,7 +14,7 @@ function showRow(s) {
   return el("li", { class: "show-row" },
     el("a", { href: `/studio/shows/${s.id}`, class: "title", text: s.title }),
     el("span", { class: `badge${s.status === "live" ? " live" : ""}`, text: s.status }),
-    el("span", { class: "muted" }, formatIn(s.starts_at, tz), t(" · {products} product{v2}", { products, v2: products === 1 ? "" : "s" })),
+    el("span", { class: "muted" }, formatIn(s.starts_at, tz), " · " + nt("{n} product", "{n} products", products)),
     s.status === "live" ? el("a", { href: `/shows/${s.id}`, text: t("Open live room") }) : null);
 }
 

@@ -1,6 +1,6 @@
 // The studio's live metrics: room events for viewers and likes, a poll for orders and GMV,
 // and an inline-SVG sparkline of viewers over the last minutes.
-import { $, api, t } from "./common.js";
+import { $, api, t, nt } from "./common.js";
 
 const WINDOW_MS = 10 * 60 * 1000;
 const POLL_MS = 5000;
@@ -51,7 +51,7 @@ export function initMetrics(showId) {
       svg("polyline", { points: pts, fill: "none", stroke: "#1a4d8f", "stroke-width": "2", "vector-effect": "non-scaling-stroke" }));
     const minutes = Math.max(1, Math.round(Math.min(WINDOW_MS, now - samples[0][0]) / 60000));
     $("#m-spark-cap").textContent =
-      t("Viewers over the last {minutes} minute{v2}: between {low} and {high}, {v5} now", { minutes, v2: minutes === 1 ? "" : "s", low, high, v5: samples[samples.length - 1][1] });
+      nt("Viewers over the last minute: between {low} and {high}, {now} now", "Viewers over the last {n} minutes: between {low} and {high}, {now} now", minutes, { low, high, now: samples[samples.length - 1][1] });
   }
 
   function viewers(now, newPeak, unique) {
