@@ -13,9 +13,10 @@ function countdown() {
   const m = Math.floor((secs % 3600) / 60);
   const s = secs % 60;
   const pad = (n) => String(n).padStart(2, "0");
+  const clock = [h, m, s].map(pad).join(":");
   $("#waiting-countdown").textContent = secs === 0
     ? t("Any moment now")
-    : t("Starts in {v1}{v2}:{v3}:{v4}", { v1: d ? `${d}d ` : "", v2: pad(h), v3: pad(m), v4: pad(s) });
+    : d ? t("Starts in {days} d {clock}", { days: d, clock }) : t("Starts in {clock}", { clock });
 }
 
 function renderRsvp() {

@@ -80,7 +80,7 @@ export function initPromos({ showId, show, products, markets }) {
     $("#gl-count").textContent = giveaway.count;
     $("#giveaway-draw").hidden = giveaway.status !== "open";
     $("#gl-winner").textContent = giveaway.status === "open" ? ""
-      : giveaway.winner ? t("Winner: @{winner}{v2}", { winner: giveaway.winner, v2: giveaway.status === "claimed" ? t(" (claimed)") : "" }) : t("No eligible entrant was left: no winner.");
+      : giveaway.winner ? (giveaway.status === "claimed" ? t("Winner: @{winner} (claimed)", { winner: giveaway.winner }) : t("Winner: @{winner}", { winner: giveaway.winner })) : t("No eligible entrant was left: no winner.");
     $("#giveaway-form").hidden = giveaway.status === "open";
   }
 
