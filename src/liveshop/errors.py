@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 
-from liveshop.i18n import N_, activate, gettext
+from liveshop.i18n import N_, Msg, activate, gettext
 from liveshop.i18n.web import page_language
 
 log = logging.getLogger(__name__)
@@ -64,8 +64,9 @@ class Problem(Exception):
     def translated(self) -> str:
         """The detail in the current language (`liveshop.i18n.activate`), English if broken."""
         text = gettext(self.msgid)
+        values = {k: gettext(v) if isinstance(v, Msg) else v for k, v in self.values.items()}
         try:
-            return text.format(**self.values) if self.values else text
+            return text.format(**values) if values else text
         except (KeyError, IndexError, ValueError):
             return self.detail
 

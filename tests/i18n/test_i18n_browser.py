@@ -82,7 +82,14 @@ def leftover_english(text: str, content: list[str]) -> str:
     for item in sorted(content, key=len, reverse=True):
         rest = rest.replace(item, " ")
     rest = re.sub(MONTHS, " ", rest)
-    rest = re.sub(r"https?://\S+|\S+@\S+|#\d+|\b[A-Z]{2,4}\b|\bSKU-\w+", " ", rest)
+    # Codes and identifiers: SKUs, URLs, e-mails, currency and market codes, time zones, the
+    # API's event types and scopes ("order.paid", "catalog:read"), slugs.
+    rest = re.sub(
+        r"\bSKU-\w+|https?://\S+|\S+@\S+|#\d+|\b[A-Z]{2,4}\b|\b[A-Z][a-z]+/[A-Za-z_]+"
+        r"|\b[a-z_]+[.:][a-z_]+\b|\b[a-z0-9]+(-[a-z0-9]+)+\b",
+        " ",
+        rest,
+    )
     words = re.findall(r"[A-Za-z]{2,}", rest)
     return " ".join(words)
 
@@ -164,7 +171,11 @@ async def test_every_page_text_goes_through_the_catalogue(
             settings.database_url,
             update(User).where(User.email == admin_email).values(roles=["admin", "buyer"]),
         )
+        # Content: what sellers and users wrote, and the markets' own names (each in its
+        # language, like the language switcher's).
+        market_names = [m["name"] for m in MARKETS]
         content = [*shop["content"], buyer_name, "Ada Admin", "Liveshop", buyer_email]
+        content += market_names
         walks = {
             None: [
                 ("/", "main"),

@@ -115,9 +115,13 @@ def _(message: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
-def N_(message: str) -> str:
+class Msg(str):
+    """A message (an English msgid) to translate where it is shown, e.g. a problem's value."""
+
+
+def N_(message: str) -> Msg:
     """Marks a message for extraction; translated later, where it is shown."""
-    return message
+    return Msg(message)
 
 
 def babel_locale(lang: str | None = None) -> Locale:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from liveshop.accounts.models import Role, User
 from liveshop.db import utcnow
 from liveshop.errors import Problem, forbidden, not_found
+from liveshop.i18n import N_
 from liveshop.markets.models import (
     AllowKind,
     ChangeStatus,
@@ -34,26 +35,29 @@ from liveshop.markets.models import (
 
 # How messages name a market and a feature ("Live shopping isn't open in Germany yet").
 PLACE = {
-    "UK": "the UK",
-    "DE": "Germany",
-    "FR": "France",
-    "IT": "Italy",
-    "ES": "Spain",
-    "US": "the US",
-    "ID": "Indonesia",
+    "UK": N_("the UK"),
+    "DE": N_("Germany"),
+    "FR": N_("France"),
+    "IT": N_("Italy"),
+    "ES": N_("Spain"),
+    "US": N_("the US"),
+    "ID": N_("Indonesia"),
 }
 FEATURES: dict[str, tuple[str, str]] = {
-    Feature.live.value: ("Live shopping", "isn't"),
-    Feature.shop_tab.value: ("The Shop tab", "isn't"),
-    Feature.auctions.value: ("Auctions", "aren't"),
-    Feature.giveaways.value: ("Giveaways", "aren't"),
-    Feature.affiliates.value: ("Affiliate collaborations", "aren't"),
+    Feature.live.value: (N_("Live shopping"), N_("Live shopping isn't open in {where} yet.")),
+    Feature.shop_tab.value: (N_("The Shop tab"), N_("The Shop tab isn't open in {where} yet.")),
+    Feature.auctions.value: (N_("Auctions"), N_("Auctions aren't open in {where} yet.")),
+    Feature.giveaways.value: (N_("Giveaways"), N_("Giveaways aren't open in {where} yet.")),
+    Feature.affiliates.value: (
+        N_("Affiliate collaborations"),
+        N_("Affiliate collaborations aren't open in {where} yet."),
+    ),
 }
 MAX_LISTED = 500
 
 
 def place(market: Market) -> str:
-    return PLACE.get(market.code, market.name)
+    return PLACE.get(market.code) or market.name
 
 
 # --- the check -------------------------------------------------------------------------------
@@ -89,12 +93,11 @@ async def require(
             market=row.code,
         )
     if feature is not None and not row.is_on(feature):
-        label, verb = FEATURES[feature]
         raise Problem(
             409,
             "feature_off",
-            "{label} {verb} open in {where} yet.",
-            values={"label": label, "verb": verb, "where": where},
+            FEATURES[feature][1],
+            values={"where": where},
             market=row.code,
             feature=feature,
         )
@@ -131,7 +134,7 @@ async def _check_pilot(
                 values={"where": where},
                 market=market.code,
             )
-        who = "shops" if kind == AllowKind.shop else "creators"
+        who = N_("shops") if kind == AllowKind.shop else N_("creators")
         raise Problem(
             403,
             "not_in_pilot",

@@ -1,5 +1,5 @@
 // One market's rollout: phase, switches, scheduled changes, allow-list, invitations, audit log.
-import { $, api, el, t, when } from "./common.js";
+import { $, api, el, label, t, when } from "./common.js";
 
 const code = document.querySelector('meta[name="rollout-market"]').content;
 const base = `/admin/markets/${code}`;
@@ -33,7 +33,7 @@ function describe(entry) {
 }
 
 function render(r) {
-  $("#phase-now").textContent = r.phase;
+  $("#phase-now").textContent = label(r.phase);
   $("#phase").value = r.phase;
   for (const box of document.querySelectorAll("#switches input[data-feature]")) {
     box.checked = r.switches[box.dataset.feature];
@@ -86,7 +86,7 @@ for (const box of document.querySelectorAll("#switches input[data-feature]")) {
   box.addEventListener("change", async () => {
     const label = box.parentElement.textContent.trim();
     const ok = await act(`${base}/switches`, { feature: box.dataset.feature, on: box.checked },
-      t("{label} is now {v2}.", { label, v2: box.checked ? "on" : "off" }));
+      (box.checked ? t("{label} is now on.", { label }) : t("{label} is now off.", { label })));
     if (ok === null) box.checked = !box.checked; // no reason given: nothing changed
   });
 }

@@ -1,5 +1,5 @@
 // Shops and their verification: verify, reject or unverify.
-import { $, api, el, t, when } from "./common.js";
+import { $, api, el, t, when, label } from "./common.js";
 
 const LIMIT = 100;
 let offset = 0;
@@ -31,7 +31,7 @@ function render() {
     el("th", { scope: "row" }, el("a", { href: `/shops/${s.id}`, text: s.name }), el("div", { class: "hint slug", text: s.slug })),
     el("td", { text: s.market_code }),
     el("td", { class: "opt" }, when(s.created_at)),
-    el("td", {}, el("span", { class: `badge ${s.verification}`, text: s.verification })),
+    el("td", {}, el("span", { class: `badge ${s.verification}`, text: label(s.verification) })),
     el("td", {}, el("div", { class: "row" }, ...actions(s))))));
   if (!shown.length) $("#shops").append(el("tr", {}, el("td", { colspan: 5, text: filter ? t("No {filter} shops on this page.", { filter }) : t("No shops yet.") })));
   const last = Math.min(offset + shops.length, total);

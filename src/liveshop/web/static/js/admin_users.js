@@ -1,5 +1,5 @@
 // Users: roles (checkboxes) and bans.
-import { $, api, el, t, nt } from "./common.js";
+import { $, api, el, t, nt, label } from "./common.js";
 
 const ROLES = ["buyer", "creator", "seller", "moderator", "admin"];
 const LIMIT = 100;
@@ -14,7 +14,7 @@ function card(u) {
     const id = `role-${u.id}-${r}`;
     // Everyone is a buyer (the server keeps it); an admin cannot drop their own admin role.
     const fixed = r === "buyer" || (r === "admin" && u.id === me);
-    return el("label", { for: id }, el("input", { type: "checkbox", id, value: r, checked: u.roles.includes(r), disabled: fixed }), r);
+    return el("label", { for: id }, el("input", { type: "checkbox", id, value: r, checked: u.roles.includes(r), disabled: fixed }), label(r));
   });
   const save = el("button", { type: "button", class: "small", "aria-label": t("Save roles of {display_name}", { display_name: u.display_name }), text: t("Save roles") });
   save.addEventListener("click", async () => {
@@ -26,7 +26,7 @@ function card(u) {
     } catch (e) { msg.className = "error"; msg.textContent = e.message; save.disabled = false; }
   });
   const ban = el("button", { type: "button", class: u.banned ? "secondary small" : "small",
-    "aria-label": `${u.banned ? "Unban" : "Ban"} ${u.display_name}`, text: u.banned ? t("Unban") : t("Ban"), disabled: u.id === me });
+    "aria-label": u.banned ? t("Unban {name}", { name: u.display_name }) : t("Ban {name}", { name: u.display_name }), text: u.banned ? t("Unban") : t("Ban"), disabled: u.id === me });
   ban.addEventListener("click", async () => {
     ban.disabled = true;
     try {

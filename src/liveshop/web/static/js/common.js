@@ -53,6 +53,19 @@ export function toast(text) {
   toast.timer = setTimeout(() => { t.hidden = true; }, 4000);
 }
 
+// The words for the states and roles the API sends as codes (a show's status, a shop's
+// verification, a market's phase, a role): shown in the page's language, the code unchanged.
+const LABELS = {
+  scheduled: t("scheduled"), live: t("live"), ended: t("ended"), cancelled: t("cancelled"),
+  draft: t("draft"), active: t("active"), archived: t("archived"),
+  pending: t("pending"), verified: t("verified"), rejected: t("rejected"),
+  closed: t("closed"), pilot: t("pilot"), open: t("open"),
+  buyer: t("buyer"), creator: t("creator"), seller: t("seller"), moderator: t("moderator"), admin: t("admin"),
+  paid: t("paid"), shipped: t("shipped"), delivered: t("delivered"), refunded: t("refunded"),
+  requested: t("requested"), approved: t("approved"), declined: t("declined"),
+};
+export const label = (code) => LABELS[code] || code;
+
 export const priceIn = (prices, m = market) => prices.find((p) => p.market === m);
 // A shelf price as a buyer reads it: US prices exclude sales tax, which checkout adds.
 export const shelf = (p) => (p.plus_tax ? t("{price} + tax", { price: p.formatted }) : p.formatted);

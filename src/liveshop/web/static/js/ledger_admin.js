@@ -3,13 +3,13 @@ import { $, api, el, t, toast, uid, when } from "./common.js";
 import { barChart, burnDown } from "./ledger_charts.js";
 
 async function trial() {
-  const t = await api("/ledger/admin/trial-balance");
+  const tb = await api("/ledger/admin/trial-balance");
   $("#trial").replaceChildren(
-    el("p", { class: t.ok ? "ok" : "error", text: t.ok ? t("Every ledger sums to zero ({transfers} transfers).", { transfers: t.transfers }) : t("The books do not balance:") }),
-    ...t.problems.map((p) => el("p", { class: "error", text: p })),
+    el("p", { class: tb.ok ? "ok" : "error", text: tb.ok ? t("Every ledger sums to zero ({transfers} transfers).", { transfers: tb.transfers }) : t("The books do not balance:") }),
+    ...tb.problems.map((p) => el("p", { class: "error", text: p })),
     el("table", { class: "figures" },
       el("thead", {}, el("tr", {}, ...[t("Currency"), t("Accounts"), t("Debits posted"), t("Credits posted"), t("Debits pending"), t("Credits pending")].map((h) => el("th", { scope: "col", text: h })))),
-      el("tbody", {}, ...t.ledgers.map((l) => el("tr", { "data-currency": l.currency },
+      el("tbody", {}, ...tb.ledgers.map((l) => el("tr", { "data-currency": l.currency },
         el("td", { text: l.currency }), el("td", { class: "num", text: l.accounts }),
         ...[l.debits_posted, l.credits_posted, l.debits_pending, l.credits_pending].map((m) => el("td", { class: "num", text: m.formatted })))))));
 }

@@ -1,5 +1,5 @@
 // The inbox: newest first, unread ones highlighted, "Mark all read", older ones on demand.
-import { $, api, el, t, when } from "./common.js";
+import { $, api, el, nt, t, when } from "./common.js";
 
 const PAGE = 30;
 let offset = 0;
@@ -18,7 +18,7 @@ function item(n) {
 
 async function unreadCount() {
   const page = await api("/me/notifications?unread=true&limit=1");
-  $("#n-unread").textContent = `${page.total} unread`;
+  $("#n-unread").textContent = nt("{n} unread", "{n} unread", page.total);
   $("#n-unread").hidden = !page.total;
   $("#n-read").disabled = !page.total;
 }

@@ -1,5 +1,5 @@
 // The live room: HLS video, the room WebSocket (chat, likes, viewers, pins, deals), buying.
-import { $, api, buyDialog, el, market, priceIn, shelf, t, toast } from "./common.js";
+import { $, api, buyDialog, el, market, priceIn, shelf, t, toast, label } from "./common.js";
 import { auctionRoom } from "./room_auction.js";
 import { giveawayRoom } from "./room_giveaway.js";
 import { waitingRoom } from "./room_waiting.js";
@@ -124,7 +124,7 @@ $("#deal-buy").addEventListener("click", () => {
 });
 
 function setStatus(status) {
-  $("#status").textContent = status;
+  $("#status").textContent = label(status);
   $("#status").classList.toggle("live", status === "live");
   $("#waiting").hidden = status !== "scheduled";
   waitingRoom(showId, status, Boolean(document.body.dataset.user)).catch(() => {});

@@ -101,9 +101,9 @@ function variantBody(model, { identity }) {
 }
 
 function renderNew() {
-  const t = $("#new-variants-table");
-  head(t, { available: false });
-  t.tBodies[0].replaceChildren(...rows.map((m, i) => el("tr", {},
+  const table = $("#new-variants-table");
+  head(table, { available: false });
+  table.tBodies[0].replaceChildren(...rows.map((m, i) => el("tr", {},
     ...cells(m, `n${i}`, `variant ${i + 1}`, { identity: true }),
     el("td", {}, rows.length > 1 ? el("button", {
       type: "button", class: "secondary small", "aria-label": t("Remove variant {v1}", { v1: i + 1 }), text: t("Remove"),
@@ -112,9 +112,9 @@ function renderNew() {
 }
 
 function renderExisting() {
-  const t = $("#variants-table");
-  head(t, { available: true });
-  t.tBodies[0].replaceChildren(...product.variants.map((v) => {
+  const table = $("#variants-table");
+  head(table, { available: true });
+  table.tBodies[0].replaceChildren(...product.variants.map((v) => {
     const model = existing.get(v.id);
     const status = el("span", { class: "row-status", role: "status" });
     const save = el("button", { type: "button", class: "small", "aria-label": t("Save {sku}", { sku: v.sku }), text: t("Save") });

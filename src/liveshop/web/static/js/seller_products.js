@@ -1,4 +1,4 @@
-import { $, api, el, t, nt } from "./common.js";
+import { $, api, el, t, nt, label } from "./common.js";
 import { currentShop } from "./seller_common.js";
 
 const LIMIT = 50;
@@ -19,7 +19,7 @@ function row(p) {
     el("td", {},
       p.images[0] ? el("img", { class: "thumb", src: p.images[0], alt: "", loading: "lazy" }) : null, " ",
       el("a", { href: `/seller/products/${p.id}`, text: p.title })),
-    el("td", {}, el("span", { class: `badge ${p.status}`, text: p.status })),
+    el("td", {}, el("span", { class: `badge ${p.status}`, text: label(p.status) })),
     el("td", { class: "num opt", text: String(p.variants.length) }),
     el("td", { class: "num", text: String(stock) }),
     el("td", { text: priceText(p) }));

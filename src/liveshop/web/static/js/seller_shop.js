@@ -1,17 +1,17 @@
-import { $, api, el, market, t, toast, when } from "./common.js";
+import { $, api, el, market, t, toast, when, label } from "./common.js";
 import { currentShop, markets, rememberShop, showError } from "./seller_common.js";
 
 const NOTES = {
-  pending: "An operator reviews new shops; verified shops show a badge to buyers.",
-  verified: "Buyers see your shop as verified.",
-  rejected: "An operator could not verify this shop. Update the profile and contact support.",
+  pending: t("An operator reviews new shops; verified shops show a badge to buyers."),
+  verified: t("Buyers see your shop as verified."),
+  rejected: t("An operator could not verify this shop. Update the profile and contact support."),
 };
 let shop = null;
 
 function showProfile(s) {
   shop = s;
   $("#profile").hidden = false;
-  $("#verification").textContent = s.verification;
+  $("#verification").textContent = label(s.verification);
   $("#verification").className = `badge ${s.verification}`;
   $("#verification-note").textContent = NOTES[s.verification] || "";
   $("#shop-slug").textContent = s.slug;

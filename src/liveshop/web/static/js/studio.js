@@ -1,5 +1,5 @@
 // The studio for one show: stream settings, pins, deals, auctions, giveaways, chat, metrics.
-import { $, api, el, market, priceIn, t, toast, when } from "./common.js";
+import { $, api, el, market, priceIn, t, toast, when, label } from "./common.js";
 import { CURRENCY, toMinor } from "./room_money.js";
 import { initMetrics } from "./studio_metrics.js";
 import { initPromos } from "./studio_promos.js";
@@ -93,7 +93,7 @@ $("#deal-form").addEventListener("submit", async (ev) => {
 });
 
 function setStatus(status) {
-  $("#status").textContent = status;
+  $("#status").textContent = label(status);
   $("#status").classList.toggle("live", status === "live");
   $("#edit-panel").hidden = status !== "scheduled";
 }

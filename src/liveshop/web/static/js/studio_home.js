@@ -1,5 +1,5 @@
 // The studio home: my shows by state, and the "Schedule a show" form.
-import { $, api, el, market, priceIn, t, nt } from "./common.js";
+import { $, api, el, market, priceIn, t, nt, label } from "./common.js";
 import { clearProblems, creatorZone, fieldError, formatIn, showProblem, zonedToIso } from "./studio_util.js";
 
 const root = $("#studio-home");
@@ -13,7 +13,7 @@ function showRow(s) {
   const products = s.product_ids.length;
   return el("li", { class: "show-row" },
     el("a", { href: `/studio/shows/${s.id}`, class: "title", text: s.title }),
-    el("span", { class: `badge${s.status === "live" ? " live" : ""}`, text: s.status }),
+    el("span", { class: `badge${s.status === "live" ? " live" : ""}`, text: label(s.status) }),
     el("span", { class: "muted" }, formatIn(s.starts_at, tz), " · " + nt("{n} product", "{n} products", products)),
     s.status === "live" ? el("a", { href: `/shows/${s.id}`, text: t("Open live room") }) : null);
 }
@@ -45,10 +45,11 @@ async function loadShops() {
   for (const s of mine) ownShops.add(s.id);
   const option = (s) => el("option", { value: s.id, text: s.name });
   const select = $("#s-shop");
-  select.replaceChildren(
+  select.replaceChildren(...[
     el("option", { value: "", text: shops.length ? t("Choose a shop") : t("No shop yet") }),
     mine.length ? el("optgroup", { label: t("Your shops") }, ...mine.map(option)) : null,
-    allowing.length ? el("optgroup", { label: t("Shops that allow you") }, ...allowing.map(option)) : null);
+    allowing.length ? el("optgroup", { label: t("Shops that allow you") }, ...allowing.map(option)) : null,
+  ].filter(Boolean));
   if (shops.length === 1) select.value = String(shops[0].id);
   if (!shops.length) $("#shop-hint").textContent = t("No shops yet: open your own, or ask a shop to add you as a creator.");
   await loadProducts();
