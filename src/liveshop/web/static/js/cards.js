@@ -28,7 +28,7 @@ export function showItem(s, { host = true } = {}) {
   return el("li", { class: "show", "data-show": s.id },
     showLink(s), " ", statusBadge(s),
     el("span", { class: "muted" },
-      ...(host ? [` ${t("by")} `, el("a", { href: `/creators/${s.host_id}`, text: s.host_name }), " · "] : [" · "]),
+      ...(host ? [" " + t("by") + " ", el("a", { href: `/creators/${s.host_id}`, text: s.host_name }), " · "] : [" · "]),
       when(s.status === "ended" ? (s.went_live_at || s.starts_at) : s.starts_at)));
 }
 

@@ -2,7 +2,7 @@ import { $, api, el, market, priceIn, shelf, t, when, nt } from "./common.js";
 
 const showItem = (s) => el("li", { class: "show" },
   el("a", { href: `/shows/${s.id}` }, el("strong", { text: s.title })),
-  el("span", { class: "muted" }, ` ${t("by")} `, el("a", { href: `/creators/${s.host_id}`, text: s.host_name }), " · "),
+  el("span", { class: "muted" }, " " + t("by") + " ", el("a", { href: `/creators/${s.host_id}`, text: s.host_name }), " · "),
   s.status === "live" ? el("span", { class: "badge live", text: t("LIVE") }) : when(s.starts_at));
 
 // Multi-brand events still running or coming up; the section stays hidden when there are none.

@@ -45,11 +45,10 @@ function showPreview(file, body) {
 }
 
 function showReport(report) {
+  const products = nt("{n} product", "{n} products", report.products);
+  const rows = nt("{n} row", "{n} rows", report.rows);
   $("#report-summary").textContent =
-    t("{products} imported from {rows}: ", {
-      products: nt("{n} product", "{n} products", report.products),
-      rows: nt("{n} row", "{n} rows", report.rows),
-    }) +
+    t("{products} imported from {rows}: ", { products, rows }) +
     t("{created} created, {updated} updated, {unchanged} unchanged. ", { created: report.created, updated: report.updated, unchanged: report.unchanged }) +
     (report.error_count ? nt("{n} problem (below).", "{n} problems (below).", report.error_count) : t("No problems."));
   $("#report-products").href = `/seller/products?shop=${report.shop_id}`;
