@@ -163,7 +163,7 @@ async def pay_in_dialog(page: Any) -> None:
     labels = {
         "name": "Full name",
         "line1": "Address",
-        "postcode": re.compile("^(Postcode|ZIP code)$"),
+        "postcode": re.compile(r"^\s*(Postcode|ZIP code)\s*$"),
     }
     for name, value in ADDRESS.items():
         await dialog.get_by_label(labels.get(name, name.title()), exact=True).fill(value)

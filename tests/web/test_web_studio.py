@@ -222,7 +222,7 @@ async def test_studio_schedule_auction_giveaway_and_metrics(
         for label, value in (("Full name", "Win Ner"), ("Address", "1 Briggate")):
             await claim.get_by_label(label, exact=True).fill(value)
         await claim.get_by_label("City").fill("Leeds")
-        await claim.get_by_label(re.compile("^(Postcode|ZIP code)$")).fill("LS1 6HD")
+        await claim.get_by_label(re.compile(r"^\s*(Postcode|ZIP code)\s*$")).fill("LS1 6HD")
         await claim.get_by_role("button", name="Claim my prize").click()
         await won.locator("#giveaway-state", has_text="Claimed!").wait_for()
 
