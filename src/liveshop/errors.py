@@ -53,7 +53,11 @@ class Problem(Exception):
         # answer translates it for whoever asked (`translated`), the code stays as it is.
         self.msgid = detail
         self.values = dict(values or {})
-        english = detail.format(**self.values) if values else detail
+        try:
+            english = detail.format(**self.values) if values else detail
+        except (KeyError, IndexError, ValueError):  # a malformed msgid must not become a 500
+            log.error("problem %s: cannot fill %r with %r", code, detail, self.values)
+            english = detail
         super().__init__(english)
         self.status = status
         self.code = code

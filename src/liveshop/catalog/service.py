@@ -195,7 +195,7 @@ async def _check_skus_free(session: AsyncSession, shop_id: int, skus: list[str])
     taken = list((await session.execute(stmt)).scalars())
     if taken:
         raise Problem(
-            409, "sku_taken", "SKU {0} is already used in this shop.", values={"0": taken[0]}
+            409, "sku_taken", "SKU {sku} is already used in this shop.", values={"sku": taken[0]}
         )
 
 

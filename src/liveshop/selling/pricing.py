@@ -305,7 +305,9 @@ async def apply_coupons(
     if not orders or (show_id is None and not codes):
         return
     if show_id is None:
-        raise Problem(422, "coupon_unknown", "No coupon {0} is valid here.", values={"0": codes[0]})
+        raise Problem(
+            422, "coupon_unknown", "No coupon {code} is valid here.", values={"code": codes[0]}
+        )
     show = await session.get(Show, show_id)
     if show is None or show.status != ShowStatus.live:
         if codes:
