@@ -24,7 +24,7 @@ from liveshop.live.media.supervisor import start_managed
 from liveshop.live.room.hub import RoomHub
 from liveshop.live.room.wire import CaptureSocket
 from liveshop.mail import Mailer
-from liveshop.middleware import BodyLimit, Metrics, SecurityHeaders
+from liveshop.middleware import BodyLimit, Language, Metrics, SecurityHeaders
 from liveshop.payments.sandbox import SandboxProvider
 from liveshop.ratelimit import Limiter
 from liveshop.realtime.ws import router as ws_router
@@ -153,6 +153,7 @@ def create_app(
     app.add_middleware(AuthFloodEdge, settings=settings)
     app.add_middleware(SecurityHeaders, https=settings.https, media=[hls_base_url(settings)])
     app.add_middleware(Metrics)
+    app.add_middleware(Language)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     app.add_middleware(CaptureSocket)  # for live/wire.py: outermost, sees the server's send
     return app

@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from liveshop.i18n import cli as i18n_cli
 from liveshop.ledger import cli as ledger_cli
 from liveshop.settings import get_settings
 
@@ -31,6 +32,7 @@ app.add_typer(deploy_app, name="deploy")
 app.add_typer(user_app, name="user")
 app.add_typer(import_app, name="import")
 app.add_typer(ledger_cli.app, name="ledger")
+app.add_typer(i18n_cli.app, name="i18n")
 console = Console()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,8 +13,14 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 
+from liveshop.i18n import N_, Msg, activate, gettext
+from liveshop.i18n.web import page_language
+
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
+
+MALFORMED_JSON = N_("The request body is not valid JSON.")
+CRASHED = N_("Something went wrong on our side.")
 
 _STATUS_CODES = {
     400: "bad_request",
@@ -39,24 +45,52 @@ class Problem(Exception):
         code: str,
         detail: str,
         *,
+        values: Mapping[str, object] | None = None,
         headers: dict[str, str] | None = None,
         **extra: Any,
     ) -> None:
-        super().__init__(detail)
+        # `detail` is an English msgid; `{name}` placeholders are filled from `values`. The
+        # answer translates it for whoever asked (`translated`), the code stays as it is.
+        self.msgid = detail
+        self.values = dict(values or {})
+        try:
+            english = detail.format(**self.values) if values else detail
+        except (KeyError, IndexError, ValueError):  # a malformed msgid must not become a 500
+            log.error("problem %s: cannot fill %r with %r", code, detail, self.values)
+            english = detail
+        super().__init__(english)
         self.status = status
         self.code = code
-        self.detail = detail
+        self.detail = english
         self.headers = headers  # e.g. Retry-After on a 429
         self.extra = extra
 
+    def translated(self) -> str:
+        """The detail in the current language (`liveshop.i18n.activate`), English if broken."""
+        text = gettext(self.msgid)
+        values = {k: gettext(v) if isinstance(v, Msg) else v for k, v in self.values.items()}
+        try:
+            return text.format(**values) if values else text
+        except (KeyError, IndexError, ValueError):
+            return self.detail
+
 
 def not_found(what: str, ident: object = None) -> Problem:
-    suffix = f" {ident}" if ident is not None else ""
-    return Problem(404, f"{what}_not_found", f"No {what.replace('_', ' ')}{suffix} exists.")
+    thing = what.replace("_", " ")
+    if ident is None:
+        return Problem(404, f"{what}_not_found", N_("No {thing} exists."), values={"thing": thing})
+    return Problem(
+        404,
+        f"{what}_not_found",
+        N_("No {thing} {ident} exists."),
+        values={"thing": thing, "ident": ident},
+    )
 
 
-def forbidden(detail: str = "You may not do that.") -> Problem:
-    return Problem(403, "forbidden", detail)
+def forbidden(
+    detail: str = N_("You may not do that."), values: Mapping[str, object] | None = None
+) -> Problem:
+    return Problem(403, "forbidden", detail, values=values)
 
 
 def problem_body(status: int, code: str, detail: str, **extra: Any) -> dict[str, Any]:
@@ -93,8 +127,10 @@ def _clean_errors(errors: list[Any]) -> list[dict[str, Any]]:
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
-    async def _problem(_request: Request, exc: Problem) -> JSONResponse:
-        response = problem_response(exc.status, exc.code, exc.detail, **exc.extra)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        # The detail is an English msgid until here: it is translated for whoever asked.
+        activate(page_language(request))
+        response = problem_response(exc.status, exc.code, exc.translated(), **exc.extra)
         response.headers.update(exc.headers or {})
         wait = exc.extra.get("retry_after")
         if "Retry-After" not in response.headers and isinstance(wait, int | float):
@@ -105,7 +141,8 @@ def install(app: FastAPI) -> None:
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = _clean_errors(list(exc.errors()))
         if any(e["type"] == "json_invalid" for e in errors):
-            return problem_response(400, "malformed_json", "The request body is not valid JSON.")
+            activate(page_language(_request))
+            return problem_response(400, "malformed_json", gettext(MALFORMED_JSON))
         first = errors[0] if errors else {"loc": [], "msg": "invalid"}
         where = ".".join(p for p in first["loc"] if p not in ("body",)) or "request"
         return problem_response(422, "validation_error", f"{where}: {first['msg']}", errors=errors)
@@ -115,7 +152,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        response = problem_response(500, "internal_error", "Something went wrong on our side.")
+        activate(page_language(request))
+        response = problem_response(500, "internal_error", gettext(CRASHED))
         # Starlette re-raises after this answer and the server then drops the connection;
         # saying so lets a keep-alive client retry on a fresh one instead of failing.
         response.headers["Connection"] = "close"
@@ -125,7 +163,8 @@ def install(app: FastAPI) -> None:
 async def http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     """Routing's own errors (404, 405, …) as problem+json."""
     code = _STATUS_CODES.get(exc.status_code, "http_error")
-    detail = exc.detail if isinstance(exc.detail, str) else code
+    activate(page_language(request))
+    detail = gettext(exc.detail) if isinstance(exc.detail, str) else code
     response = problem_response(exc.status_code, code, detail)
     if exc.headers:
         response.headers.update(exc.headers)

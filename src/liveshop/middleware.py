@@ -9,9 +9,12 @@ from urllib.parse import urlsplit
 
 from prometheus_client import Counter, Histogram
 from starlette.exceptions import HTTPException
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from liveshop.errors import PROBLEM, problem_body
+from liveshop.i18n import activate
+from liveshop.i18n.web import page_language
 
 API_PREFIX = "/api/v1"
 
@@ -198,3 +201,16 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+class Language:
+    """Every HTTP request runs in its language (chosen cookie, else Accept-Language), so texts
+    made while answering it — a problem's detail, a sign-up e-mail — are in that language."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            activate(page_language(HTTPConnection(scope)))
+        await self.app(scope, receive, send)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -158,10 +159,14 @@ async def new_buyer(b: Any, url: str, market: str = "UK", **kw: Any) -> tuple[An
 async def pay_in_dialog(page: Any) -> None:
     dialog = page.locator("#buy-dialog")
     await dialog.wait_for(state="visible")
+    # Chromium asks for en-US pages by default, where the postcode is a "ZIP code".
+    labels = {
+        "name": "Full name",
+        "line1": "Address",
+        "postcode": re.compile(r"^\s*(Postcode|ZIP code)\s*$"),
+    }
     for name, value in ADDRESS.items():
-        await dialog.get_by_label(
-            {"name": "Full name", "line1": "Address"}.get(name, name.title()), exact=True
-        ).fill(value)
+        await dialog.get_by_label(labels.get(name, name.title()), exact=True).fill(value)
     await dialog.get_by_label("Card number").fill("4242 4242 4242 4242")
     await dialog.get_by_role("button", name="Pay").click()
 

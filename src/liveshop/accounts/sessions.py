@@ -29,6 +29,7 @@ from liveshop.accounts.security import (
 )
 from liveshop.db import utcnow
 from liveshop.errors import Problem, not_found
+from liveshop.i18n import _
 from liveshop.mail import Mail, Mailer
 from liveshop.metrics import LOGIN_REFUSALS
 from liveshop.ratelimit import Limiter, Rule, too_many
@@ -90,10 +91,13 @@ async def signup(*, session: AsyncSession, guard: Guard, mailer: Mailer, data: U
         raise _busy() from None
     taken = Mail(
         email,
-        "Someone tried to sign up with your address",
-        "Somebody (maybe you) tried to create a Liveshop account with this address, which "
-        f"already has one. To sign in, go to {s.base_url}/login. Forgot your password? Reset it "
-        f"at {s.base_url}/reset-password. If it was not you, you can ignore this e-mail.",
+        _("Someone tried to sign up with your address"),
+        _(
+            "Somebody (maybe you) tried to create a Liveshop account with this address, which "
+            "already has one. To sign in, go to {site}/login. Forgot your password? Reset it "
+            "at {site}/reset-password. If it was not you, you can ignore this e-mail.",
+            site=s.base_url,
+        ),
     )
     if await service.get_by_email(session=session, email=email) is not None:
         unit_of_work.of(session).on_commit(_later(mailer, taken))
@@ -105,8 +109,12 @@ async def signup(*, session: AsyncSession, guard: Guard, mailer: Mailer, data: U
         return
     welcome = Mail(
         email,
-        "Welcome to Liveshop",
-        f"Hello {user.display_name}, your account is ready: log in at {s.base_url}/login.",
+        _("Welcome to Liveshop"),
+        _(
+            "Hello {name}, your account is ready: log in at {site}/login.",
+            name=user.display_name,
+            site=s.base_url,
+        ),
     )
     unit_of_work.of(session).on_commit(_later(mailer, welcome))
 
@@ -166,10 +174,15 @@ async def request_reset(*, session: AsyncSession, guard: Guard, mailer: Mailer, 
     )
     mail = Mail(
         email,
-        "Reset your Liveshop password",
-        f"To choose a new password, open {s.base_url}/reset-password?token={token} within "
-        f"{minutes:g} minutes. If you did not ask for this, ignore this e-mail; your password "
-        "stays as it is.",
+        _("Reset your Liveshop password"),
+        _(
+            "To choose a new password, open {site}/reset-password?token={token} within "
+            "{minutes} minutes. If you did not ask for this, ignore this e-mail; your password "
+            "stays as it is.",
+            site=s.base_url,
+            token=token,
+            minutes=f"{minutes:g}",
+        ),
     )
     unit_of_work.of(session).on_commit(_later(mailer, mail))
 
@@ -216,7 +229,8 @@ async def create_api_token(
         raise Problem(
             422,
             "token_lifetime_too_long",
-            f"API tokens live at most {settings.api_token_max_days} days.",
+            "API tokens live at most {api_token_max_days} days.",
+            values={"api_token_max_days": settings.api_token_max_days},
         )
     lifetime = timedelta(days=days or settings.api_token_max_days)
     return await service.issue_token(

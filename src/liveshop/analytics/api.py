@@ -87,7 +87,9 @@ async def beacon(request: Request) -> BeaconAccepted:
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err.get("loc", ()))
-        raise Problem(422, "invalid_events", f"{where}: {err.get('msg')}") from None
+        raise Problem(
+            422, "invalid_events", "{where}: {err}", values={"where": where, "err": err.get("msg")}
+        ) from None
     now = time.time() * 1000
     rows: list[RawRow] = []
     late = 0
@@ -96,7 +98,10 @@ async def beacon(request: Request) -> BeaconAccepted:
     for e in batch["events"]:
         if e["kind"] not in CLIENT_KINDS:
             raise Problem(
-                422, "unknown_event_kind", f"Pages may send {', '.join(sorted(CLIENT_KINDS))}."
+                422,
+                "unknown_event_kind",
+                "Pages may send {value}.",
+                values={"value": ", ".join(sorted(CLIENT_KINDS))},
             )
         at = e["at"]
         if not lo <= at <= hi:
@@ -129,7 +134,9 @@ async def beacon(request: Request) -> BeaconAccepted:
 async def _check_show(uow: Uow, user: User, show_id: int) -> ShowInfo:
     info = await reports.get_show_info(uow.session, show_id)
     if info is None:
-        raise Problem(404, "show_not_found", f"No show {show_id} exists.")
+        raise Problem(
+            404, "show_not_found", "No show {show_id} exists.", values={"show_id": show_id}
+        )
     if user.has_role(Role.admin) or info.creator_id == user.id:
         return info
     if info.shop_id is not None and await catalog.is_member(

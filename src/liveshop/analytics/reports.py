@@ -42,7 +42,7 @@ MAX_RANGE_DAYS = 366
 async def market_of(session: AsyncSession, code: str) -> Market:
     found = await session.get(Market, code)
     if found is None:
-        raise Problem(404, "market_not_found", f"No market {code}.")
+        raise Problem(404, "market_not_found", "No market {code}.", values={"code": code})
     return found
 
 
@@ -199,7 +199,12 @@ def check_range(start: date, end: date) -> None:
     if end < start:
         raise Problem(422, "bad_range", "The end date is before the start date.")
     if (end - start).days >= MAX_RANGE_DAYS:
-        raise Problem(422, "range_too_long", f"Ask for at most {MAX_RANGE_DAYS} days at a time.")
+        raise Problem(
+            422,
+            "range_too_long",
+            "Ask for at most {MAX_RANGE_DAYS} days at a time.",
+            values={"MAX_RANGE_DAYS": MAX_RANGE_DAYS},
+        )
 
 
 _SHOW_SUMS = ("views", "watch_seconds", "likes", "chats", "impressions", "clicks", "carts")

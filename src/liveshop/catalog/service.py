@@ -94,7 +94,9 @@ async def create_shop(*, session: AsyncSession, owner: User, data: ShopCreate) -
     slug = data.slug or re.sub(r"[^a-z0-9]+", "-", data.name.lower()).strip("-")[:50] or "shop"
     if (await session.execute(select(Shop.id).where(Shop.slug == slug))).first():
         if data.slug:
-            raise Problem(409, "slug_taken", f"The shop address '{slug}' is taken.")
+            raise Problem(
+                409, "slug_taken", "The shop address '{slug}' is taken.", values={"slug": slug}
+            )
         slug = f"{slug}-{secrets.token_hex(2)}"
     shop = Shop(slug=slug, name=data.name, description=data.description, market_code=data.market)
     session.add(shop)
@@ -142,7 +144,8 @@ async def check_verified(*, session: AsyncSession, shop: Shop) -> None:
     raise Problem(
         403,
         "shop_not_verified",
-        f"{shop.name} {why}; until the platform verifies it, it cannot go live or sell.",
+        "{name} {why}; until the platform verifies it, it cannot go live or sell.",
+        values={"name": shop.name, "why": why},
         shop_id=shop.id,
         verification=shop.verification,
     )
@@ -159,14 +162,18 @@ def _check_prices(prices: list[PriceIn], markets: dict[str, Market]) -> None:
     for price in prices:
         if price.currency not in CURRENCIES:
             raise Problem(
-                422, "unknown_currency", f"{price.currency} is not a currency we sell in."
+                422,
+                "unknown_currency",
+                "{currency} is not a currency we sell in.",
+                values={"currency": price.currency},
             )
         expected = markets[price.market].currency
         if price.currency != expected:
             raise Problem(
                 422,
                 "currency_mismatch",
-                f"Prices in market {price.market} must be in {expected}, not {price.currency}.",
+                "Prices in market {market} must be in {expected}, not {currency}.",
+                values={"market": price.market, "expected": expected, "currency": price.currency},
             )
         if price.compare_at is not None and price.compare_at < price.amount:
             raise Problem(422, "compare_at_below_price", "compare_at must be at least the price.")
@@ -187,7 +194,9 @@ async def _check_skus_free(session: AsyncSession, shop_id: int, skus: list[str])
     stmt = select(Variant.sku).where(Variant.shop_id == shop_id, Variant.sku.in_(skus))
     taken = list((await session.execute(stmt)).scalars())
     if taken:
-        raise Problem(409, "sku_taken", f"SKU {taken[0]} is already used in this shop.")
+        raise Problem(
+            409, "sku_taken", "SKU {sku} is already used in this shop.", values={"sku": taken[0]}
+        )
 
 
 def _new_variant(shop_id: int, data: VariantIn) -> Variant:
@@ -208,8 +217,8 @@ def _check_options(options: list[str], variants: list[VariantIn]) -> None:
             raise Problem(
                 422,
                 "option_mismatch",
-                f"Variant {v.sku} has {len(v.option_values)} option values "
-                f"for {len(options)} options.",
+                "Variant {sku} has {value} option values for {value2} options.",
+                values={"sku": v.sku, "value": len(v.option_values), "value2": len(options)},
             )
     combos = [tuple(v.option_values) for v in variants]
     if len(set(combos)) != len(combos):
@@ -379,7 +388,8 @@ async def update_variant(
             raise Problem(
                 409,
                 "stock_below_held",
-                f"{variant.held} units are held by open checkouts; stock cannot go below that.",
+                "{held} units are held by open checkouts; stock cannot go below that.",
+                values={"held": variant.held},
             )
         variant.stock = data.stock
     if data.weight_grams is not None:

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from liveshop.accounts.models import User
 from liveshop.db import utcnow
+from liveshop.i18n import N_
 
 MAX_RUN = 2
 HALF_LIFE_DAYS = 3.0
@@ -37,7 +38,8 @@ class FeedItem:
     kind: str  # "show" or "product"
     id: int
     score: float
-    reason: str
+    reason: str  # an English msgid, translated when answered (`values` fill it)
+    values: dict[str, str]
     shop_id: int | None
     signal: str
 
@@ -147,13 +149,25 @@ async def _followed(
         if status == "live":
             out.append(
                 FeedItem(
-                    "show", sid, 1000, f"{name} is live now — you follow them", shop_id, "live"
+                    "show",
+                    sid,
+                    1000,
+                    N_("{name} is live now — you follow them"),
+                    {"name": name},
+                    shop_id,
+                    "live",
                 )
             )
         else:
             out.append(
                 FeedItem(
-                    "show", sid, 800, f"Upcoming from {name}, whom you follow", shop_id, "upcoming"
+                    "show",
+                    sid,
+                    800,
+                    N_("Upcoming from {name}, whom you follow"),
+                    {"name": name},
+                    shop_id,
+                    "upcoming",
                 )
             )
     products = await _rows(
@@ -189,7 +203,8 @@ async def _followed(
                 "product",
                 pid,
                 700 - i * 0.1,
-                f"New from {name}, whom you follow",
+                N_("New from {name}, whom you follow"),
+                {"name": name},
                 shop_id,
                 "followed_new",
             )
@@ -271,7 +286,8 @@ async def _bought_with(session: AsyncSession, user: User, market: str) -> list[F
             "product",
             pid,
             600 + min(n, 50),
-            f"Bought with {titles.get(seed, '')}",
+            N_("Bought with {title}"),
+            {"title": titles.get(seed, "")},
             shop_id,
             "bought_with",
         )
@@ -323,7 +339,8 @@ async def _viewers_bought(session: AsyncSession, user: User, market: str) -> lis
             "product",
             pid,
             500 + min(n, 50),
-            f"Viewers of {names.get(show, '')} also bought this",
+            N_("Viewers of {show} also bought this"),
+            {"show": names.get(show, "")},
             shop_id,
             "viewers_bought",
         )
@@ -344,7 +361,13 @@ async def _recently_viewed(session: AsyncSession, user: User, market: str) -> li
     )
     return [
         FeedItem(
-            "product", pid, 400 - i * 0.1, "You looked at this recently", shop_id, "recently_viewed"
+            "product",
+            pid,
+            400 - i * 0.1,
+            N_("You looked at this recently"),
+            {},
+            shop_id,
+            "recently_viewed",
         )
         for i, (pid, _last, shop_id) in enumerate(rows)
     ]
@@ -397,7 +420,8 @@ async def _trending_now(session: AsyncSession, market: str, now: datetime) -> li
             "product",
             pid,
             300 + min(float(score), 99.0),
-            f"Trending in {market}",
+            N_("Trending in {market}"),
+            {"market": market},
             shop_id,
             "trending",
         )
@@ -416,6 +440,8 @@ async def _new_arrivals(session: AsyncSession, market: str, now: datetime) -> li
         n=PER_SIGNAL,
     )
     return [
-        FeedItem("product", pid, 200 - i * 0.1, f"New in {market}", shop_id, "new")
+        FeedItem(
+            "product", pid, 200 - i * 0.1, N_("New in {market}"), {"market": market}, shop_id, "new"
+        )
         for i, (pid, shop_id) in enumerate(rows)
     ]

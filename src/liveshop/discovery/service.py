@@ -32,6 +32,7 @@ from liveshop.discovery.schemas import (
 )
 from liveshop.discovery.text import words
 from liveshop.errors import Problem, not_found
+from liveshop.i18n import _
 from liveshop.live.shows.models import Show, ShowStatus
 
 _MATCH = {3: "title", 2: "text", 1: "corrected_title", 0: "corrected_text"}
@@ -272,7 +273,7 @@ async def feed_page(
         FeedItemPublic(
             kind=i.kind,
             id=i.id,
-            reason=i.reason,
+            reason=_(i.reason, **i.values),
             signal=i.signal,
             shop_id=i.shop_id,
             product=product_public(products[i.id]) if i.kind == "product" else None,

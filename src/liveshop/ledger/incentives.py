@@ -47,7 +47,12 @@ async def create(
     - live_coupon: no params; the platform-funded LIVE coupons count against it.
     """
     if kind not in KINDS:
-        raise Problem(422, "program_kind_unknown", f"Program kind must be one of {KINDS}.")
+        raise Problem(
+            422,
+            "program_kind_unknown",
+            "Program kind must be one of {KINDS}.",
+            values={"KINDS": KINDS},
+        )
     if budget <= 0 or ends_at <= starts_at:
         raise Problem(
             422, "program_invalid", "A program needs a budget and an end after its start."

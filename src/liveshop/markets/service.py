@@ -37,7 +37,8 @@ def refuse_disabled(market: Market) -> NoReturn:
     raise Problem(
         409,
         "market_disabled",
-        f"Shopping in {market.name} is switched off for now.",
+        "Shopping in {name} is switched off for now.",
+        values={"name": market.name},
         market=market.code,
     )
 

@@ -37,7 +37,8 @@ async def save(
             raise Problem(
                 409,
                 "address_book_full",
-                f"You can save {MAX_ADDRESSES} addresses; delete one first.",
+                "You can save {MAX_ADDRESSES} addresses; delete one first.",
+                values={"MAX_ADDRESSES": MAX_ADDRESSES},
             )
         entry = SavedAddress(user_id=user.id, address=data)
         session.add(entry)

@@ -24,7 +24,8 @@ def _require(order: Order, *allowed: OrderStatus, action: str) -> None:
         raise Problem(
             409,
             "invalid_transition",
-            f"Cannot {action} an order that is {order.status}.",
+            "Cannot {action} an order that is {status}.",
+            values={"action": action, "status": order.status},
             order_status=order.status,
         )
 

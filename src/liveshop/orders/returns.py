@@ -35,7 +35,8 @@ async def request(
         raise Problem(
             409,
             "return_window_closed",
-            f"Returns in {market.name} close {market.return_window_days} days after delivery.",
+            "Returns in {name} close {return_window_days} days after delivery.",
+            values={"name": market.name, "return_window_days": market.return_window_days},
         )
     open_stmt = select(ReturnRequest.id).where(
         ReturnRequest.order_id == order.id, ReturnRequest.status == "requested"
@@ -55,7 +56,10 @@ async def request(
             raise not_found("order_line", want.line_id)
         if want.quantity > line.quantity - line.refunded_quantity:
             raise Problem(
-                422, "return_quantity_too_large", f"Line {line.id} has fewer units to return."
+                422,
+                "return_quantity_too_large",
+                "Line {id} has fewer units to return.",
+                values={"id": line.id},
             )
         amount += line.gross * want.quantity // line.quantity
         lines.append({"line_id": line.id, "quantity": want.quantity})
@@ -78,7 +82,12 @@ async def _open_return(
         raise not_found("return", return_id)
     order = await orders.get_as_seller(session=session, actor=actor, order_id=ret.order_id)
     if ret.status != "requested":
-        raise Problem(409, "return_already_decided", f"This return was already {ret.status}.")
+        raise Problem(
+            409,
+            "return_already_decided",
+            "This return was already {status}.",
+            values={"status": ret.status},
+        )
     return ret, order
 
 

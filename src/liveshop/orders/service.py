@@ -94,13 +94,21 @@ async def _sellable(
 ) -> tuple[Variant, VariantPrice]:
     variant = await catalog.get_variant(session=session, variant_id=variant_id)
     if variant.product.status != ProductStatus.active:
-        raise Problem(409, "product_unavailable", f"{variant.product.title} is not on sale.")
+        raise Problem(
+            409,
+            "product_unavailable",
+            "{title} is not on sale.",
+            values={"title": variant.product.title},
+        )
     shop = await catalog.get_shop(session=session, shop_id=variant.shop_id)
     await catalog.check_verified(session=session, shop=shop)
     price = next((p for p in variant.prices if p.market_code == market), None)
     if price is None:
         raise Problem(
-            409, "not_sold_in_market", f"{variant.product.title} is not sold in market {market}."
+            409,
+            "not_sold_in_market",
+            "{title} is not sold in market {market}.",
+            values={"title": variant.product.title, "market": market},
         )
     return variant, price
 
@@ -185,8 +193,9 @@ async def check_buyer_limits(
         raise Problem(
             409,
             "too_many_unpaid_orders",
-            f"Pay or cancel your unpaid orders first: at most {limits.unpaid_orders} can wait "
-            "for payment at a time.",
+            "Pay or cancel your unpaid orders first: at most {unpaid_orders} can wait for payment "
+            "at a time.",
+            values={"unpaid_orders": limits.unpaid_orders},
             limit=limits.unpaid_orders,
         )
     per_product: dict[int, tuple[Product, int]] = {}
@@ -203,8 +212,8 @@ async def check_buyer_limits(
             raise Problem(
                 409,
                 "hold_limit_reached",
-                f"At most {limits.units_per_variant} units of one item can wait for payment "
-                "per buyer.",
+                "At most {units_per_variant} units of one item can wait for payment per buyer.",
+                values={"units_per_variant": limits.units_per_variant},
                 variant_id=variant.id,
                 limit=limits.units_per_variant,
             )
@@ -226,7 +235,8 @@ async def check_buyer_limits(
             raise Problem(
                 409,
                 "buyer_limit_reached",
-                f"{product.title} is limited to {product.max_per_buyer} per buyer.",
+                "{title} is limited to {max_per_buyer} per buyer.",
+                values={"title": product.title, "max_per_buyer": product.max_per_buyer},
                 product_id=product_id,
                 limit=product.max_per_buyer,
             )
@@ -264,7 +274,8 @@ async def place(
             raise Problem(
                 409,
                 "out_of_stock",
-                f"Not enough stock left for {variant.product.title}.",
+                "Not enough stock left for {title}.",
+                values={"title": variant.product.title},
                 variant_id=variant_id,
             )
         priced.append((variant, price, merged[variant_id]))
@@ -370,7 +381,8 @@ async def _check_can_buy(
         raise Problem(
             422,
             "address_outside_market",
-            f"Orders in {market.name} ship to addresses in {market.code}.",
+            "Orders in {name} ship to addresses in {code}.",
+            values={"name": market.name, "code": market.code},
         )
     return market
 

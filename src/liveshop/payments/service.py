@@ -53,7 +53,9 @@ async def _settle(
 async def _check_payable(order: Order) -> None:
     if order.status != OrderStatus.pending_payment:
         code = "order_already_paid" if order.paid_at else "order_not_payable"
-        raise Problem(409, code, f"This order is {order.status} and cannot be paid.")
+        raise Problem(
+            409, code, "This order is {status} and cannot be paid.", values={"status": order.status}
+        )
     if order.hold_expires_at is not None and order.hold_expires_at <= utcnow():
         raise Problem(409, "hold_expired", "The reservation ran out; place the order again.")
     if order.source.get("channel") == "giveaway":
@@ -137,14 +139,20 @@ async def refund(
 ) -> Refund:
     """Refund part or all of a paid order. Caller has authorized `actor` and locked `order`."""
     if order.status not in fulfilment.REFUNDABLE:
-        raise Problem(409, "not_refundable", f"A {order.status} order cannot be refunded.")
+        raise Problem(
+            409,
+            "not_refundable",
+            "A {status} order cannot be refunded.",
+            values={"status": order.status},
+        )
     remaining = order.total - order.refunded_total
     amount = remaining if amount is None else amount
     if amount <= 0 or amount > remaining:
         raise Problem(
             422,
             "refund_too_large",
-            f"At most {remaining} can still be refunded.",
+            "At most {remaining} can still be refunded.",
+            values={"remaining": remaining},
             refundable=remaining,
         )
     stmt = select(Payment).where(Payment.order_id == order.id, Payment.status == "succeeded")

@@ -265,7 +265,13 @@ async def _claimed_coupons(
             )
         ).scalar_one_or_none()
         if coupon is None:
-            raise Problem(422, "coupon_unknown", f"No coupon {code} is valid here.", coupon=code)
+            raise Problem(
+                422,
+                "coupon_unknown",
+                "No coupon {code} is valid here.",
+                values={"code": code},
+                coupon=code,
+            )
         if coupon.funded_by == "seller" and coupon.shop_id is not None:
             # Revoking the host's allowance also stops the shop-funded coupons already out.
             await shows.check_shop_sells(
@@ -284,7 +290,8 @@ async def _claimed_coupons(
             raise Problem(
                 409,
                 "coupon_not_claimed",
-                f"Claim coupon {code} in the live room before using it.",
+                "Claim coupon {code} in the live room before using it.",
+                values={"code": code},
                 coupon=code,
             )
         out.append((coupon, claim_id))
@@ -316,7 +323,9 @@ async def apply_coupons(
     if not orders or (show_id is None and not codes):
         return
     if show_id is None:
-        raise Problem(422, "coupon_unknown", f"No coupon {codes[0]} is valid here.")
+        raise Problem(
+            422, "coupon_unknown", "No coupon {code} is valid here.", values={"code": codes[0]}
+        )
     show = await session.get(Show, show_id)
     if show is None or show.status != ShowStatus.live:
         if codes:
@@ -341,7 +350,8 @@ async def apply_coupons(
             raise Problem(
                 409,
                 "coupon_not_applicable",
-                f"Coupon {coupon.code} does not apply to anything in this order.",
+                "Coupon {code} does not apply to anything in this order.",
+                values={"code": coupon.code},
                 coupon=coupon.code,
                 reason="shop_or_market",
             )
@@ -379,7 +389,8 @@ async def apply_coupons(
             raise Problem(
                 409,
                 "coupon_not_applicable",
-                f"Coupon {code} cannot be used on this order ({reason.replace('_', ' ')}).",
+                "Coupon {code} cannot be used on this order ({reason}).",
+                values={"code": code, "reason": reason.replace("_", " ")},
                 coupon=code,
                 reason=reason,
             )

@@ -51,7 +51,9 @@ async def live_show(*, session: AsyncSession, show_id: int, lock: bool = False) 
     if show is None:
         raise not_found("show", show_id)
     if show.status != ShowStatus.live:
-        raise Problem(409, "show_not_live", f"The show is {show.status}, not live.")
+        raise Problem(
+            409, "show_not_live", "The show is {status}, not live.", values={"status": show.status}
+        )
     return show
 
 
@@ -72,7 +74,10 @@ async def show_variant(*, session: AsyncSession, show: Show, variant_id: int) ->
     )
     if (await session.execute(stmt)).first() is None:
         raise Problem(
-            409, "product_not_in_show", f"{variant.product.title} is not in this show's lineup."
+            409,
+            "product_not_in_show",
+            "{title} is not in this show's lineup.",
+            values={"title": variant.product.title},
         )
     return variant
 
@@ -103,7 +108,8 @@ async def reserve_one(session: AsyncSession, variant: Variant) -> None:
         raise Problem(
             409,
             "out_of_stock",
-            f"No stock left for {variant.product.title}.",
+            "No stock left for {title}.",
+            values={"title": variant.product.title},
             variant_id=variant.id,
         )
 
@@ -120,7 +126,13 @@ async def pace(request: Request, user: User, action: str) -> None:
     limit, window = request.app.state.settings.pace(action)
     wait = await request.app.state.rooms.store.hit(f"{action}:{user.id}", limit, window)
     if wait is not None:
-        raise Problem(429, "rate_limited", f"Too fast: wait {wait:g} s.", retry_after=wait)
+        raise Problem(
+            429,
+            "rate_limited",
+            "Too fast: wait {wait:g} s.",
+            values={"wait": wait},
+            retry_after=wait,
+        )
 
 
 # What the promotion APIs share.

@@ -99,7 +99,9 @@ async def preview_import(
     try:
         dialect, header, first = preview(service.ByteLines(file.file), PREVIEW_ROWS)
     except csv.Error as exc:
-        raise Problem(422, "bad_csv", f"The file cannot be read as CSV: {exc}") from None
+        raise Problem(
+            422, "bad_csv", "The file cannot be read as CSV: {exc}", values={"exc": exc}
+        ) from None
     assert dialect is not None
     return ImportPreview(
         dialect=dialect, dialect_label=DIALECT_LABELS[dialect], header=header, rows=first

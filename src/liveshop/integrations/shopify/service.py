@@ -85,8 +85,9 @@ def open_file(binary: IO[bytes], filename: str) -> Opened:
             raise Problem(
                 413,
                 "json_too_large",
-                f"A products JSON file may be up to {MAX_JSON_BYTES // 1024 // 1024} MB;"
-                " export larger catalogs as CSV, which is read as a stream.",
+                "A products JSON file may be up to {value} MB; export larger catalogs as CSV, "
+                "which is read as a stream.",
+                values={"value": MAX_JSON_BYTES // 1024 // 1024},
             )
         binary.seek(0)
         content = binary.read()
@@ -95,7 +96,9 @@ def open_file(binary: IO[bytes], filename: str) -> Opened:
         try:
             document = json.loads(content)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise Problem(422, "bad_json", f"The file is not valid JSON: {exc}") from None
+            raise Problem(
+                422, "bad_json", "The file is not valid JSON: {exc}", values={"exc": exc}
+            ) from None
         try:
             return Opened(JSON_DIALECT, JsonReader(document), None)
         except Bad as exc:
@@ -105,7 +108,9 @@ def open_file(binary: IO[bytes], filename: str) -> Opened:
     try:
         layout = reader.read_header()
     except Exception as exc:  # the csv module's Error on a broken header line
-        raise Problem(422, "bad_csv", f"The header row cannot be read: {exc}") from None
+        raise Problem(
+            422, "bad_csv", "The header row cannot be read: {exc}", values={"exc": exc}
+        ) from None
     if layout is None:
         raise Problem(
             422,

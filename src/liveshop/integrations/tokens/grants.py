@@ -30,6 +30,7 @@ class Grant:
             raise Problem(
                 403,
                 "token_scope",
-                f"This token lacks the `{scope}` scope.",
+                "This token lacks the `{scope}` scope.",
+                values={"scope": scope},
                 required_scope=scope,
             )

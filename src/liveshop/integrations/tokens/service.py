@@ -68,7 +68,12 @@ async def create(
         )
     )
     if (live or 0) >= MAX_TOKENS:
-        raise Problem(409, "too_many_tokens", f"At most {MAX_TOKENS} tokens; revoke one first.")
+        raise Problem(
+            409,
+            "too_many_tokens",
+            "At most {MAX_TOKENS} tokens; revoke one first.",
+            values={"MAX_TOKENS": MAX_TOKENS},
+        )
     secret = secrets.token_urlsafe(32)
     token = TOKEN_PREFIX + secret
     row = ApiToken(

@@ -117,7 +117,10 @@ async def create(
     )
     if (count or 0) >= MAX_ENDPOINTS:
         raise Problem(
-            409, "too_many_endpoints", f"At most {MAX_ENDPOINTS} endpoints; remove one first."
+            409,
+            "too_many_endpoints",
+            "At most {MAX_ENDPOINTS} endpoints; remove one first.",
+            values={"MAX_ENDPOINTS": MAX_ENDPOINTS},
         )
     endpoint = WebhookEndpoint(
         owner_kind=data.owner_kind,

@@ -19,7 +19,9 @@ async def create(*, session: AsyncSession, actor: User, data: EventCreate) -> Li
     if not actor.has_role(Role.admin):
         raise forbidden("Only operators create multi-brand events.")
     if (await session.execute(select(LiveEvent.id).where(LiveEvent.slug == data.slug))).first():
-        raise Problem(409, "slug_taken", f"An event called '{data.slug}' exists.")
+        raise Problem(
+            409, "slug_taken", "An event called '{slug}' exists.", values={"slug": data.slug}
+        )
     event = LiveEvent(
         slug=data.slug,
         title=data.title,

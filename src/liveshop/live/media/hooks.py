@@ -67,7 +67,12 @@ async def check_publish(*, session: AsyncSession, settings: Settings, key: str) 
         raise Problem(403, "stream_key_invalid", "Unknown stream key.")
     show = await lock_show(session, found.id)
     if show.status not in STARTABLE:
-        raise Problem(409, "show_not_startable", f"A {show.status} show cannot go live.")
+        raise Problem(
+            409,
+            "show_not_startable",
+            "A {status} show cannot go live.",
+            values={"status": show.status},
+        )
     await shows.check_can_go_live(session=session, show=show)
     still_open = await open_sessions(session=session, show_id=show.id)
     if still_open and await stream_active(settings, show.id):
@@ -175,7 +180,12 @@ async def rotate_stream_key(
     if show.status == ShowStatus.live:
         raise Problem(409, "show_live", "Stop streaming before rotating the stream key.")
     if show.status not in STARTABLE:
-        raise Problem(409, "show_not_startable", f"A {show.status} show needs no stream key.")
+        raise Problem(
+            409,
+            "show_not_startable",
+            "A {status} show needs no stream key.",
+            values={"status": show.status},
+        )
     key = stream_keys.issue(settings, show)
     await session.flush()
     return key

@@ -279,12 +279,19 @@ async def pin(*, uow: UnitOfWork, actor: User, show_id: int, product_id: int) ->
     await moderation.check_host(session=session, actor=actor, show_id=show_id)
     show = await _lock_show(session, show_id)
     if show.status not in OPEN:
-        raise Problem(409, "show_not_open", f"A {show.status} show takes no pins.")
+        raise Problem(
+            409, "show_not_open", "A {status} show takes no pins.", values={"status": show.status}
+        )
     listed = select(ShowProduct.id).where(
         ShowProduct.show_id == show_id, ShowProduct.product_id == product_id
     )
     if (await session.execute(listed)).first() is None:
-        raise Problem(409, "product_not_in_show", f"Product {product_id} is not in this show.")
+        raise Problem(
+            409,
+            "product_not_in_show",
+            "Product {product_id} is not in this show.",
+            values={"product_id": product_id},
+        )
     listed_product = await session.get(Product, product_id)
     assert listed_product is not None  # the show lists it, and listed products stay
     await shows.check_sellable(session=session, actor=actor, show=show, product=listed_product)
@@ -294,7 +301,10 @@ async def pin(*, uow: UnitOfWork, actor: User, show_id: int, product_id: int) ->
         return (await pinned_products(session=session, pins=[existing]))[0]
     if len(current) >= MAX_PINS:
         raise Problem(
-            409, "too_many_pins", f"At most {MAX_PINS} products can be pinned; unpin one first."
+            409,
+            "too_many_pins",
+            "At most {MAX_PINS} products can be pinned; unpin one first.",
+            values={"MAX_PINS": MAX_PINS},
         )
     row = ShowPin(show_id=show_id, product_id=product_id, pinned_at=utcnow())
     session.add(row)

@@ -21,7 +21,12 @@ from liveshop.uow import UnitOfWork
 async def rsvp(*, session: AsyncSession, user: User, show_id: int) -> None:
     show = await shows.get(session=session, show_id=show_id)
     if show.status not in (ShowStatus.scheduled, ShowStatus.live):
-        raise Problem(409, "show_not_upcoming", f"A {show.status} show takes no RSVPs.")
+        raise Problem(
+            409,
+            "show_not_upcoming",
+            "A {status} show takes no RSVPs.",
+            values={"status": show.status},
+        )
     exists = select(ShowRsvp.id).where(ShowRsvp.show_id == show_id, ShowRsvp.user_id == user.id)
     if (await session.execute(exists)).first():
         return

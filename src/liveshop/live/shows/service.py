@@ -58,7 +58,8 @@ async def check_shop_sells(
             raise Problem(
                 403,
                 "product_not_allowed",
-                f"{shop.name} has not allowed this show's host to sell its products.",
+                "{name} has not allowed this show's host to sell its products.",
+                values={"name": shop.name},
                 shop_id=shop_id,
             )
     await catalog.check_verified(session=session, shop=shop)
@@ -93,7 +94,8 @@ async def check_sellable(
         raise Problem(
             409,
             "product_not_active",
-            f"Product {product.id} is {product.status}: only active products can be shown or sold.",
+            "Product {id} is {status}: only active products can be shown or sold.",
+            values={"id": product.id, "status": product.status},
             product_id=product.id,
         )
 
@@ -235,7 +237,12 @@ async def get_for_host(*, session: AsyncSession, host: User, show_id: int) -> Sh
 async def update(*, session: AsyncSession, host: User, show_id: int, data: ShowUpdate) -> Show:
     show = await get_for_host(session=session, host=host, show_id=show_id)
     if show.status != ShowStatus.scheduled:
-        raise Problem(409, "show_not_editable", f"A {show.status} show cannot be edited.")
+        raise Problem(
+            409,
+            "show_not_editable",
+            "A {status} show cannot be edited.",
+            values={"status": show.status},
+        )
     for field in ("title", "cover_url", "starts_at"):
         if field in data.model_fields_set and getattr(data, field) is not None:
             setattr(show, field, getattr(data, field))
@@ -251,7 +258,12 @@ async def cancel(*, uow: UnitOfWork, host: User, show_id: int) -> Show:
     """Cancel a scheduled show and tell everyone who RSVP'd."""
     show = await get_for_host(session=uow.session, host=host, show_id=show_id)
     if show.status != ShowStatus.scheduled:
-        raise Problem(409, "show_not_cancellable", f"A {show.status} show cannot be cancelled.")
+        raise Problem(
+            409,
+            "show_not_cancellable",
+            "A {status} show cannot be cancelled.",
+            values={"status": show.status},
+        )
     show.status = ShowStatus.cancelled.value
     rsvps = await rsvp_user_ids(session=uow.session, show_id=show.id)
     await accounts.notify(

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from liveshop.accounts.models import Role, User
 from liveshop.db import utcnow
 from liveshop.errors import Problem, forbidden, not_found
+from liveshop.i18n import N_
 from liveshop.markets.models import (
     AllowKind,
     ChangeStatus,
@@ -34,26 +35,29 @@ from liveshop.markets.models import (
 
 # How messages name a market and a feature ("Live shopping isn't open in Germany yet").
 PLACE = {
-    "UK": "the UK",
-    "DE": "Germany",
-    "FR": "France",
-    "IT": "Italy",
-    "ES": "Spain",
-    "US": "the US",
-    "ID": "Indonesia",
+    "UK": N_("the UK"),
+    "DE": N_("Germany"),
+    "FR": N_("France"),
+    "IT": N_("Italy"),
+    "ES": N_("Spain"),
+    "US": N_("the US"),
+    "ID": N_("Indonesia"),
 }
 FEATURES: dict[str, tuple[str, str]] = {
-    Feature.live.value: ("Live shopping", "isn't"),
-    Feature.shop_tab.value: ("The Shop tab", "isn't"),
-    Feature.auctions.value: ("Auctions", "aren't"),
-    Feature.giveaways.value: ("Giveaways", "aren't"),
-    Feature.affiliates.value: ("Affiliate collaborations", "aren't"),
+    Feature.live.value: (N_("Live shopping"), N_("Live shopping isn't open in {where} yet.")),
+    Feature.shop_tab.value: (N_("The Shop tab"), N_("The Shop tab isn't open in {where} yet.")),
+    Feature.auctions.value: (N_("Auctions"), N_("Auctions aren't open in {where} yet.")),
+    Feature.giveaways.value: (N_("Giveaways"), N_("Giveaways aren't open in {where} yet.")),
+    Feature.affiliates.value: (
+        N_("Affiliate collaborations"),
+        N_("Affiliate collaborations aren't open in {where} yet."),
+    ),
 }
 MAX_LISTED = 500
 
 
 def place(market: Market) -> str:
-    return PLACE.get(market.code, market.name)
+    return PLACE.get(market.code) or market.name
 
 
 # --- the check -------------------------------------------------------------------------------
@@ -81,13 +85,19 @@ async def require(
         raise not_found("market", market)
     where = place(row)
     if row.phase == Phase.closed:
-        raise Problem(409, "market_closed", f"Liveshop isn't open in {where} yet.", market=row.code)
+        raise Problem(
+            409,
+            "market_closed",
+            "Liveshop isn't open in {where} yet.",
+            values={"where": where},
+            market=row.code,
+        )
     if feature is not None and not row.is_on(feature):
-        label, verb = FEATURES[feature]
         raise Problem(
             409,
             "feature_off",
-            f"{label} {verb} open in {where} yet.",
+            FEATURES[feature][1],
+            values={"where": where},
             market=row.code,
             feature=feature,
         )
@@ -120,15 +130,17 @@ async def _check_pilot(
             raise Problem(
                 403,
                 "invitation_required",
-                f"Liveshop is in a pilot in {where}: join with an invitation code to buy there.",
+                "Liveshop is in a pilot in {where}: join with an invitation code to buy there.",
+                values={"where": where},
                 market=market.code,
             )
-        who = "shops" if kind == AllowKind.shop else "creators"
+        who = N_("shops") if kind == AllowKind.shop else N_("creators")
         raise Problem(
             403,
             "not_in_pilot",
-            f"Liveshop is in a pilot in {where}: only invited {who} can sell or go live there "
-            "for now.",
+            "Liveshop is in a pilot in {where}: only invited {who} can sell or go live there for "
+            "now.",
+            values={"where": where, "who": who},
             market=market.code,
             kind=kind,
             subject_id=subject,
@@ -363,8 +375,8 @@ def due_at(market: Market, local: datetime, zone: str | None) -> tuple[datetime,
         raise Problem(
             422,
             "zone_not_in_market",
-            f"{zone} is not a time zone of {place(market)}: use one of "
-            f"{', '.join(zones_of(market))}.",
+            "{zone} is not a time zone of {value}: use one of {value2}.",
+            values={"zone": zone, "value": place(market), "value2": ", ".join(zones_of(market))},
         )
     tz = ZoneInfo(zone)
     at = local.replace(tzinfo=tz)
@@ -372,7 +384,8 @@ def due_at(market: Market, local: datetime, zone: str | None) -> tuple[datetime,
         raise Problem(
             422,
             "time_skipped",
-            f"{local:%Y-%m-%d %H:%M} does not happen in {zone} (the clocks go forward).",
+            "{local:%Y-%m-%d %H:%M} does not happen in {zone} (the clocks go forward).",
+            values={"local": local, "zone": zone},
         )
     return at.astimezone(UTC), zone
 
@@ -438,7 +451,12 @@ async def cancel_scheduled(
         .execution_options(synchronize_session=False)
     )
     if not getattr(done, "rowcount", 0):
-        raise Problem(409, "change_not_pending", f"That change is {change.status} already.")
+        raise Problem(
+            409,
+            "change_not_pending",
+            "That change is {status} already.",
+            values={"status": change.status},
+        )
     await session.refresh(change)
     audit(session, market, actor_id=actor.id, action="cancel", reason=reason, change_id=change_id)
     await session.flush()

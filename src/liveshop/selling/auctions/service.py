@@ -83,7 +83,12 @@ async def create(
     await check_runner(session=session, actor=actor, show=show, shop_id=variant.shop_id)
     await shows.check_sellable(session=session, actor=actor, show=show, product=variant.product)
     if show.markets and data.market not in show.markets:
-        raise Problem(409, "market_not_in_show", f"This show does not sell in {data.market}.")
+        raise Problem(
+            409,
+            "market_not_in_show",
+            "This show does not sell in {market}.",
+            values={"market": data.market},
+        )
     market = await markets.check_open(session=session, code=data.market)
     await rollout.require(
         session, market=market.code, feature="auctions", shop_id=variant.shop_id,
@@ -93,7 +98,8 @@ async def create(
         raise Problem(
             409,
             "not_sold_in_market",
-            f"{variant.product.title} is not sold in market {market.code}.",
+            "{title} is not sold in market {code}.",
+            values={"title": variant.product.title, "code": market.code},
         )
     await reserve_one(session, variant)
     now = utcnow()
@@ -419,12 +425,18 @@ async def set_winner_address(
         session=session, actor=winner, order_id=auction.winner_order_id
     )
     if order.status != OrderStatus.pending_payment:
-        raise Problem(409, "order_not_pending", f"The order is {order.status} already.")
+        raise Problem(
+            409,
+            "order_not_pending",
+            "The order is {status} already.",
+            values={"status": order.status},
+        )
     if address.country != order.market_code:
         raise Problem(
             422,
             "address_outside_market",
-            f"This order ships to addresses in {order.market_code}.",
+            "This order ships to addresses in {market_code}.",
+            values={"market_code": order.market_code},
         )
     market = await markets.get(session=session, code=order.market_code)
     rate = rate_for(

@@ -61,7 +61,12 @@ async def create(*, session: AsyncSession, actor: User, show_id: int, data: Coup
         if not await _shop_sells_in_show(session, show, shop_id):
             raise Problem(409, "shop_not_in_show", "That shop sells nothing in this show.")
     if show.markets and data.market not in show.markets:
-        raise Problem(409, "market_not_in_show", f"This show does not sell in {data.market}.")
+        raise Problem(
+            409,
+            "market_not_in_show",
+            "This show does not sell in {market}.",
+            values={"market": data.market},
+        )
     await markets.get(session=session, code=data.market)
     coupon = Coupon(
         show_id=show.id,
@@ -85,7 +90,9 @@ async def create(*, session: AsyncSession, actor: User, show_id: int, data: Coup
             session.add(coupon)
             await session.flush()
     except IntegrityError as exc:
-        raise Problem(409, "coupon_code_taken", f"Code {data.code} exists in this show.") from exc
+        raise Problem(
+            409, "coupon_code_taken", "Code {code} exists in this show.", values={"code": data.code}
+        ) from exc
     market = await markets.get(session=session, code=coupon.market_code)
     send_room_event(
         unit_of_work.of(session),
@@ -181,7 +188,8 @@ async def check_unlocked(*, session: AsyncSession, coupon: Coupon, show: Show, u
             raise Problem(
                 403,
                 "coupon_locked",
-                f"Watch {coupon.unlock_minutes} minutes of the show to unlock this coupon.",
+                "Watch {unlock_minutes} minutes of the show to unlock this coupon.",
+                values={"unlock_minutes": coupon.unlock_minutes},
                 watched_seconds=watched,
             )
 
@@ -203,14 +211,20 @@ async def claim(*, session: AsyncSession, user: User, show_id: int, code: str) -
         .execution_options(synchronize_session=False)
     )
     if _rowcount(taken) != 1:
-        raise Problem(409, "coupon_exhausted", f"Coupon {coupon.code} has all been claimed.")
+        raise Problem(
+            409,
+            "coupon_exhausted",
+            "Coupon {code} has all been claimed.",
+            values={"code": coupon.code},
+        )
     # Counted after the UPDATE: on PostgreSQL a concurrent claim by the same buyer waits on
     # the coupon row lock and then sees this one, so the limit holds without a unique key.
     if await claims_of(session=session, coupon_id=coupon.id, user_id=user.id) >= coupon.per_buyer:
         raise Problem(
             409,
             "coupon_limit_reached",
-            f"You can claim coupon {coupon.code} {coupon.per_buyer} time(s).",
+            "You can claim coupon {code} {per_buyer} time(s).",
+            values={"code": coupon.code, "per_buyer": coupon.per_buyer},
         )
     row = CouponClaim(coupon_id=coupon.id, user_id=user.id)
     session.add(row)

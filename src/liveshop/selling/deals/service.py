@@ -80,7 +80,12 @@ async def create(*, uow: UnitOfWork, actor: User, show_id: int, data: DealCreate
     if show.host_id != actor.id and not actor.has_role(Role.admin):
         raise forbidden("Only the show's host can open a flash deal.")
     if show.status not in (ShowStatus.live, ShowStatus.scheduled):
-        raise Problem(409, "show_not_active", f"A {show.status} show cannot run deals.")
+        raise Problem(
+            409,
+            "show_not_active",
+            "A {status} show cannot run deals.",
+            values={"status": show.status},
+        )
     variant = await catalog.get_variant(session=session, variant_id=data.variant_id)
     await shows.check_sellable(session=session, actor=actor, show=show, product=variant.product)
     in_show = select(ShowProduct.id).where(
@@ -91,7 +96,12 @@ async def create(*, uow: UnitOfWork, actor: User, show_id: int, data: DealCreate
     regular = {p.market_code: p.amount for p in variant.prices}
     for market, amount in data.prices.items():
         if market not in regular:
-            raise Problem(422, "not_sold_in_market", f"The product has no price in {market}.")
+            raise Problem(
+                422,
+                "not_sold_in_market",
+                "The product has no price in {market}.",
+                values={"market": market},
+            )
         await rollout.require(
             session, market=market, feature="live", shop_id=variant.shop_id,
             creator_id=show.host_id,
@@ -100,10 +110,16 @@ async def create(*, uow: UnitOfWork, actor: User, show_id: int, data: DealCreate
             raise Problem(
                 422,
                 "deal_price_above_regular",
-                f"The {market} deal price is above the regular price.",
+                "The {market} deal price is above the regular price.",
+                values={"market": market},
             )
     if not await variant_stock.reserve(session, variant_id=variant.id, quantity=data.stock):
-        raise Problem(409, "out_of_stock", f"Fewer than {data.stock} units are free for this deal.")
+        raise Problem(
+            409,
+            "out_of_stock",
+            "Fewer than {stock} units are free for this deal.",
+            values={"stock": data.stock},
+        )
     opens = utcnow() + timedelta(seconds=data.countdown_seconds)
     deal = FlashDeal(
         show_id=show.id,
@@ -165,12 +181,18 @@ def _check_offer(deal: FlashDeal, data: DealBuy) -> int:
     _check_window(deal)
     price = deal.prices.get(data.market)
     if price is None:
-        raise Problem(409, "not_sold_in_market", f"This deal is not offered in {data.market}.")
+        raise Problem(
+            409,
+            "not_sold_in_market",
+            "This deal is not offered in {market}.",
+            values={"market": data.market},
+        )
     if data.quantity > deal.per_buyer_limit:
         raise Problem(
             409,
             "buyer_limit_reached",
-            f"At most {deal.per_buyer_limit} per buyer; asked for {data.quantity}.",
+            "At most {per_buyer_limit} per buyer; asked for {quantity}.",
+            values={"per_buyer_limit": deal.per_buyer_limit, "quantity": data.quantity},
         )
     return int(price)
 
@@ -182,7 +204,12 @@ def check_loaded(deal: FlashDeal | None, bought: int, *, deal_id: int, data: Dea
     _check_offer(deal, data)
     room = deal.per_buyer_limit - bought
     if data.quantity > room:
-        raise Problem(409, "buyer_limit_reached", f"At most {deal.per_buyer_limit} per buyer.")
+        raise Problem(
+            409,
+            "buyer_limit_reached",
+            "At most {per_buyer_limit} per buyer.",
+            values={"per_buyer_limit": deal.per_buyer_limit},
+        )
     return room
 
 
@@ -279,7 +306,12 @@ async def buy(
         quantity=data.quantity,
         limit=deal.per_buyer_limit,
     ):
-        raise Problem(409, "buyer_limit_reached", f"At most {deal.per_buyer_limit} per buyer.")
+        raise Problem(
+            409,
+            "buyer_limit_reached",
+            "At most {per_buyer_limit} per buyer.",
+            values={"per_buyer_limit": deal.per_buyer_limit},
+        )
     found = await _context(session, deal, data.market)
     market: Market | None = None
     if found is None:

@@ -307,7 +307,12 @@ async def draw(*, session: AsyncSession, actor: User, giveaway_id: int) -> Givea
     show = await shows.get(session=session, show_id=giveaway.show_id)
     await check_runner(session=session, actor=actor, show=show, shop_id=giveaway.shop_id)
     if giveaway.status != OPEN:
-        raise Problem(409, "giveaway_closed", f"This giveaway is {giveaway.status} already.")
+        raise Problem(
+            409,
+            "giveaway_closed",
+            "This giveaway is {status} already.",
+            values={"status": giveaway.status},
+        )
     if await entrant_count(session=session, giveaway_id=giveaway.id) == 0:
         raise Problem(409, "no_entrants", "Nobody has entered yet.")
     return await _draw(session, giveaway, first=True)
@@ -345,15 +350,28 @@ async def claim(
     if giveaway.winner_id != winner.id or giveaway.winner_order_id is None:
         raise forbidden("Only the current winner can claim this giveaway.")
     if giveaway.status != DRAWN:
-        raise Problem(409, "giveaway_not_claimable", f"This giveaway is {giveaway.status}.")
+        raise Problem(
+            409,
+            "giveaway_not_claimable",
+            "This giveaway is {status}.",
+            values={"status": giveaway.status},
+        )
     if giveaway.claim_deadline is None or giveaway.claim_deadline <= utcnow():
         raise Problem(409, "claim_window_closed", "The 48-hour claim window has closed.")
     order = await orders.load(session=session, order_id=giveaway.winner_order_id, for_update=True)
     if order.status != OrderStatus.pending_payment:
-        raise Problem(409, "giveaway_not_claimable", f"The prize order is {order.status}.")
+        raise Problem(
+            409,
+            "giveaway_not_claimable",
+            "The prize order is {status}.",
+            values={"status": order.status},
+        )
     if address.country != order.market_code:
         raise Problem(
-            422, "address_outside_market", f"The prize ships to addresses in {order.market_code}."
+            422,
+            "address_outside_market",
+            "The prize ships to addresses in {market_code}.",
+            values={"market_code": order.market_code},
         )
     order.address = address.model_dump()
     await _settle_free(session, order, winner)

@@ -13,6 +13,7 @@ from liveshop.web.pages import (
     buyer,
     discovery,
     integrations,
+    language,
     ledger,
     markets,
     seller,
@@ -31,6 +32,7 @@ ROUTERS = (
     discovery.router,
     ledger.router,
     integrations.router,
+    language.router,
 )
 
 

@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from liveshop.accounts.deps import Caller
 from liveshop.accounts.models import Role
+from liveshop.i18n import _
 from liveshop.web.pages.common import LoggedIn, render
 
 router = APIRouter(include_in_schema=False)
@@ -18,7 +19,9 @@ def _page(request: Request, caller: Caller, template: str, title: str) -> Respon
         page = render(request, caller, "admin_forbidden.html", "Not allowed", section="")
         page.status_code = 403
         return page
-    return render(request, caller, template, f"Admin · {title}", section=title.lower())
+    return render(
+        request, caller, template, _("Admin · {title}", title=_(title)), section=title.lower()
+    )
 
 
 @router.get("/admin", response_class=HTMLResponse)

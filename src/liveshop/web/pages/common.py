@@ -16,12 +16,23 @@ from liveshop.accounts.security import csrf_token
 from liveshop.db import Base
 from liveshop.deps import Uow, settings_of
 from liveshop.errors import http_problem
+from liveshop.i18n import COOKIE, NAMES, TZ_COOKIE, activate, html_lang
+from liveshop.i18n import gettext as _gettext
+from liveshop.i18n import ngettext as _ngettext
+from liveshop.i18n.formats import install_filters, viewer_zone
+from liveshop.i18n.web import page_language
+from liveshop.markets.seed import LANGUAGES as MARKET_LANGUAGES
+from liveshop.markets.seed import TIMEZONES
 from liveshop.uow import UnitOfWork
 from liveshop.web.assets import static_url
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.globals["static"] = static_url
+templates.env.add_extension("jinja2.ext.i18n")
+templates.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+templates.env.policies["ext.i18n.trimmed"] = True  # as extracted (catalog.OPTIONS_MAP)
+install_filters(templates.env)
 
 MaybeCaller = Annotated[Caller | None, Depends(optional_caller)]
 
@@ -52,11 +63,21 @@ def render(
     request: Request, caller: Caller | None, template: str, title: str, **extra: Any
 ) -> HTMLResponse:
     user = caller.user if caller else None
+    market = (user.market_code if user else None) or "UK"
+    lang = page_language(request, MARKET_LANGUAGES.get(market))
+    activate(lang)  # the template renders right here, in this context
+    zone = viewer_zone(request.cookies.get(TZ_COOKIE), TIMEZONES.get(market, ["UTC"])[0])
     context: dict[str, Any] = {
-        "title": title,
+        "title": _gettext(title),
         "user": user,
         "roles": set(user.roles) if user else set(),
-        "market": (user.market_code if user else None) or "UK",
+        "market": market,
+        "lang": lang,
+        "html_lang": html_lang(lang),
+        "languages": NAMES,
+        "lang_cookie": COOKIE,
+        "i18n_catalogue": static_url(f"i18n/{lang}.json"),
+        "timezone": zone,
         "csrf": csrf_token(settings_of(request).secret_key, caller.token) if caller else None,
         **extra,
     }

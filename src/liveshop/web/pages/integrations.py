@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from liveshop.accounts.deps import Caller
+from liveshop.i18n import _
 from liveshop.integrations.tokens.grants import SCOPES
 from liveshop.integrations.tokens.scopes import ROUTES, template_of
 from liveshop.integrations.webhooks.events import EVENT_TYPES
@@ -19,12 +20,14 @@ OWNER = {"seller": "shop", "studio": "creator"}
 
 
 def _page(request: Request, caller: Caller, area: str, what: str) -> Response:
-    title = "Webhooks" if what == "webhooks" else "API tokens"
+    title = _("Webhooks") if what == "webhooks" else _("API tokens")
     return render(
         request,
         caller,
         f"integrations/{what}.html",
-        f"{'Seller' if area == 'seller' else 'Studio'} · {title}",
+        _("Seller · {title}", title=title)
+        if area == "seller"
+        else _("Studio · {title}", title=title),
         area=area,
         section=what,
         owner_kind=OWNER[area],

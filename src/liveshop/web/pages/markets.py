@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
 
+from babel.numbers import format_percent
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import String, cast, func, select
@@ -20,6 +21,7 @@ from liveshop.accounts.models import Role, User
 from liveshop.catalog.models import Product, ProductStatus, Shop, Variant, VariantPrice
 from liveshop.db import utcnow
 from liveshop.deps import Uow
+from liveshop.i18n import N_, SOURCE, _, babel_locale, catalog, known
 from liveshop.live.shows.models import Show, ShowStatus
 from liveshop.markets.models import AllowKind, Market, MarketAllowed, Phase
 from liveshop.markets.rollout.service import FEATURES, zones_of
@@ -41,8 +43,8 @@ class Readiness:
     shows_next_two_weeks: int
     products_priced: int
     products_active: int
-    translations: str = "n/a until translations land"
-    staffing: str = "from the analytics planner once it exists"
+    translations: str = ""
+    staffing: str = N_("from the analytics planner once it exists")
 
 
 async def _count(session: AsyncSession, stmt: object) -> int:
@@ -66,14 +68,14 @@ async def readiness(session: AsyncSession, market: Market) -> Readiness:
         User.banned_at.is_(None),
     )
     if market.phase == Phase.open:
-        creators, note = await _count(session, creators_here), "every creator in the market"
+        creators, note = await _count(session, creators_here), N_("every creator in the market")
     elif market.phase == Phase.pilot:
         listed_creators = select(func.count()).where(
             MarketAllowed.market_code == code, MarketAllowed.kind == AllowKind.creator
         )
-        creators, note = await _count(session, listed_creators), "allow-listed creators"
+        creators, note = await _count(session, listed_creators), N_("allow-listed creators")
     else:
-        creators, note = 0, "none while the market is closed"
+        creators, note = 0, N_("none while the market is closed")
 
     now = utcnow()
     upcoming = (
@@ -115,7 +117,17 @@ async def readiness(session: AsyncSession, market: Market) -> Readiness:
         products_active=await _count(
             session, select(func.count()).select_from(active_here.subquery())
         ),
+        translations=translation_coverage(market.language),
     )
+
+
+def translation_coverage(language: str) -> str:
+    """How much of the catalogue the market's language has: "87% (1020 of 1173)"."""
+    lang = known(language) or SOURCE
+    cov = catalog.coverage(lang)
+    done = cov.total - len(cov.missing)
+    share = format_percent(done / cov.total if cov.total else 1, locale=babel_locale())
+    return _("{share} ({done} of {total} messages)", share=share, done=done, total=cov.total)
 
 
 @router.get("/admin/markets/{code}", response_class=HTMLResponse)
@@ -131,7 +143,7 @@ async def market_page(code: CodePath, request: Request, caller: LoggedIn, uow: U
         request,
         caller,
         "admin/markets_detail.html",
-        f"Admin · {market.name}",
+        _("Admin · {title}", title=market.name),
         section="markets",
         m=market,
         zones=zones_of(market),

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from liveshop.accounts.deps import Caller
 from liveshop.deps import IdPath
+from liveshop.i18n import _
 from liveshop.web.pages.common import LoggedIn, render
 
 router = APIRouter(include_in_schema=False)
@@ -18,7 +19,9 @@ router = APIRouter(include_in_schema=False)
 def _page(
     request: Request, caller: Caller, template: str, title: str, section: str, **extra: object
 ) -> Response:
-    return render(request, caller, template, f"Seller · {title}", section=section, **extra)
+    return render(
+        request, caller, template, _("Seller · {title}", title=_(title)), section=section, **extra
+    )
 
 
 @router.get("/seller", response_class=HTMLResponse)

@@ -1,5 +1,5 @@
 // Shops and their verification: verify, reject or unverify.
-import { $, api, el, when } from "./common.js";
+import { $, api, el, t, when, label } from "./common.js";
 
 const LIMIT = 100;
 let offset = 0;
@@ -14,14 +14,14 @@ function actions(s) {
       try {
         const saved = await api(`/admin/shops/${s.id}`, { method: "PATCH", body: { verification } });
         Object.assign(s, saved);
-        $("#admin-msg").textContent = `${s.name} is now ${saved.verification}.`;
+        $("#admin-msg").textContent = t("{name} is now {verification}.", { name: s.name, verification: saved.verification });
         render();
       } catch (e) { $("#admin-msg").textContent = e.message; b.disabled = false; }
     });
     return b;
   };
-  if (s.verification === "verified") return [to("pending", "Unverify")];
-  return [to("verified", "Verify"), s.verification === "pending" ? to("rejected", "Reject") : to("pending", "Back to pending")];
+  if (s.verification === "verified") return [to("pending", t("Unverify"))];
+  return [to("verified", t("Verify")), s.verification === "pending" ? to("rejected", t("Reject")) : to("pending", t("Back to pending"))];
 }
 
 function render() {
@@ -31,11 +31,11 @@ function render() {
     el("th", { scope: "row" }, el("a", { href: `/shops/${s.id}`, text: s.name }), el("div", { class: "hint slug", text: s.slug })),
     el("td", { text: s.market_code }),
     el("td", { class: "opt" }, when(s.created_at)),
-    el("td", {}, el("span", { class: `badge ${s.verification}`, text: s.verification })),
+    el("td", {}, el("span", { class: `badge ${s.verification}`, text: label(s.verification) })),
     el("td", {}, el("div", { class: "row" }, ...actions(s))))));
-  if (!shown.length) $("#shops").append(el("tr", {}, el("td", { colspan: 5, text: filter ? `No ${filter} shops on this page.` : "No shops yet." })));
+  if (!shown.length) $("#shops").append(el("tr", {}, el("td", { colspan: 5, text: filter ? t("No {filter} shops on this page.", { filter }) : t("No shops yet.") })));
   const last = Math.min(offset + shops.length, total);
-  $("#shops-count").textContent = total ? `Shops ${offset + 1}–${last} of ${total}` : "";
+  $("#shops-count").textContent = total ? t("Shops {v1}–{last} of {total}", { v1: offset + 1, last, total }) : "";
   $("#prev").disabled = offset === 0;
   $("#next").disabled = offset + LIMIT >= total;
   $(".pager").hidden = offset === 0 && total <= LIMIT;

@@ -1,5 +1,5 @@
 // Users: roles (checkboxes) and bans.
-import { $, api, el } from "./common.js";
+import { $, api, el, t, nt, label } from "./common.js";
 
 const ROLES = ["buyer", "creator", "seller", "moderator", "admin"];
 const LIMIT = 100;
@@ -14,30 +14,30 @@ function card(u) {
     const id = `role-${u.id}-${r}`;
     // Everyone is a buyer (the server keeps it); an admin cannot drop their own admin role.
     const fixed = r === "buyer" || (r === "admin" && u.id === me);
-    return el("label", { for: id }, el("input", { type: "checkbox", id, value: r, checked: u.roles.includes(r), disabled: fixed }), r);
+    return el("label", { for: id }, el("input", { type: "checkbox", id, value: r, checked: u.roles.includes(r), disabled: fixed }), label(r));
   });
-  const save = el("button", { type: "button", class: "small", "aria-label": `Save roles of ${u.display_name}`, text: "Save roles" });
+  const save = el("button", { type: "button", class: "small", "aria-label": t("Save roles of {display_name}", { display_name: u.display_name }), text: t("Save roles") });
   save.addEventListener("click", async () => {
     const roles = boxes.map((b) => b.querySelector("input")).filter((i) => i.checked).map((i) => i.value);
     save.disabled = true;
     try {
       Object.assign(u, await api(`/admin/users/${u.id}`, { method: "PATCH", body: { roles } }));
-      redraw(u, `Roles saved: ${u.roles.join(", ")}.`);
+      redraw(u, t("Roles saved: {v1}.", { v1: u.roles.join(", ") }));
     } catch (e) { msg.className = "error"; msg.textContent = e.message; save.disabled = false; }
   });
   const ban = el("button", { type: "button", class: u.banned ? "secondary small" : "small",
-    "aria-label": `${u.banned ? "Unban" : "Ban"} ${u.display_name}`, text: u.banned ? "Unban" : "Ban", disabled: u.id === me });
+    "aria-label": u.banned ? t("Unban {name}", { name: u.display_name }) : t("Ban {name}", { name: u.display_name }), text: u.banned ? t("Unban") : t("Ban"), disabled: u.id === me });
   ban.addEventListener("click", async () => {
     ban.disabled = true;
     try {
       Object.assign(u, await api(`/admin/users/${u.id}`, { method: "PATCH", body: { banned: !u.banned } }));
-      redraw(u, u.banned ? `${u.display_name} is banned and signed out everywhere.` : `${u.display_name} is no longer banned.`);
+      redraw(u, u.banned ? t("{display_name} is banned and signed out everywhere.", { display_name: u.display_name }) : t("{display_name} is no longer banned.", { display_name: u.display_name }));
     } catch (e) { msg.className = "error"; msg.textContent = e.message; ban.disabled = false; }
   });
   return el("li", { class: "user", "data-user": u.id },
-    el("h3", {}, u.display_name, " ", u.banned ? el("span", { class: "badge banned", text: "banned" }) : null),
-    el("p", { class: "muted", text: `@${u.handle} · ${u.email} · ${u.market_code} · ID ${u.id}` }),
-    el("fieldset", { class: "roles" }, el("legend", { text: "Roles" }), ...boxes),
+    el("h3", {}, u.display_name, " ", u.banned ? el("span", { class: "badge banned", text: t("banned") }) : null),
+    el("p", { class: "muted", text: t("@{handle} · {email} · {market_code} · ID {id}", { handle: u.handle, email: u.email, market_code: u.market_code, id: u.id }) }),
+    el("fieldset", { class: "roles" }, el("legend", { text: t("Roles") }), ...boxes),
     el("div", { class: "row" }, save, ban), msg);
 }
 
@@ -57,11 +57,11 @@ function render() {
   const { q, role } = filters();
   const narrowed = Boolean(q || role);
   $("#users").replaceChildren(...users.map(card));
-  if (!users.length) $("#users").append(el("li", { text: narrowed ? "No user matches." : "No users." }));
+  if (!users.length) $("#users").append(el("li", { text: narrowed ? t("No user matches.") : t("No users.") }));
   const range = `${offset + 1}–${Math.min(offset + users.length, total)}`;
-  $("#users-count").textContent = !total ? (narrowed ? "0 users match" : "")
-    : narrowed ? `${total} user${total === 1 ? "" : "s"} match${total === 1 ? "es" : ""}${total > users.length ? ` (showing ${range})` : ""}`
-    : `Users ${range} of ${total}`;
+  $("#users-count").textContent = !total ? (narrowed ? t("0 users match") : "")
+    : narrowed ? nt("{n} user matches", "{n} users match", total) + (total > users.length ? t(" (showing {range})", { range }) : "")
+    : t("Users {range} of {total}", { range, total });
   $("#prev").disabled = offset === 0;
   $("#next").disabled = offset + LIMIT >= total;
   $(".pager").hidden = offset === 0 && total <= LIMIT;

@@ -1,13 +1,13 @@
 // Admin market analytics: the market's figures, hour-of-week heatmaps and the staffing planner.
 // The planner asks the server (one model of Erlang C and coverage) each time a knob or a shift
 // changes, then redraws the covered-versus-needed grid and its table.
-import { $, api, el } from "./common.js";
+import { $, api, el, t } from "./common.js";
 import { gridTable, heatmap, table } from "./analytics_charts.js";
 import { renderRange } from "./analytics_range.js";
 
 const root = $("#admin-analytics");
-const DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
-const DAY_SETS = [["0-6", "Every day"], ["0-4", "Weekdays"], ["5-6", "Weekend"],
+const DAYS = [t("Monday"), t("Tuesday"), t("Wednesday"), t("Thursday"), t("Friday"), t("Saturday"), t("Sunday")];
+const DAY_SETS = [["0-6", t("Every day")], ["0-4", t("Weekdays")], ["5-6", t("Weekend")],
   ...DAYS.map((d, i) => [String(i), d])];
 let market = root.dataset.market;
 let shifts = null; // [{role, days, start, hours, people}]
@@ -36,13 +36,13 @@ async function loadHeatmaps() {
   const box = $("#heatmaps");
   box.replaceChildren();
   for (const [key, title, f] of [
-    ["viewers", "Average viewers", fmt1], ["orders", "Orders", fmt1],
-    ["chats", "Chat messages", fmt1], ["support_contacts", "Support contacts", fmt1]]) {
-    const caption = `${title} per hour of the week (average of ${hm.weeks} weeks, ${hm.timezone})`;
+    ["viewers", t("Average viewers"), fmt1], ["orders", t("Orders"), fmt1],
+    ["chats", t("Chat messages"), fmt1], ["support_contacts", t("Support contacts"), fmt1]]) {
+    const caption = t("{title} per hour of the week (average of {weeks} weeks, {timezone})", { title, weeks: hm.weeks, timezone: hm.timezone });
     box.append(el("figure", { class: "hm", "data-metric": key },
       el("figcaption", { text: caption }),
       heatmap(hm[key], caption, { fmt: f }),
-      el("details", {}, el("summary", { text: `${title}: table` }), gridTable(hm[key], caption, f))));
+      el("details", {}, el("summary", { text: t("{title}: table", { title }) }), gridTable(hm[key], caption, f))));
   }
   $("#hm-csv").href = `/api/v1/analytics/markets/${market}/heatmap?format=csv`;
   root.dataset.heatmaps = "1";
@@ -66,14 +66,14 @@ function shiftRow(s, i) {
     schedule();
   };
   const num = (field, min, max, label) => el("input", {
-    type: "number", min, max, value: s[field], "aria-label": `Shift ${i + 1} ${label}`,
+    type: "number", min, max, value: s[field], "aria-label": t("Shift {v1} {label}", { v1: i + 1, label }),
     "data-field": field, onchange: onChange(field, Number),
   });
-  const role = el("select", { "aria-label": `Shift ${i + 1} role`, "data-field": "role", onchange: onChange("role", String) },
-    el("option", { value: "agent", text: "Support agents", selected: s.role === "agent" }),
-    el("option", { value: "moderator", text: "Moderators", selected: s.role === "moderator" }));
+  const role = el("select", { "aria-label": t("Shift {v1} role", { v1: i + 1 }), "data-field": "role", onchange: onChange("role", String) },
+    el("option", { value: "agent", text: t("Support agents"), selected: s.role === "agent" }),
+    el("option", { value: "moderator", text: t("Moderators"), selected: s.role === "moderator" }));
   const spec = daysSpec(s.days);
-  const days = el("select", { "aria-label": `Shift ${i + 1} days`, "data-field": "days",
+  const days = el("select", { "aria-label": t("Shift {v1} days", { v1: i + 1 }), "data-field": "days",
     onchange: (ev) => {
       const v = ev.target.value;
       shifts[i].days = v.includes("-") ? (() => { const [a, b] = v.split("-").map(Number); return Array.from({ length: b - a + 1 }, (_, k) => a + k); })() : v.split(".").map(Number);
@@ -82,10 +82,10 @@ function shiftRow(s, i) {
   ...(DAY_SETS.some(([v]) => v === spec) ? [] : [el("option", { value: spec, text: spec.split(".").map((d) => DAYS[d]).join(", "), selected: true })]),
   ...DAY_SETS.map(([v, label]) => el("option", { value: v, text: label, selected: v === spec })));
   return el("tr", { "data-shift": i },
-    el("td", {}, role), el("td", {}, days), el("td", {}, num("start", 0, 23, "start hour")),
-    el("td", {}, num("hours", 1, 24, "length in hours")), el("td", {}, num("people", 1, 1000, "people")),
-    el("td", {}, el("button", { type: "button", class: "secondary", text: "Remove",
-      "aria-label": `Remove shift ${i + 1}`, onclick: () => { shifts.splice(i, 1); drawShifts(); schedule(); } })));
+    el("td", {}, role), el("td", {}, days), el("td", {}, num("start", 0, 23, t("start hour"))),
+    el("td", {}, num("hours", 1, 24, t("length in hours"))), el("td", {}, num("people", 1, 1000, t("people"))),
+    el("td", {}, el("button", { type: "button", class: "secondary", text: t("Remove"),
+      "aria-label": t("Remove shift {v1}", { v1: i + 1 }), onclick: () => { shifts.splice(i, 1); drawShifts(); schedule(); } })));
 }
 
 function drawShifts() {
@@ -114,18 +114,18 @@ async function loadPlan() {
   const status = grid((h) => h.status);
   const needAll = grid((h) => h.moderators_needed + h.agents_needed);
   const fig = $("#coverage");
-  const caption = `Covered against needed, ${plan.timezone}: ${plan.under_hours} understaffed hours, ${plan.over_hours} overstaffed`;
+  const caption = t("Covered against needed, {timezone}: {under_hours} understaffed hours, {over_hours} overstaffed", { timezone: plan.timezone, under_hours: plan.under_hours, over_hours: plan.over_hours });
   fig.replaceChildren(
     el("figcaption", { id: "coverage-cap", text: caption }),
     heatmap(needAll, caption, { cellClass: (d, h) => `st-${status[d][h]}`, fmt: (v) => `${v} needed` }),
-    el("p", { class: "legend" }, el("span", { class: "key st-under", text: "understaffed" }), " ",
-      el("span", { class: "key st-over", text: "more than needed" }), " ", el("span", { class: "key st-ok", text: "as needed" })));
+    el("p", { class: "legend" }, el("span", { class: "key st-under", text: t("understaffed") }), " ",
+      el("span", { class: "key st-over", text: t("more than needed") }), " ", el("span", { class: "key st-ok", text: t("as needed") })));
   const under = plan.hours.filter((h) => h.status === "under");
   $("#under-list").replaceChildren(...(under.length ? under.map((h) => el("li", {
-    text: `${DAYS[h.day]} ${String(h.hour).padStart(2, "0")}:00 — moderators ${h.moderators}/${h.moderators_needed}, agents ${h.agents}/${h.agents_needed}` }))
-    : [el("li", { text: "No understaffed hours." })]));
-  $("#plan-table").replaceChildren(table("Staff needed and covered, hour by hour",
-    ["Day", "Hour", "Chats/min", "Contacts/h", "Moderators needed", "Moderators", "Agents needed", "Agents", "Status"],
+    text: t("{v1} {v2}:00 — moderators {moderators}/{moderators_needed}, agents {agents}/{agents_needed}", { v1: DAYS[h.day], v2: String(h.hour).padStart(2, "0"), moderators: h.moderators, moderators_needed: h.moderators_needed, agents: h.agents, agents_needed: h.agents_needed }) }))
+    : [el("li", { text: t("No understaffed hours.") })]));
+  $("#plan-table").replaceChildren(table(t("Staff needed and covered, hour by hour"),
+    [t("Day"), t("Hour"), t("Chats/min"), t("Contacts/h"), t("Moderators needed"), t("Moderators"), t("Agents needed"), t("Agents"), t("Status")],
     plan.hours.map((h) => [DAYS[h.day], `${String(h.hour).padStart(2, "0")}:00`, h.chats_per_minute, h.contacts_per_hour,
       h.moderators_needed, h.moderators, h.agents_needed, h.agents, h.status])));
   const q = planQuery();

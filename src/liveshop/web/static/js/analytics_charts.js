@@ -1,7 +1,7 @@
 // Charts for the analytics pages: uPlot for time series, inline SVG for heatmaps and bars.
 // Every chart is paired with a table (the text alternative) that the page fills as well.
 import uPlot from "/static/vendor/uPlot.esm.js";
-import { el } from "./common.js";
+import { el, t } from "./common.js";
 
 const NS = "http://www.w3.org/2000/svg";
 
@@ -98,7 +98,7 @@ export function bars(steps, title) {
   return root;
 }
 
-const DAY = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const DAY = [t("Mon"), t("Tue"), t("Wed"), t("Thu"), t("Fri"), t("Sat"), t("Sun")];
 
 /**
  * A 7×24 grid as SVG: darker is more. `cellClass(d, h)` may add a class (understaffed hours).
@@ -137,7 +137,7 @@ export function heatmap(grid, title, { cellClass, fmt = (v) => v } = {}) {
 /** The table alternative of a 7×24 grid: one row per day, one column per hour. */
 export function gridTable(grid, caption, fmt = (v) => v) {
   const hours = Array.from({ length: 24 }, (_, h) => `${String(h).padStart(2, "0")}`);
-  return table(caption, ["Day", ...hours], grid.map((day, d) => [DAY[d], ...day.map(fmt)]));
+  return table(caption, [t("Day"), ...hours], grid.map((day, d) => [DAY[d], ...day.map(fmt)]));
 }
 
 export const pct = (v) => (v === null || v === undefined ? "—" : `${(v * 100).toFixed(1)}%`);

@@ -1,6 +1,6 @@
 // Creator and seller analytics: figures over a date range beside the period before, views and
 // GMV by day, and the funnel. Every figure is in a table; the chart has one too.
-import { $, api, el } from "./common.js";
+import { $, api, el, t } from "./common.js";
 import { currentShop } from "./seller_common.js";
 import { bars, minorPerMajor, pct, table, timeChart } from "./analytics_charts.js";
 
@@ -32,24 +32,24 @@ function cell(name, v) {
 }
 
 export function renderRange(r, box = document) {
-  $("#r-where", box).textContent = `${r.market} · ${r.start} to ${r.end} · times in ${r.timezone} · money in ${r.currency}`;
+  $("#r-where", box).textContent = t("{market} · {start} to {end} · times in {timezone} · money in {currency}", { market: r.market, start: r.start, end: r.end, timezone: r.timezone, currency: r.currency });
   const names = Object.keys(LABELS).filter((n) => r.current[n] !== null && r.current[n] !== undefined);
   $("#r-figures", box).replaceChildren(table(
-    `This period (${r.start} to ${r.end}) beside the one before (${r.previous_start} to ${r.previous_end})`,
-    ["Figure", "This period", "Period before"],
+    t("This period ({start} to {end}) beside the one before ({previous_start} to {previous_end})", { start: r.start, end: r.end, previous_start: r.previous_start, previous_end: r.previous_end }),
+    [t("Figure"), t("This period"), t("Period before")],
     names.map((n) => [LABELS[n], cell(n, r.current[n]), cell(n, r.previous[n])])));
   const xs = r.days.map((d) => Date.parse(`${d.day}T12:00:00Z`) / 1000);
   timeChart($("#r-chart", box), {
     xs,
     series: [
-      { label: "Views", values: r.days.map((d) => d.views), color: "#1a4d8f" },
-      { label: `GMV (${r.currency})`, values: r.days.map((d) => d.gmv / minorPerMajor(r.currency)), color: "#2a9d8f", scale: "money" },
+      { label: t("Views"), values: r.days.map((d) => d.views), color: "#1a4d8f" },
+      { label: t("GMV ({currency})", { currency: r.currency }), values: r.days.map((d) => d.gmv / minorPerMajor(r.currency)), color: "#2a9d8f", scale: "money" },
     ],
   });
-  $("#r-days", box).replaceChildren(table("By day", ["Day", "Views", "Orders", `GMV (${r.currency} minor units)`],
+  $("#r-days", box).replaceChildren(table(t("By day"), [t("Day"), t("Views"), t("Orders"), t("GMV ({currency} minor units)", { currency: r.currency })],
     r.days.map((d) => [d.day, d.views, d.orders, d.gmv])));
-  $("#r-funnel", box).replaceChildren(bars(r.funnel.map((s) => ({ label: s.step.replace("_", " "), value: s.count, note: s.rate === null ? "" : pct(s.rate) })), "Funnel"));
-  $("#r-funnel-table", box).replaceChildren(table("Funnel", ["Step", "Count", "Of the step before"],
+  $("#r-funnel", box).replaceChildren(bars(r.funnel.map((s) => ({ label: s.step.replace("_", " "), value: s.count, note: s.rate === null ? "" : pct(s.rate) })), t("Funnel")));
+  $("#r-funnel-table", box).replaceChildren(table(t("Funnel"), [t("Step"), t("Count"), t("Of the step before")],
     r.funnel.map((s) => [s.step.replace("_", " "), s.count, pct(s.rate)])));
 }
 

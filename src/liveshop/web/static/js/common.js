@@ -1,11 +1,14 @@
 // Shared helpers: the JSON API (same-origin cookie + CSRF header), DOM, dates, the buy dialog.
+import { dateTime, lang, nt, number, t } from "./i18n.js";
+
+export { dateTime, lang, nt, number, t };
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
 export const market = document.querySelector('meta[name="market"]')?.content || "UK";
 export const $ = (sel, root = document) => root.querySelector(sel);
 
 export class ApiError extends Error {
   constructor(status, body) {
-    super(body?.detail || body?.title || `HTTP ${status}`);
+    super(body?.detail || body?.title || t("HTTP {status}", { status }));
     this.status = status;
     this.code = body?.code;
   }
@@ -37,7 +40,7 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-const dtf = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const dtf = dateTime({ dateStyle: "medium", timeStyle: "short" });
 export function when(iso) {
   return el("time", { datetime: iso, text: iso ? dtf.format(new Date(iso)) : "" });
 }
@@ -50,12 +53,25 @@ export function toast(text) {
   toast.timer = setTimeout(() => { t.hidden = true; }, 4000);
 }
 
+// The words for the states and roles the API sends as codes (a show's status, a shop's
+// verification, a market's phase, a role): shown in the page's language, the code unchanged.
+const LABELS = {
+  scheduled: t("scheduled"), live: t("live"), ended: t("ended"), cancelled: t("cancelled"),
+  draft: t("draft"), active: t("active"), archived: t("archived"),
+  pending: t("pending"), verified: t("verified"), rejected: t("rejected"),
+  closed: t("closed"), pilot: t("pilot"), open: t("open"),
+  buyer: t("buyer"), creator: t("creator"), seller: t("seller"), moderator: t("moderator"), admin: t("admin"),
+  paid: t("paid"), shipped: t("shipped"), delivered: t("delivered"), refunded: t("refunded"),
+  requested: t("requested"), approved: t("approved"), declined: t("declined"),
+};
+export const label = (code) => LABELS[code] || code;
+
 export const priceIn = (prices, m = market) => prices.find((p) => p.market === m);
 // A shelf price as a buyer reads it: US prices exclude sales tax, which checkout adds.
-export const shelf = (p) => (p.plus_tax ? `${p.formatted} + tax` : p.formatted);
+export const shelf = (p) => (p.plus_tax ? t("{price} + tax", { price: p.formatted }) : p.formatted);
 // An untracked variant (a gift card, say) is never sold out by stock.
 export const inStock = (v) => Boolean(v) && (v.track_stock === false || v.available > 0);
-export const stockText = (v) => (!v ? "" : v.track_stock === false ? "In stock" : `${v.available} left`);
+export const stockText = (v) => (!v ? "" : v.track_stock === false ? t("In stock") : t("{v1} left", { v1: v.available }));
 export const uid = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`);
 
 const ADDRESS_FIELDS = ["name", "line1", "city", "postcode", "region"];
@@ -74,7 +90,7 @@ async function offerSaved(form) {
   const select = $("#buy-saved");
   select.replaceChildren(
     ...saved.map((s) => el("option", { value: s.id, text: `${s.address.name}, ${s.address.line1}, ${s.address.city}` })),
-    el("option", { value: "", text: "A new address" }));
+    el("option", { value: "", text: t("A new address") }));
   select.onchange = () => fillAddress(form, saved.find((s) => String(s.id) === select.value)?.address);
   if (saved.length && !form.elements.name.value) fillAddress(form, saved[0].address);
 }
@@ -84,10 +100,12 @@ function showTotal(summary) {
   const out = $("#buy-total");
   if (!summary?.price) { out.textContent = ""; return; }
   const { price, quantity = 1 } = summary;
-  const total = quantity === 1 ? price.formatted : new Intl.NumberFormat(undefined, {
+  const total = quantity === 1 ? price.formatted : new Intl.NumberFormat(document.documentElement.lang, {
     style: "currency", currency: price.currency,
   }).format((price.amount * quantity) / 10 ** (price.currency === "IDR" ? 0 : 2));
-  out.textContent = `${quantity} × ${price.formatted} · Total ${total}${price.plus_tax ? " + tax" : ""}`;
+  out.textContent = price.plus_tax
+    ? t("{quantity} × {price} · Total {total} + tax", { quantity, price: price.formatted, total })
+    : t("{quantity} × {price} · Total {total}", { quantity, price: price.formatted, total });
 }
 
 // The buy dialog: address + sandbox card; `place(address)` returns the order(s) to pay.
@@ -124,7 +142,7 @@ export function buyDialog(what, place, summary) {
         await api("/me/addresses", { method: "POST", body: { address } }).catch(() => {});
       }
       dialog.close();
-      toast("Paid! See your orders.");
+      toast(t("Paid! See your orders."));
       document.dispatchEvent(new CustomEvent("bought", { detail: orders }));
     } catch (e) {
       error.textContent = e.message;

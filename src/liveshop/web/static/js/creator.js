@@ -1,5 +1,5 @@
 // A creator: their live, upcoming and past shows (with replay links) and a follow button.
-import { $, api } from "./common.js";
+import { $, api, t } from "./common.js";
 import { empty, showItem } from "./cards.js";
 import { followButton } from "./follow.js";
 
@@ -10,11 +10,11 @@ async function load() {
   try {
     user = await api(`/users/${id}`);
   } catch (e) {
-    $("#c-name").textContent = "Creator not found";
+    $("#c-name").textContent = t("Creator not found");
     $("#c-error").textContent = e.message;
     return;
   }
-  document.title = `${user.display_name} · Liveshop`;
+  document.title = t("{display_name} · Liveshop", { display_name: user.display_name });
   $("#c-name").textContent = user.display_name;
   $("#c-handle").textContent = `@${user.handle}`;
   if (user.roles.includes("creator")) followButton($("#follow"), "creator", user.id, user.display_name);
@@ -22,11 +22,11 @@ async function load() {
   const fill = (sel, list, none) => $(sel).replaceChildren(
     ...(list.length ? list.map((s) => showItem(s, { host: false })) : [empty(none)]));
   const live = shows.filter((s) => s.status === "live");
-  fill("#c-live", live, "Not live right now.");
+  fill("#c-live", live, t("Not live right now."));
   $("#c-live-sec").hidden = !live.length;
-  fill("#c-upcoming", shows.filter((s) => s.status === "scheduled"), "No shows scheduled.");
+  fill("#c-upcoming", shows.filter((s) => s.status === "scheduled"), t("No shows scheduled."));
   const past = shows.filter((s) => s.status === "ended")
     .sort((a, b) => Date.parse(b.went_live_at || b.starts_at) - Date.parse(a.went_live_at || a.starts_at));
-  fill("#c-past", past, "No past shows yet.");
+  fill("#c-past", past, t("No past shows yet."));
 }
 load().catch((e) => { $("#c-error").textContent = e.message; });

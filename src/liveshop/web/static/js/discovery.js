@@ -1,6 +1,6 @@
 // The Shop tab: live now, the "For you" feed with reasons, search with suggestions as you
 // type, facets on results, and infinite scroll (a "Show more" button for keyboards).
-import { $, api, el, market } from "./common.js";
+import { $, api, el, market, t } from "./common.js";
 import { empty, productCard, showItem } from "./cards.js";
 
 const PAGE = 12;
@@ -14,7 +14,7 @@ const feedCard = (item) => {
   const card = item.kind === "show"
     ? el("li", { class: "card show-card", "data-show": item.id },
       el("a", { href: `/shows/${item.id}` }, el("strong", { text: item.show.title })),
-      item.show.status === "live" ? el("span", { class: "badge live", text: " LIVE" }) : null)
+      item.show.status === "live" ? el("span", { class: "badge live", text: t(" LIVE") }) : null)
     : productCard(item.product);
   card.dataset.kind = item.kind;
   card.append(el("span", { class: "reason", text: item.reason }));
@@ -23,7 +23,7 @@ const feedCard = (item) => {
 
 async function loadLive() {
   const shows = await api(`/feed/live?market=${market}`);
-  $("#live-now").replaceChildren(...(shows.length ? shows.map((s) => showItem(s)) : [empty("Nobody is live right now.")]));
+  $("#live-now").replaceChildren(...(shows.length ? shows.map((s) => showItem(s)) : [empty(t("Nobody is live right now."))]));
 }
 
 function filterQuery() {
@@ -52,11 +52,11 @@ function facetGroup(legend, key, entries, label = (e) => e.value) {
 function renderFacets(f) {
   const stock = [{ value: "true", count: f.in_stock }];
   $("#facets").replaceChildren(...[
-    facetGroup("Availability", "in_stock", stock, () => "In stock"),
-    facetGroup("Live now", "live_now", f.live_now ? [{ value: "true", count: f.live_now }] : [], () => "In a live show"),
-    facetGroup("Category", "category", f.categories),
-    facetGroup("Tag", "tag", f.tags),
-    facetGroup("Shop", "shop_id", f.shops, (e) => e.name),
+    facetGroup(t("Availability"), "in_stock", stock, () => t("In stock")),
+    facetGroup(t("Live now"), "live_now", f.live_now ? [{ value: "true", count: f.live_now }] : [], () => t("In a live show")),
+    facetGroup(t("Category"), "category", f.categories),
+    facetGroup(t("Tag"), "tag", f.tags),
+    facetGroup(t("Shop"), "shop_id", f.shops, (e) => e.name),
   ].filter(Boolean));
 }
 
@@ -70,15 +70,15 @@ async function more() {
         renderFacets(page.facets);
         const fixes = Object.entries(page.corrected);
         $("#corrected").hidden = !fixes.length;
-        $("#corrected").textContent = fixes.length ? `Including results for ${fixes.map(([, w]) => w[0]).join(", ")}` : "";
-        if (!page.items.length) $("#results").append(empty("No products found."));
+        $("#corrected").textContent = fixes.length ? t("Including results for {v1}", { v1: fixes.map(([, w]) => w[0]).join(", ") }) : "";
+        if (!page.items.length) $("#results").append(empty(t("No products found.")));
       }
       $("#results").append(...page.items.map((h) => productCard(h.product)));
       next += page.items.length;
       done = page.items.length < PAGE;
     } else {
       const page = await api(`/feed?market=${market}&limit=${PAGE}&offset=${next}`);
-      if (next === 0 && !page.items.length) $("#feed").append(empty("Nothing here yet."));
+      if (next === 0 && !page.items.length) $("#feed").append(empty(t("Nothing here yet.")));
       $("#feed").append(...page.items.map(feedCard));
       next = page.next_offset ?? next;
       done = page.next_offset === null;

@@ -1,11 +1,11 @@
 // A multi-brand event: its shows from several shops, grouped by day in the viewer's time zone.
-import { $, api, el, when } from "./common.js";
+import { $, api, el, t, when } from "./common.js";
 import { showLink, statusBadge } from "./cards.js";
 
 const slug = $("#event").dataset.slug;
 const dayKey = new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit" });
-const dayName = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
-const timeOf = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
+const dayName = new Intl.DateTimeFormat(document.documentElement.lang, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
+const timeOf = new Intl.DateTimeFormat(document.documentElement.lang, { timeStyle: "short" });
 
 function showRow(s, shops) {
   const shop = shops.get(s.shop_id);
@@ -16,7 +16,7 @@ function showRow(s, shops) {
       showLink(s), " ", statusBadge(s),
       el("p", { class: "muted" },
         shop ? el("a", { href: `/shops/${shop.id}`, class: "shop-name", text: shop.name }) : "",
-        ` · hosted by `, el("a", { href: `/creators/${s.host_id}`, text: s.host_name }))));
+        t(" · hosted by "), el("a", { href: `/creators/${s.host_id}`, text: s.host_name }))));
 }
 
 async function load() {
@@ -24,11 +24,11 @@ async function load() {
   try {
     event = await api(`/events/${encodeURIComponent(slug)}`);
   } catch (e) {
-    $("#e-title").textContent = "Event not found";
+    $("#e-title").textContent = t("Event not found");
     $("#e-error").textContent = e.message;
     return;
   }
-  document.title = `${event.title} · Liveshop`;
+  document.title = t("{title} · Liveshop", { title: event.title });
   $("#e-title").textContent = event.title;
   $("#e-desc").textContent = event.description;
   $("#e-dates").replaceChildren(when(event.starts_at), " – ", when(event.ends_at));
@@ -49,6 +49,6 @@ async function load() {
       el("h3", { id: headingId, text: dayName.format(new Date(list[0].starts_at)) }),
       el("ol", { class: "slots" }, ...list.map((s) => showRow(s, shops))));
   });
-  $("#e-schedule").replaceChildren(...(sections.length ? sections : [el("p", { class: "muted", text: "No shows announced yet." })]));
+  $("#e-schedule").replaceChildren(...(sections.length ? sections : [el("p", { class: "muted", text: t("No shows announced yet.") })]));
 }
 load().catch((e) => { $("#e-error").textContent = e.message; });

@@ -1,6 +1,6 @@
 // Follow / Following buttons for shops and creators. The state comes from GET /me/follows,
 // so it survives a reload; logged-out visitors are sent to log in and come back.
-import { api, toast } from "./common.js";
+import { api, t, toast } from "./common.js";
 
 const loggedIn = () => Boolean(document.body.dataset.user);
 let mine = null;
@@ -8,7 +8,7 @@ const myFollows = () => (mine ??= loggedIn() ? api("/me/follows").catch(() => []
 
 function render(button, on) {
   button.setAttribute("aria-pressed", String(on));
-  button.textContent = on ? "Following" : "Follow";
+  button.textContent = on ? t("Following") : t("Follow");
   button.classList.toggle("following", on);
 }
 
@@ -29,7 +29,7 @@ export async function followButton(button, kind, id, name) {
       else await api("/me/follows", { method: "POST", body: { target_kind: kind, target_id: targetId } });
       on = !on;
       render(button, on);
-      toast(on ? `You follow ${name}: we'll tell you when they go live.` : `Unfollowed ${name}.`);
+      toast(on ? t("You follow {name}: we'll tell you when they go live.", { name }) : t("Unfollowed {name}.", { name }));
     } catch (e) {
       toast(e.message);
     } finally {

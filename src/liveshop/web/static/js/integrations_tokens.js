@@ -1,5 +1,5 @@
 // API tokens of a shop or a creator: list, make (the secret is shown once), revoke.
-import { $, api, el, toast, when } from "./common.js";
+import { $, api, el, t, toast, when } from "./common.js";
 import { showError } from "./seller_common.js";
 import { checked, withOwner } from "./integrations_common.js";
 
@@ -7,21 +7,21 @@ let owner = null;
 
 async function load() {
   const rows = await api(`/integrations/tokens?owner_kind=${owner.kind}&owner_id=${owner.id}`);
-  $("#tokens").replaceChildren(...rows.map((t) => {
-    const revoke = el("button", { type: "button", class: "secondary small", "aria-label": `Revoke ${t.name}`, text: "Revoke" });
+  $("#tokens").replaceChildren(...rows.map((tok) => {
+    const revoke = el("button", { type: "button", class: "secondary small", "aria-label": t("Revoke {name}", { name: tok.name }), text: t("Revoke") });
     revoke.addEventListener("click", async () => {
       revoke.disabled = true;
       try {
-        await api(`/integrations/tokens/${t.id}`, { method: "DELETE" });
-        toast(`${t.name} is revoked.`);
+        await api(`/integrations/tokens/${tok.id}`, { method: "DELETE" });
+        toast(t("{name} is revoked.", { name: tok.name }));
         await load();
       } catch (e) { toast(e.message); revoke.disabled = false; }
     });
-    return el("li", { class: "row token", "data-token": t.id },
-      el("span", { class: "grow" }, el("strong", { text: t.name }), ` ${t.prefix}… · ${t.scopes.join(", ")} · made `,
-        when(t.created_at), ...(t.expires_at ? [" · expires ", when(t.expires_at)] : [])), revoke);
+    return el("li", { class: "row token", "data-token": tok.id },
+      el("span", { class: "grow" }, el("strong", { text: tok.name }), t(" {prefix}… · {v2} · made ", { prefix: tok.prefix, v2: tok.scopes.join(", ") }),
+        when(tok.created_at), ...(tok.expires_at ? [t(" · expires "), when(tok.expires_at)] : [])), revoke);
   }));
-  if (!rows.length) $("#tokens").append(el("li", { text: "No tokens yet." }));
+  if (!rows.length) $("#tokens").append(el("li", { text: t("No tokens yet.") }));
 }
 
 $("#token-form").addEventListener("submit", async (ev) => {

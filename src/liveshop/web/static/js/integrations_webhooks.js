@@ -1,6 +1,6 @@
 // Webhook endpoints: add, choose events, test, enable/disable, rotate the secret, and the
 // delivery log with each attempt's response code and time, and redelivery by hand.
-import { $, api, el, toast, uid, when } from "./common.js";
+import { $, api, el, t, toast, uid, when } from "./common.js";
 import { showError } from "./seller_common.js";
 import { checked, withOwner } from "./integrations_common.js";
 
@@ -26,24 +26,24 @@ async function load() {
   $("#endpoints").replaceChildren(...rows.map((ep) => {
     const state = ep.enabled ? "enabled" : `disabled${ep.disabled_reason ? ` (${ep.disabled_reason})` : ""}`;
     const actions = el("span", { class: "actions" },
-      button("Log", `Delivery log of ${ep.url}`, () => openLog(ep)),
-      button("Send test", `Send a test event to ${ep.url}`, async () => {
+      button(t("Log"), t("Delivery log of {url}", { url: ep.url }), () => openLog(ep)),
+      button(t("Send test"), t("Send a test event to {url}", { url: ep.url }), async () => {
         await api(`/integrations/webhooks/${ep.id}/test`, { method: "POST", idem: uid() });
-        toast("Test event queued; see the log.");
+        toast(t("Test event queued; see the log."));
         await openLog(ep);
       }),
-      button(ep.enabled ? "Disable" : "Enable", `${ep.enabled ? "Disable" : "Enable"} ${ep.url}`, async () => {
+      button(ep.enabled ? t("Disable") : t("Enable"), `${ep.enabled ? "Disable" : "Enable"} ${ep.url}`, async () => {
         await api(`/integrations/webhooks/${ep.id}`, { method: "PATCH", body: { enabled: !ep.enabled } });
         await load();
       }),
-      button("Secret", `Show the signing secret of ${ep.url}`, async () => {
+      button(t("Secret"), t("Show the signing secret of {url}", { url: ep.url }), async () => {
         showSecret((await api(`/integrations/webhooks/${ep.id}`)).secret);
       }),
-      button("Rotate secret", `Rotate the signing secret of ${ep.url}`, async () => {
+      button(t("Rotate secret"), t("Rotate the signing secret of {url}", { url: ep.url }), async () => {
         showSecret((await api(`/integrations/webhooks/${ep.id}/rotate-secret`, { method: "POST" })).secret);
-        toast("New secret made; the old one still signs for 24 hours.");
+        toast(t("New secret made; the old one still signs for 24 hours."));
       }),
-      button("Remove", `Remove ${ep.url}`, async () => {
+      button(t("Remove"), t("Remove {url}", { url: ep.url }), async () => {
         await api(`/integrations/webhooks/${ep.id}`, { method: "DELETE" });
         if (shown?.id === ep.id) $("#log-panel").hidden = true;
         await load();
@@ -52,7 +52,7 @@ async function load() {
       el("span", { class: "grow" }, el("strong", { text: ep.url }), el("br"),
         `${ep.events.join(", ")} · ${state}`), actions);
   }));
-  if (!rows.length) $("#endpoints").append(el("li", { text: "No endpoints yet." }));
+  if (!rows.length) $("#endpoints").append(el("li", { text: t("No endpoints yet.") }));
 }
 
 async function openLog(ep) {
@@ -68,20 +68,20 @@ async function openLog(ep) {
     el("td", { text: String(d.last_status_code ?? (d.last_error || "—")) }),
     el("td", {}, when(d.created_at)),
     el("td", {},
-      button("Attempts", `Attempts of delivery ${d.id}`, () => showAttempts(d.id)),
-      button("Redeliver", `Redeliver ${d.event_type} ${d.id}`, async () => {
+      button(t("Attempts"), t("Attempts of delivery {id}", { id: d.id }), () => showAttempts(d.id)),
+      button(t("Redeliver"), t("Redeliver {event_type} {id}", { event_type: d.event_type, id: d.id }), async () => {
         await api(`/integrations/webhook-deliveries/${d.id}/redeliver`, { method: "POST" });
-        toast("Queued for delivery again.");
+        toast(t("Queued for delivery again."));
         await openLog(ep);
       })))));
-  if (!page.items.length) $("#log tbody").append(el("tr", {}, el("td", { colspan: 6, text: "Nothing sent yet." })));
+  if (!page.items.length) $("#log tbody").append(el("tr", {}, el("td", { colspan: 6, text: t("Nothing sent yet.") })));
 }
 
 async function showAttempts(id) {
   const d = await api(`/integrations/webhook-deliveries/${id}`);
   const table = el("table", { class: "table" },
-    el("caption", { text: `Attempts of ${d.event_type} (${d.msg_id})` }),
-    el("thead", {}, el("tr", {}, ...["#", "Code", "Time (ms)", "At", "Error or answer"].map((h) => el("th", { scope: "col", text: h })))),
+    el("caption", { text: t("Attempts of {event_type} ({msg_id})", { event_type: d.event_type, msg_id: d.msg_id }) }),
+    el("thead", {}, el("tr", {}, ...["#", t("Code"), t("Time (ms)"), t("At"), t("Error or answer")].map((h) => el("th", { scope: "col", text: h })))),
     el("tbody", {}, ...d.log.map((a) => el("tr", {},
       el("td", { text: String(a.number) }),
       el("td", { text: String(a.status_code ?? "—") }),

@@ -1,5 +1,5 @@
 // Inline-SVG charts for the finance pages, each with a table that says the same in text.
-import { el } from "./common.js";
+import { el, t } from "./common.js";
 
 const NS = "http://www.w3.org/2000/svg";
 let seq = 0;
@@ -12,7 +12,7 @@ function svg(tag, attrs = {}, ...children) {
 }
 
 /** A table of label → formatted amount (the chart's text alternative, and the figures). */
-export function figuresTable(caption, rows, headers = ["", "Amount"]) {
+export function figuresTable(caption, rows, headers = ["", t("Amount")]) {
   return el("table", { class: "figures" },
     el("caption", { class: "sr-only", text: caption }),
     el("thead", {}, el("tr", {}, el("th", { scope: "col", text: headers[0] }), el("th", { scope: "col", class: "num", text: headers[1] }))),
@@ -60,7 +60,7 @@ export function burnDown(caption, budget, days, fmt) {
   const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-labelledby": id },
     svg("line", { x1: pad, x2: width - pad, y1: y(0), y2: y(0), stroke: "#999" }),
     svg("polyline", { class: "burn", points: pts, fill: "none", stroke: "#1a4d8f", "stroke-width": "2", "data-left": String(points.at(-1).left) }),
-    ...points.map((p, i) => svg("circle", { cx: x(i), cy: y(p.left), r: 3, fill: "#1a4d8f" }, svg("title", {}, document.createTextNode(`${p.day}: ${fmt(p.left)} left`)))));
+    ...points.map((p, i) => svg("circle", { cx: x(i), cy: y(p.left), r: 3, fill: "#1a4d8f" }, svg("title", {}, document.createTextNode(t("{day}: {v2} left", { day: p.day, v2: fmt(p.left) }))))));
   return el("figure", { class: "chart" }, chart, el("figcaption", { id, text: caption }),
-    figuresTable(caption, points.map((p) => ({ label: p.day, value: p.left, formatted: fmt(p.left) })), ["Day", "Left"]));
+    figuresTable(caption, points.map((p) => ({ label: p.day, value: p.left, formatted: fmt(p.left) })), [t("Day"), t("Left")]));
 }

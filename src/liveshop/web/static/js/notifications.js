@@ -1,5 +1,5 @@
 // The inbox: newest first, unread ones highlighted, "Mark all read", older ones on demand.
-import { $, api, el, when } from "./common.js";
+import { $, api, el, nt, t, when } from "./common.js";
 
 const PAGE = 30;
 let offset = 0;
@@ -10,7 +10,7 @@ function item(n) {
     ? el("a", { href: n.url, class: "n-title", text: n.title })
     : el("strong", { class: "n-title", text: n.title });
   return el("li", { class: `notification${unread ? " unread" : ""}`, "data-id": n.id },
-    unread ? el("span", { class: "badge new", text: "New" }) : null,
+    unread ? el("span", { class: "badge new", text: t("New") }) : null,
     title,
     n.body ? el("p", { class: "n-body", text: n.body }) : null,
     el("p", { class: "muted" }, when(n.created_at)));
@@ -18,7 +18,7 @@ function item(n) {
 
 async function unreadCount() {
   const page = await api("/me/notifications?unread=true&limit=1");
-  $("#n-unread").textContent = `${page.total} unread`;
+  $("#n-unread").textContent = nt("{n} unread", "{n} unread", page.total);
   $("#n-unread").hidden = !page.total;
   $("#n-read").disabled = !page.total;
 }
@@ -31,7 +31,7 @@ async function more(reset = false) {
   else $("#notifications").append(...items);
   offset += page.items.length;
   $("#n-more").hidden = offset >= page.total;
-  if (!page.total) $("#notifications").replaceChildren(el("li", { class: "muted", text: "Nothing yet. Follow shops and creators to hear when they go live." }));
+  if (!page.total) $("#notifications").replaceChildren(el("li", { class: "muted", text: t("Nothing yet. Follow shops and creators to hear when they go live.") }));
 }
 
 $("#n-more").addEventListener("click", () => more().catch((e) => { $("#n-error").textContent = e.message; }));

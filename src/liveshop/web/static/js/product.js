@@ -1,4 +1,4 @@
-import { $, api, buyDialog, el, inStock, market, priceIn, shelf, toast } from "./common.js";
+import { $, api, buyDialog, el, inStock, market, priceIn, shelf, t, toast } from "./common.js";
 import { track } from "./analytics_beacon.js";
 import { followButton } from "./follow.js";
 
@@ -11,8 +11,8 @@ const variant = () => product.variants.find((v) => String(v.id) === $("#p-varian
 function show() {
   const v = variant();
   const price = v && priceIn(v.prices);
-  $("#p-price").textContent = price ? shelf(price) : "Not sold in your market";
-  $("#p-stock").textContent = !v ? 0 : v.track_stock === false ? "Always" : v.available;
+  $("#p-price").textContent = price ? shelf(price) : t("Not sold in your market");
+  $("#p-stock").textContent = !v ? 0 : v.track_stock === false ? t("Always") : v.available;
   for (const b of [$("#p-cart"), $("#p-buy")]) if (b) b.disabled = !price || !inStock(v);
 }
 
@@ -31,11 +31,11 @@ async function load() {
   try {
     product = await api(`/products/${id}`);
   } catch (e) {
-    $("#p-title").textContent = "Product not found";
+    $("#p-title").textContent = t("Product not found");
     $("#p-msg").textContent = e.message;
     return;
   }
-  document.title = `${product.title} · Liveshop`;
+  document.title = t("{title} · Liveshop", { title: product.title });
   $("#p-title").textContent = product.title;
   $("#p-desc").textContent = product.description;
   $("#p-img").src = product.images[0] || `/img/placeholder.svg?t=${encodeURIComponent(product.title.slice(0, 40))}`;
@@ -44,7 +44,7 @@ async function load() {
   // A product without options has one variant: no chooser (it would only list the SKU).
   const options = product.options || [];
   $("#p-variant-row").hidden = !options.length && product.variants.length < 2;
-  $("#p-variant-label").textContent = options.join(" / ") || "Option";
+  $("#p-variant-label").textContent = options.join(" / ") || t("Option");
   show();
   track("impression", seen());
   loadShop().catch(() => {});
@@ -55,7 +55,7 @@ $("#p-cart")?.addEventListener("click", async () => {
   track("add_to_cart", seen());
   try {
     await api(`/carts/${market}/items`, { method: "PUT", body: { variant_id: Number(variant().id), quantity: 1 } });
-    toast("Added to cart");
+    toast(t("Added to cart"));
   } catch (e) { $("#p-msg").textContent = e.message; }
 });
 $("#p-buy")?.addEventListener("click", () => {

@@ -1,6 +1,6 @@
 // A show's replay: the recorded HLS video and its product timestamps. Choosing a timestamp
 // seeks the video there and shows that product's card; buying from here is attributed to the show.
-import { $, api, buyDialog, el, inStock, market, priceIn, shelf, stockText, when } from "./common.js";
+import { $, api, buyDialog, el, inStock, market, priceIn, shelf, stockText, t, when } from "./common.js";
 import { placeholder } from "./cards.js";
 
 const showId = Number($("#replay").dataset.show);
@@ -25,7 +25,7 @@ async function play(url) {
   if (window.Hls?.isSupported()) {
     const hls = new window.Hls();
     hls.on(window.Hls.Events.ERROR, (_e, data) => {
-      if (data.fatal) noReplay("The replay could not be loaded. Try again later.");
+      if (data.fatal) noReplay(t("The replay could not be loaded. Try again later."));
     });
     hls.loadSource(url);
     hls.attachMedia(video);
@@ -50,13 +50,13 @@ function clock(seconds) {
 
 function productCard(pin) {
   const p = products.get(pin.product_id);
-  if (!p) return el("p", { class: "muted", text: "This product is no longer available." });
+  if (!p) return el("p", { class: "muted", text: t("This product is no longer available.") });
   const v = p.variants[0];
   const price = v && priceIn(v.prices);
   const loggedIn = Boolean(document.body.dataset.user);
   const buy = loggedIn
-    ? el("button", { type: "button", id: "buy", text: "Buy", disabled: !price || !inStock(v) })
-    : el("a", { href: `/login?next=${encodeURIComponent(location.pathname)}`, text: "Log in to buy" });
+    ? el("button", { type: "button", id: "buy", text: t("Buy"), disabled: !price || !inStock(v) })
+    : el("a", { href: `/login?next=${encodeURIComponent(location.pathname)}`, text: t("Log in to buy") });
   if (loggedIn) {
     buy.addEventListener("click", () => buyDialog(p.title, (address, key) => api("/orders/buy-now", {
       method: "POST", idem: key, body: { market, variant_id: v.id, quantity: 1, address, show_id: showId },
@@ -66,7 +66,7 @@ function productCard(pin) {
     el("img", { src: p.images[0] || placeholder(p.title), alt: "", width: 72, height: 72 }),
     el("div", {},
       el("a", { href: `/products/${p.id}`, class: "title", text: p.title }),
-      el("span", { class: price ? "price" : "muted", text: price ? shelf(price) : "Not sold in your market" }),
+      el("span", { class: price ? "price" : "muted", text: price ? shelf(price) : t("Not sold in your market") }),
       el("span", { class: "stock", text: stockText(v) })),
     buy);
 }
@@ -103,13 +103,13 @@ video.addEventListener("timeupdate", () => {
 
 document.addEventListener("bought", (e) => {
   const note = $("#bought");
-  note.replaceChildren(`Order #${e.detail.map((o) => o.id).join(", #")} paid. `, el("a", { href: "/orders", text: "See your orders" }));
+  note.replaceChildren(t("Order #{v1} paid. ", { v1: e.detail.map((o) => o.id).join(", #") }), el("a", { href: "/orders", text: t("See your orders") }));
   note.hidden = false;
 });
 
 async function load() {
   const [show, playback] = await Promise.all([api(`/shows/${showId}`), api(`/shows/${showId}/playback`)]);
-  document.title = `Replay: ${show.title} · Liveshop`;
+  document.title = t("Replay: {title} · Liveshop", { title: show.title });
   $("#title").textContent = show.title;
   const host = $("#host");
   host.href = `/creators/${show.host_id}`;
@@ -119,21 +119,21 @@ async function load() {
     play(playback.replay_url);
   } else if (playback.status === "live") {
     $("#status").textContent = "live";
-    noReplay("This show is live right now: the replay comes after it ends.", el("a", { href: `/shows/${showId}`, text: "Watch it live" }));
+    noReplay(t("This show is live right now: the replay comes after it ends."), el("a", { href: `/shows/${showId}`, text: t("Watch it live") }));
   } else if (playback.status === "scheduled") {
-    noReplay("No replay for this show yet: it has not started.", el("span", {}, "It starts ", when(show.starts_at), ". ", el("a", { href: `/shows/${showId}`, text: "Open the show" })));
+    noReplay(t("No replay for this show yet: it has not started."), el("span", {}, t("It starts "), when(show.starts_at), ". ", el("a", { href: `/shows/${showId}`, text: t("Open the show") })));
   } else {
-    noReplay("No replay for this show yet.");
+    noReplay(t("No replay for this show yet."));
   }
   pins = playback.pins.filter((p) => p.offset_seconds !== null);
   await Promise.all([...new Set(pins.map((p) => p.product_id))].map(async (pid) => {
     products.set(pid, await api(`/products/${pid}`).catch(() => null));
   }));
   $("#timestamps").replaceChildren(...(pins.length ? pins.map((pin, i) => {
-    const title = products.get(pin.product_id)?.title || `Product #${pin.product_id}`;
+    const title = products.get(pin.product_id)?.title || t("Product #{product_id}", { product_id: pin.product_id });
     return el("li", {},
       el("button", { type: "button", class: "ts", "data-index": i, "data-offset": pin.offset_seconds, onclick: () => seek(pin) },
         el("span", { class: "ts-time", text: clock(pin.offset_seconds) }), " ", el("span", { text: title })));
-  }) : [el("li", { class: "muted", text: "No products were pinned in this show." })]));
+  }) : [el("li", { class: "muted", text: t("No products were pinned in this show.") })]));
 }
 load().catch((e) => { $("#r-error").textContent = e.message; });

@@ -1,4 +1,4 @@
-import { $, api } from "./common.js";
+import { $, api, t } from "./common.js";
 
 function done(text, form) {
   form.hidden = true;
@@ -25,7 +25,7 @@ confirm?.addEventListener("submit", async (ev) => {
     await api("/auth/password-reset/confirm", {
       method: "POST", body: { token: confirm.dataset.token, password: new FormData(confirm).get("password") },
     });
-    done("Your password is changed. You can log in with it now.", confirm);
+    done(t("Your password is changed. You can log in with it now."), confirm);
     $("#reset-done").append(" ", Object.assign(document.createElement("a"), { href: "/login", textContent: "Log in" }));
   } catch (e) {
     $("#reset-error").textContent = e.message;

@@ -1,5 +1,5 @@
 // The live room: HLS video, the room WebSocket (chat, likes, viewers, pins, deals), buying.
-import { $, api, buyDialog, el, inStock, market, priceIn, shelf, stockText, toast } from "./common.js";
+import { $, api, buyDialog, el, inStock, market, priceIn, shelf, stockText, t, toast, label } from "./common.js";
 import { auctionRoom } from "./room_auction.js";
 import { giveawayRoom } from "./room_giveaway.js";
 import { waitingRoom } from "./room_waiting.js";
@@ -61,7 +61,7 @@ const shown = new Set(); // products whose impression this page has counted
 function pinCard(p) {
   const v = p.variants[0];
   const price = v && priceIn(v.prices);
-  const buy = el("button", { type: "button", text: "Buy", disabled: !price || !inStock(v) || !document.body.dataset.user });
+  const buy = el("button", { type: "button", text: t("Buy"), disabled: !price || !inStock(v) || !document.body.dataset.user });
   const seen = { show_id: Number(showId), product_id: p.product_id }; // the show gives the market
   if (!shown.has(p.product_id)) { shown.add(p.product_id); track("impression", seen); }
   buy.addEventListener("click", () => { track("click", seen); track("add_to_cart", seen); });
@@ -72,14 +72,14 @@ function pinCard(p) {
     el("img", { src: p.image || `/img/placeholder.svg?t=${encodeURIComponent(p.title.slice(0, 40))}`, alt: "", width: 72, height: 72 }),
     el("div", {},
       el("a", { href: `/products/${p.product_id}`, class: "title", text: p.title }),
-      el("span", { class: "price", text: price ? shelf(price) : "Not sold here" }),
-      el("span", { class: "stock", text: v ? stockText(v) : "0 left" })),
+      el("span", { class: "price", text: price ? shelf(price) : t("Not sold here") }),
+      el("span", { class: "stock", text: v ? stockText(v) : t("{v1} left", { v1: 0 }) })),
     buy);
 }
 
 function renderPins() {
   const list = [...pins.values()];
-  $("#pins").replaceChildren(...(list.length ? list.map(pinCard) : [el("li", { class: "muted", text: "Nothing pinned yet." })]));
+  $("#pins").replaceChildren(...(list.length ? list.map(pinCard) : [el("li", { class: "muted", text: t("Nothing pinned yet.") })]));
 }
 
 function chatLine(c) {
@@ -108,23 +108,23 @@ function tick() {
   const secs = Math.max(0, Math.ceil(((open ? ends : opens) - now) / 1000));
   const mm = String(Math.floor(secs / 60)).padStart(2, "0");
   const ss = String(secs % 60).padStart(2, "0");
-  $("#deal-countdown").textContent = open ? `Ends in ${mm}:${ss}` : `Starts in ${mm}:${ss}`;
+  $("#deal-countdown").textContent = open ? t("Ends in {mm}:{ss}", { mm, ss }) : t("Starts in {mm}:{ss}", { mm, ss });
   // Outside the deal's markets there is nothing to buy: say so before anyone types an address.
   const sold = Boolean(priceIn(deal.prices));
   $("#deal-buy").disabled = !open || deal.left <= 0 || !document.body.dataset.user || !sold;
-  $("#deal-buy").textContent = !sold ? "Not sold in your market" : deal.left <= 0 ? "Sold out" : "Buy";
+  $("#deal-buy").textContent = !sold ? t("Not sold in your market") : deal.left <= 0 ? t("Sold out") : t("Buy");
 }
 setInterval(tick, 500);
 
 $("#deal-buy").addEventListener("click", () => {
   const d = deal;
-  buyDialog(`${d.title} (flash deal)`, (address, key) => api(`/deals/${d.id}/buy`, {
+  buyDialog(t("{title} (flash deal)", { title: d.title }), (address, key) => api(`/deals/${d.id}/buy`, {
     method: "POST", idem: key, body: { market, quantity: 1, address },
   }).then((r) => (Array.isArray(r) ? r : [r.order || r])), { price: priceIn(d.prices), quantity: 1 });
 });
 
 function setStatus(status) {
-  $("#status").textContent = status;
+  $("#status").textContent = label(status);
   $("#status").classList.toggle("live", status === "live");
   $("#waiting").hidden = status !== "scheduled";
   waitingRoom(showId, status, Boolean(document.body.dataset.user)).catch(() => {});
@@ -220,7 +220,7 @@ $("#chat-form")?.addEventListener("submit", (ev) => {
 $("#like").addEventListener("click", () => socket?.readyState === WebSocket.OPEN && socket.send(JSON.stringify({ type: "like" })));
 document.addEventListener("bought", (ev) => {
   const ids = ev.detail.map((o) => `#${o.id}`).join(", ");
-  $("#bought").replaceChildren(`Order ${ids} paid. `, el("a", { href: "/orders", text: "See your orders" }));
+  $("#bought").replaceChildren(t("Order {ids} paid. ", { ids }), el("a", { href: "/orders", text: t("See your orders") }));
   $("#bought").hidden = false;
 });
 load().finally(() => loadMe().finally(meLoaded));

@@ -1,11 +1,11 @@
 // The room's auction panel: current bid, leader, a countdown that anti-sniping extends, bidding.
-import { $, api, buyDialog, el, uid } from "./common.js";
+import { $, api, buyDialog, el, t, uid } from "./common.js";
 import { money, toMinor } from "./room_money.js";
 
 // One auction's state, from the API (AuctionPublic) or the room's events; it only moves forward.
 export function fromPublic(a, title) {
   return {
-    id: a.id, title: title || "Auction", market: a.market, currency: a.currency, status: a.status,
+    id: a.id, title: title || t("Auction"), market: a.market, currency: a.currency, status: a.status,
     start: a.start_price.amount, price: a.current_price?.amount ?? null, minBid: a.min_bid.amount,
     leader: a.leader, endsAt: Date.parse(a.ends_at), snipe: a.anti_snipe_seconds,
     suddenDeath: a.sudden_death, winner: a.status === "ended" ? a.leader : null, orderId: a.winner_order_id,
@@ -61,23 +61,23 @@ export function auctionRoom({ showId, me, market }) {
 
   function leaderText() {
     if (a.status === "ended") {
-      if (!a.winner) return "Ended with no bids.";
-      return a.winner === me.handle ? `You won at ${fmt(a.price)}!` : `Sold to @${a.winner} for ${fmt(a.price)}.`;
+      if (!a.winner) return t("Ended with no bids.");
+      return a.winner === me.handle ? t("You won at {v1}!", { v1: fmt(a.price) }) : t("Sold to @{winner} for {v2}.", { winner: a.winner, v2: fmt(a.price) });
     }
-    if (!a.leader) return "No bids yet.";
-    return a.leader === me.handle ? "You're leading." : `Leading: @${a.leader}`;
+    if (!a.leader) return t("No bids yet.");
+    return a.leader === me.handle ? t("You're leading.") : t("Leading: @{leader}", { leader: a.leader });
   }
 
   function render() {
     $("#auction").hidden = !a;
     if (!a) return;
     $("#auction-title").textContent = a.title;
-    $("#auction-price-label").textContent = a.price === null ? "Opening bid" : "Current bid";
+    $("#auction-price-label").textContent = a.price === null ? t("Opening bid") : t("Current bid");
     $("#auction-price").textContent = fmt(a.price ?? a.start);
     $("#auction-leader").textContent = leaderText();
     $("#auction-rules").textContent = a.suddenDeath
-      ? "Sudden death: the clock never extends."
-      : `A late bid extends the clock to ${a.snipe} s.`;
+      ? t("Sudden death: the clock never extends.")
+      : t("A late bid extends the clock to {snipe} s.", { snipe: a.snipe });
     $("#bid-next").textContent = fmt(a.minBid);
     $("#bid-form").hidden = a.status !== "open";
     $("#auction-won").hidden = !(a.status === "ended" && a.winner && a.winner === me.handle && a.orderId && !a.paid);
@@ -88,7 +88,7 @@ export function auctionRoom({ showId, me, market }) {
     if (!a) return;
     const { secs, text } = timeLeft(a);
     const open = a.status === "open";
-    $("#auction-countdown").textContent = open ? (secs > 0 ? `${text} left` : "Closing…") : "Auction over";
+    $("#auction-countdown").textContent = open ? (secs > 0 ? `${text} left` : t("Closing…")) : t("Auction over");
     $("#auction-countdown").classList.toggle("urgent", open && secs <= 10);
     $("#bid-button").disabled = !open || secs <= 0 || !me.id;
   }
@@ -101,7 +101,7 @@ export function auctionRoom({ showId, me, market }) {
     const mine = latest.status === "ended" && latest.leader && latest.leader === me.handle;
     if (latest.status !== "open" && !mine && a?.id !== latest.id) return;
     let title = a?.id === latest.id ? a.title : null;
-    title ??= await api(`/products/${latest.product_id}`).then((p) => p.title, () => "Auction");
+    title ??= await api(`/products/${latest.product_id}`).then((p) => p.title, () => t("Auction"));
     const next = fromPublic(latest, title);
     a = a?.id === next.id ? merge(a, next) : next;
     if (mine && a.orderId) {
@@ -117,7 +117,7 @@ export function auctionRoom({ showId, me, market }) {
     const raw = $("#bid-max").value.trim();
     const max = raw ? toMinor(raw, a.currency) : null;
     if (raw && (max === null || max < a.minBid)) {
-      say(`Your maximum must be at least ${fmt(a.minBid)}.`, "error");
+      say(t("Your maximum must be at least {v1}.", { v1: fmt(a.minBid) }), "error");
       return;
     }
     const button = $("#bid-button");
@@ -128,8 +128,8 @@ export function auctionRoom({ showId, me, market }) {
       });
       merge(a, fromPublic(r.auction, a.title));
       leading = r.leading;
-      if (r.leading) say(max ? `You're leading. We'll bid for you up to ${fmt(max)}.` : "You're leading!", "ok");
-      else say(`Outbid straight away by another buyer's maximum. Current bid ${fmt(a.price)}.`, "error");
+      if (r.leading) say(max ? t("You're leading. We'll bid for you up to {v1}.", { v1: fmt(max) }) : t("You're leading!"), "ok");
+      else say(t("Outbid straight away by another buyer's maximum. Current bid {v1}.", { v1: fmt(a.price) }), "error");
       $("#bid-max").value = "";
       render();
     } catch (e) {
@@ -142,13 +142,13 @@ export function auctionRoom({ showId, me, market }) {
 
   $("#auction-pay").addEventListener("click", () => {
     const won = a;
-    buyDialog(`${won.title} (auction, ${fmt(won.price)})`, (address) => api(`/auctions/${won.id}/address`, {
+    buyDialog(t("{title} (auction, {v2})", { title: won.title, v2: fmt(won.price) }), (address) => api(`/auctions/${won.id}/address`, {
       method: "POST", body: { address },
     }).then((order) => [order]));
   });
 
   document.addEventListener("bought", (ev) => {
-    if (a?.orderId && ev.detail.some((o) => o.id === a.orderId)) { a.paid = true; say("Paid. It's yours!", "ok"); render(); }
+    if (a?.orderId && ev.detail.some((o) => o.id === a.orderId)) { a.paid = true; say(t("Paid. It's yours!"), "ok"); render(); }
   });
 
   const handlers = {
@@ -163,7 +163,7 @@ export function auctionRoom({ showId, me, market }) {
       if (a?.id !== e.auction_id) { refresh(); return; }
       applyBid(a, e);
       const now = a.leader === me.handle;
-      if (leading && !now) say(`You've been outbid! Current bid ${fmt(a.price)}.`, "error");
+      if (leading && !now) say(t("You've been outbid! Current bid {v1}.", { v1: fmt(a.price) }), "error");
       leading = now;
       render();
     },
@@ -171,14 +171,14 @@ export function auctionRoom({ showId, me, market }) {
       if (a?.id !== e.auction_id) return;
       // The bid event before it already carried the new end; this one says why it moved.
       a.endsAt = Math.max(a.endsAt, Date.parse(e.ends_at));
-      $("#auction-extended").textContent = `Late bid: clock extended to ${a.snipe} s.`;
+      $("#auction-extended").textContent = t("Late bid: clock extended to {snipe} s.", { snipe: a.snipe });
       render();
     },
     auction_ended(e) {
       if (a?.id !== e.auction_id) return;
       Object.assign(a, { status: "ended", winner: e.winner, price: e.price ?? a.price });
       if (e.winner && e.winner === me.handle) {
-        say("You won! Give your address and pay to get it.", "ok");
+        say(t("You won! Give your address and pay to get it."), "ok");
         refresh(); // learns the order to pay
       }
       render();
@@ -191,7 +191,7 @@ export function auctionRoom({ showId, me, market }) {
 export function auctionLine(a, market) {
   const f = (m) => money(m, a.currency, a.market || market);
   const { text } = timeLeft(a);
-  if (a.status === "ended") return a.winner ? `Sold to @${a.winner} for ${f(a.price)}` : "Ended with no bids";
-  const price = a.price === null ? `Opening bid ${f(a.start)} · no bids yet` : `Current bid ${f(a.price)} · @${a.leader}`;
-  return el("span", {}, `${a.title}: ${price} · `, el("strong", { text: `${text} left` }));
+  if (a.status === "ended") return a.winner ? t("Sold to @{winner} for {v2}", { winner: a.winner, v2: f(a.price) }) : t("Ended with no bids");
+  const price = a.price === null ? t("Opening bid {v1} · no bids yet", { v1: f(a.start) }) : t("Current bid {v1} · @{leader}", { v1: f(a.price), leader: a.leader });
+  return el("span", {}, `${a.title}: ${price} · `, el("strong", { text: t("{text} left", { text }) }));
 }

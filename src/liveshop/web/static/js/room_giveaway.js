@@ -1,12 +1,12 @@
 // The room's giveaway panel: the prize, who may enter, entering, the draw, the winner's claim.
-import { $, api, el } from "./common.js";
+import { $, api, el, t } from "./common.js";
 
 const ROUND = (g) => g.round ?? 0;
 
 export function eligibilityText(g) {
-  if (g.eligibility === "followers") return "For the host's followers.";
-  if (g.eligibility === "market") return `For buyers in ${g.market}.`;
-  return "Open to everyone. No purchase needed.";
+  if (g.eligibility === "followers") return t("For the host's followers.");
+  if (g.eligibility === "market") return t("For buyers in {market}.", { market: g.market });
+  return t("Open to everyone. No purchase needed.");
 }
 
 export function fromPublic(g, title) {
@@ -40,12 +40,12 @@ export function giveawayRoom({ showId, me, market }) {
     const enter = $("#giveaway-enter");
     enter.hidden = g.status !== "open";
     enter.disabled = entered || !me.id;
-    enter.textContent = entered ? "You're in ✓" : "Enter";
+    enter.textContent = entered ? t("You're in ✓") : t("Enter");
     $("#giveaway-state").textContent = g.status === "open"
-      ? "The host draws a winner live."
-      : g.status === "no_winner" ? "Nobody eligible was left to draw: no winner this time."
-        : won ? (g.status === "claimed" ? "You won! It's on its way." : "You won! Give your address")
-          : g.winner ? `Winner: @${g.winner}` : "";
+      ? t("The host draws a winner live.")
+      : g.status === "no_winner" ? t("Nobody eligible was left to draw: no winner this time.")
+        : won ? (g.status === "claimed" ? t("You won! It's on its way.") : t("You won! Give your address"))
+          : g.winner ? t("Winner: @{winner}", { winner: g.winner }) : "";
     $("#giveaway-state").className = won ? "won" : "";
     $("#claim-form").hidden = !(won && g.status === "drawn");
   }
@@ -56,7 +56,7 @@ export function giveawayRoom({ showId, me, market }) {
     const mine = latest.winner && latest.winner === me.handle;
     if (!["open", "drawn"].includes(latest.status) && !mine && g?.id !== latest.id) return;
     let title = g?.id === latest.id ? g.title : null;
-    title ??= await api(`/products/${latest.product_id}`).then((p) => p.title, () => "A prize");
+    title ??= await api(`/products/${latest.product_id}`).then((p) => p.title, () => t("A prize"));
     const next = fromPublic(latest, title);
     g = g?.id === next.id ? merge(g, next) : next;
     render();
@@ -69,7 +69,7 @@ export function giveawayRoom({ showId, me, market }) {
       const r = await api(`/giveaways/${g.id}/entries`, { method: "POST" });
       entered = true;
       g.count = Math.max(g.count, r.count);
-      say(r.entered ? "You're in! Good luck." : "You're in already.", "ok");
+      say(r.entered ? t("You're in! Good luck.") : t("You're in already."), "ok");
     } catch (e) {
       say(e.message, "error");
     }
@@ -89,7 +89,7 @@ export function giveawayRoom({ showId, me, market }) {
       const order = await api(`/giveaways/${g.id}/claim`, { method: "POST", body: { address } });
       g.status = "claimed";
       say("", "");
-      $("#giveaway-state").replaceChildren(`Claimed! Order #${order.id} is on its way. `, el("a", { href: "/orders", text: "See your orders" }));
+      $("#giveaway-state").replaceChildren(t("Claimed! Order #{id} is on its way. ", { id: order.id }), el("a", { href: "/orders", text: t("See your orders") }));
       $("#claim-form").hidden = true;
     } catch (e) {
       $("#claim-error").textContent = e.message;

@@ -1,5 +1,5 @@
 // The waiting room: what a scheduled show's page shows before it goes live.
-import { $, api, el, priceIn, shelf, toast, when } from "./common.js";
+import { $, api, el, priceIn, shelf, t, toast, when } from "./common.js";
 
 let timer = null;
 let show = null;
@@ -13,18 +13,19 @@ function countdown() {
   const m = Math.floor((secs % 3600) / 60);
   const s = secs % 60;
   const pad = (n) => String(n).padStart(2, "0");
+  const clock = [h, m, s].map(pad).join(":");
   $("#waiting-countdown").textContent = secs === 0
-    ? "Any moment now"
-    : `Starts in ${d ? `${d}d ` : ""}${pad(h)}:${pad(m)}:${pad(s)}`;
+    ? t("Any moment now")
+    : d ? t("Starts in {days} d {clock}", { days: d, clock }) : t("Starts in {clock}", { clock });
 }
 
 function renderRsvp() {
   const b = $("#waiting-rsvp");
   if (!b) return;
-  b.textContent = going ? "You'll be notified · cancel" : "Notify me when it starts";
+  b.textContent = going ? t("You'll be notified · cancel") : t("Notify me when it starts");
   b.setAttribute("aria-pressed", String(going));
   const n = show.rsvp_count;
-  $("#waiting-rsvps").textContent = n === 1 ? "1 person wants" : `${n} people want`;
+  $("#waiting-rsvps").textContent = n === 1 ? t("1 person wants") : t("{n} people want", { n });
 }
 
 async function toggleRsvp() {
@@ -41,7 +42,7 @@ function lineupCard(p) {
   const price = v && priceIn(v.prices);
   return el("li", { class: "card" },
     el("a", { href: `/products/${p.id}`, class: "title", text: p.title }),
-    el("span", { class: "price", text: price ? shelf(price) : "Not sold in your market" }));
+    el("span", { class: "price", text: price ? shelf(price) : t("Not sold in your market") }));
 }
 
 // Show the waiting room while the show is scheduled; hide it for every other status.

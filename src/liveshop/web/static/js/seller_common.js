@@ -1,5 +1,5 @@
 // Shared by the seller center pages: which shop is being managed, and money typed as decimals.
-import { $, api, el } from "./common.js";
+import { $, api, el, t } from "./common.js";
 
 const KEY = "liveshop.seller.shop";
 
@@ -26,8 +26,8 @@ export async function currentShop(onChange, { emptyHint = true } = {}) {
   const shops = await api("/me/shops");
   if (!shops.length) {
     if (emptyHint && box) {
-      box.replaceChildren(el("p", { class: "note" }, "You have no shop yet. ",
-        el("a", { href: "/seller/shop", text: "Create your shop" }), " to start selling."));
+      box.replaceChildren(el("p", { class: "note" }, t("You have no shop yet. "),
+        el("a", { href: "/seller/shop", text: t("Create your shop") }), t(" to start selling.")));
     }
     return null;
   }
@@ -41,9 +41,9 @@ export async function currentShop(onChange, { emptyHint = true } = {}) {
       rememberShop(shop.id);
       onChange?.(shop);
     });
-    box.replaceChildren(el("label", { for: "shop", text: "Shop" }), select);
+    box.replaceChildren(el("label", { for: "shop", text: t("Shop") }), select);
   } else if (box) {
-    box.replaceChildren(el("p", { class: "muted" }, "Shop: ", el("strong", { text: shop.name })));
+    box.replaceChildren(el("p", { class: "muted" }, t("Shop: "), el("strong", { text: shop.name })));
   }
   return shop;
 }
@@ -69,8 +69,8 @@ export function toMinor(text, currency) {
   const s = String(text).trim().replace(",", ".");
   const re = exp ? new RegExp(`^\\d{1,10}(\\.\\d{1,${exp}})?$`) : /^\d{1,12}$/;
   if (!re.test(s)) {
-    throw new Error(exp ? `"${text}" is not an amount in ${currency} (like 19.99).`
-      : `"${text}" is not a whole amount in ${currency}.`);
+    throw new Error(exp ? t("\"{text}\" is not an amount in {currency} (like 19.99).", { text, currency })
+      : t("\"{text}\" is not a whole amount in {currency}.", { text, currency }));
   }
   const [whole, frac = ""] = s.split(".");
   return Number(whole) * 10 ** exp + Number(frac.padEnd(exp, "0") || 0);

@@ -1,7 +1,7 @@
 // The import page: upload a Shopify file for a preview (detected format, first rows), then
 // import it as a background run whose progress the page polls (a <progress> bar with rows done
 // and bytes read), then show the report, with its errors and a link to download them as CSV.
-import { $, api, el } from "./common.js";
+import { $, api, el, t, nt } from "./common.js";
 import { currentShop } from "./seller_common.js";
 
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content;
@@ -10,8 +10,8 @@ let chosen = null;
 
 function size(bytes) {
   if (bytes < 1024) return `${bytes} bytes`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  if (bytes < 1024 * 1024) return t("{v1} KB", { v1: (bytes / 1024).toFixed(1) });
+  return t("{v1} MB", { v1: (bytes / 1024 / 1024).toFixed(1) });
 }
 
 /** POST the file as multipart; the JSON answer, or an Error carrying the problem's detail. */
@@ -23,7 +23,7 @@ async function send(path, file) {
   if (csrf) headers["X-CSRF-Token"] = csrf;
   const r = await fetch(`/api/v1${path}`, { method: "POST", body: form, headers, credentials: "same-origin" });
   const data = await r.json().catch(() => null);
-  if (!r.ok) throw new Error(data?.detail || `The server answered ${r.status}.`);
+  if (!r.ok) throw new Error(data?.detail || t("The server answered {status}.", { status: r.status }));
   return data;
 }
 
@@ -39,8 +39,8 @@ function showPreview(file, body) {
   $("#csv-preview").tHead.replaceChildren(el("tr", {}, ...pad(body.header).map((h) => el("th", { scope: "col", text: h }))));
   $("#csv-preview").tBodies[0].replaceChildren(...body.rows.map((r) => el("tr", {}, ...pad(r).map((c) => el("td", { text: c })))));
   const n = body.rows.length;
-  $("#preview-caption").textContent = `First ${n} row${n === 1 ? "" : "s"} of ${file.name}`;
-  $("#import-dialect").replaceChildren("Detected format: ", el("strong", { text: body.dialect_label }));
+  $("#preview-caption").textContent = nt("First {n} row of {name}", "First {n} rows of {name}", n, { name: file.name });
+  $("#import-dialect").replaceChildren(t("Detected format: "), el("strong", { text: body.dialect_label }));
   $("#import-dialect").dataset.dialect = body.dialect;
   $("#preview-panel").hidden = false;
 }
@@ -53,7 +53,8 @@ function showProgress(run) {
   if (total) { bar.max = total; bar.value = Math.min(run.bytes_read, total); } else bar.removeAttribute("value");
   const pct = total ? Math.floor((100 * Math.min(run.bytes_read, total)) / total) : null;
   $("#import-progress-text").textContent =
-    `${run.rows} rows read` + (total ? ` · ${size(run.bytes_read)} of ${size(total)} (${pct}%)` : "");
+    nt("{n} row read", "{n} rows read", run.rows) +
+    (total ? t(" · {done} of {total} ({pct}%)", { done: size(run.bytes_read), total: size(total), pct }) : "");
   $("#import-progress-box").hidden = false;
 }
 
@@ -69,11 +70,12 @@ async function follow(run) {
 }
 
 function showReport(report) {
-  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const products = nt("{n} product", "{n} products", report.products);
+  const rows = nt("{n} row", "{n} rows", report.rows);
   $("#report-summary").textContent =
-    `${plural(report.products, "product")} imported from ${plural(report.rows, "row")}: ` +
-    `${report.created} created, ${report.updated} updated, ${report.unchanged} unchanged. ` +
-    (report.error_count ? `${plural(report.error_count, "problem")} (below).` : "No problems.");
+    t("{products} imported from {rows}: ", { products, rows }) +
+    t("{created} created, {updated} updated, {unchanged} unchanged. ", { created: report.created, updated: report.updated, unchanged: report.unchanged }) +
+    (report.error_count ? nt("{n} problem (below).", "{n} problems (below).", report.error_count) : t("No problems."));
   $("#report-products").href = `/seller/products?shop=${report.shop_id}`;
   const box = $("#report-errors-box");
   box.hidden = !report.error_count;
@@ -97,11 +99,11 @@ $("#csv-file").addEventListener("change", async (ev) => {
   say("");
   if (!chosen) { $("#file-info").textContent = ""; return; }
   $("#file-info").textContent = `${chosen.name} · ${size(chosen.size)}`;
-  if (!shop) { say("Create your shop first: products are imported into a shop."); return; }
-  say("Reading the file…");
+  if (!shop) { say(t("Create your shop first: products are imported into a shop.")); return; }
+  say(t("Reading the file…"));
   try {
     showPreview(chosen, await send(`/imports/shopify/preview?shop_id=${shop.id}`, chosen));
-    say("Check the preview, then import.");
+    say(t("Check the preview, then import."));
     $("#import-button").disabled = false;
   } catch (err) {
     say(err.message);
@@ -113,11 +115,11 @@ $("#import-form").addEventListener("submit", async (ev) => {
   if (!chosen || !shop) return;
   const button = $("#import-button");
   button.disabled = true;
-  say(`Importing ${chosen.name}…`);
+  say(t("Importing {name}…", { name: chosen.name }));
   try {
     const started = await send(`/imports/shopify?shop_id=${shop.id}&background=true`, chosen);
     const report = await follow(started);
-    say(report.status === "done" ? "Import finished." : "The import stopped; what was read before is imported.");
+    say(report.status === "done" ? t("Import finished.") : t("The import stopped; what was read before is imported."));
     showReport(report);
   } catch (err) {
     say(err.message);

@@ -1,5 +1,5 @@
 // The product editor: details, options, and a variants table with a price column per market.
-import { $, api, el, toast } from "./common.js";
+import { $, api, el, t, toast } from "./common.js";
 import { currentShop, fromMinor, markets, showError, toMinor } from "./seller_common.js";
 
 const form = $("#product-form");
@@ -22,7 +22,7 @@ const modelOf = (v) => ({
   prices: Object.fromEntries(v.prices.map((p) => [p.market, fromMinor(p.amount, p.currency)])),
 });
 // "variants.1.sku: ..." reads better as "Variant 2: sku: ...".
-const friendly = (e) => new Error((e.message || String(e)).replace(/^variants\.(\d+)\.?/, (_, i) => `Variant ${Number(i) + 1}: `));
+const friendly = (e) => new Error((e.message || String(e)).replace(/^variants\.(\d+)\.?/, (_, i) => t("Variant {v1}: ", { v1: Number(i) + 1 })));
 
 function input(attrs, get, set) {
   const node = el("input", attrs);
@@ -33,7 +33,7 @@ function input(attrs, get, set) {
 const field = (id, label, node) => el("td", {}, el("label", { class: "sr-only", for: id, text: label }), node);
 
 function renderMarkets(box) {
-  const set = el("fieldset", { class: "roles" }, el("legend", { text: "Sell in markets" }),
+  const set = el("fieldset", { class: "roles" }, el("legend", { text: t("Sell in markets") }),
     ...allMarkets.map((m) => {
       const id = `mk-${m.code}`;
       const tick = el("input", { type: "checkbox", id, checked: picked.has(m.code) });
@@ -44,23 +44,23 @@ function renderMarkets(box) {
       return el("label", { for: id }, tick, `${m.code} · ${m.name} (${m.currency})${m.enabled ? "" : " — switched off"}`);
     }));
   box.replaceChildren(set, el("p", { class: "hint", text:
-    "Each ticked market gets a price column, in that market's currency. A variant saved without a market's price is not sold there." }));
+    t("Each ticked market gets a price column, in that market's currency. A variant saved without a market's price is not sold there.") }));
 }
 
 function head(table, { available }) {
   table.tHead.replaceChildren(el("tr", {},
-    el("th", { scope: "col", text: "SKU" }),
-    ...options.map((o, i) => el("th", { scope: "col", text: o || `Option ${i + 1}` })),
-    el("th", { scope: "col", class: "num", text: "Stock" }),
-    available ? el("th", { scope: "col", class: "num", text: "Available" }) : null,
-    ...pickedList().map((c) => el("th", { scope: "col", text: `${c} price (${currency(c)})` })),
-    el("th", { scope: "col" }, el("span", { class: "sr-only", text: "Actions" }))));
+    el("th", { scope: "col", text: t("SKU") }),
+    ...options.map((o, i) => el("th", { scope: "col", text: o || t("Option {v1}", { v1: i + 1 }) })),
+    el("th", { scope: "col", class: "num", text: t("Stock") }),
+    available ? el("th", { scope: "col", class: "num", text: t("Available") }) : null,
+    ...pickedList().map((c) => el("th", { scope: "col", text: t("{c} price ({v2})", { c, v2: currency(c) }) })),
+    el("th", { scope: "col" }, el("span", { class: "sr-only", text: t("Actions") }))));
 }
 
 function cells(model, key, suffix, { identity }) {
   const out = [];
   if (identity) {
-    out.push(field(`${key}-sku`, `SKU, ${suffix}`, input({ id: `${key}-sku`, class: "sku", maxlength: 64, autocomplete: "off", spellcheck: "false" },
+    out.push(field(`${key}-sku`, t("SKU, {suffix}", { suffix }), input({ id: `${key}-sku`, class: "sku", maxlength: 64, autocomplete: "off", spellcheck: "false" },
       () => model.sku, (v) => { model.sku = v; })));
     options.forEach((o, i) => out.push(field(`${key}-o${i}`, `${o}, ${suffix}`,
       input({ id: `${key}-o${i}`, maxlength: 60 }, () => model.values[i], (v) => { model.values[i] = v; }))));
@@ -68,12 +68,12 @@ function cells(model, key, suffix, { identity }) {
     out.push(el("th", { scope: "row", text: model.sku }));
     options.forEach((_, i) => out.push(el("td", { text: model.values[i] || "" })));
   }
-  out.push(field(`${key}-stock`, `Stock, ${suffix}`, input(
+  out.push(field(`${key}-stock`, t("Stock, {suffix}", { suffix }), input(
     { id: `${key}-stock`, type: "number", min: 0, max: 10000000, step: 1, inputmode: "numeric" },
     () => model.stock, (v) => { model.stock = v; })));
   if (model.available !== undefined) out.push(el("td", { class: "num", text: String(model.available) }));
   for (const c of pickedList()) {
-    out.push(field(`${key}-p-${c}`, `${c} price (${currency(c)}), ${suffix}`, input(
+    out.push(field(`${key}-p-${c}`, t("{c} price ({v2}), {suffix}", { c, v2: currency(c), suffix }), input(
       { id: `${key}-p-${c}`, inputmode: "decimal", autocomplete: "off", placeholder: fromMinor(0, currency(c)) },
       () => model.prices[c], (v) => { model.prices[c] = v; })));
   }
@@ -82,7 +82,7 @@ function cells(model, key, suffix, { identity }) {
 
 /** The API body for one variant row; throws a readable error for bad input. */
 function variantBody(model, { identity }) {
-  const name = model.sku.trim() || "each variant";
+  const name = model.sku.trim() || t("each variant");
   const stockText = String(model.stock).trim();
   const stock = Number(stockText);
   if (!stockText || !Number.isInteger(stock) || stock < 0) throw new Error(`Stock of ${name} must be a whole number, 0 or more.`);
@@ -101,23 +101,23 @@ function variantBody(model, { identity }) {
 }
 
 function renderNew() {
-  const t = $("#new-variants-table");
-  head(t, { available: false });
-  t.tBodies[0].replaceChildren(...rows.map((m, i) => el("tr", {},
+  const table = $("#new-variants-table");
+  head(table, { available: false });
+  table.tBodies[0].replaceChildren(...rows.map((m, i) => el("tr", {},
     ...cells(m, `n${i}`, `variant ${i + 1}`, { identity: true }),
     el("td", {}, rows.length > 1 ? el("button", {
-      type: "button", class: "secondary small", "aria-label": `Remove variant ${i + 1}`, text: "Remove",
+      type: "button", class: "secondary small", "aria-label": t("Remove variant {v1}", { v1: i + 1 }), text: t("Remove"),
       onclick: () => { rows.splice(i, 1); renderNew(); },
     }) : null))));
 }
 
 function renderExisting() {
-  const t = $("#variants-table");
-  head(t, { available: true });
-  t.tBodies[0].replaceChildren(...product.variants.map((v) => {
+  const table = $("#variants-table");
+  head(table, { available: true });
+  table.tBodies[0].replaceChildren(...product.variants.map((v) => {
     const model = existing.get(v.id);
     const status = el("span", { class: "row-status", role: "status" });
-    const save = el("button", { type: "button", class: "small", "aria-label": `Save ${v.sku}`, text: "Save" });
+    const save = el("button", { type: "button", class: "small", "aria-label": t("Save {sku}", { sku: v.sku }), text: t("Save") });
     save.addEventListener("click", async () => {
       status.className = "row-status";
       try {
@@ -131,7 +131,7 @@ function renderExisting() {
         renderExisting();
         const again = $(`tr[data-variant="${v.id}"] .row-status`);
         again.className = "row-status ok";
-        again.textContent = "Saved.";
+        again.textContent = t("Saved.");
       } catch (e) {
         status.className = "row-status error";
         status.textContent = e.message;
@@ -142,7 +142,7 @@ function renderExisting() {
   }));
   const add = $("#add-variant-table");
   head(add, { available: false });
-  add.tBodies[0].replaceChildren(el("tr", {}, ...cells(addModel, "add", "new variant", { identity: true }), el("td")));
+  add.tBodies[0].replaceChildren(el("tr", {}, ...cells(addModel, "add", t("new variant"), { identity: true }), el("td")));
 }
 
 function renderTables() {
@@ -191,8 +191,8 @@ form.addEventListener("submit", async (ev) => {
     button.disabled = true;
     if (productId) {
       product = await api(`/products/${productId}`, { method: "PATCH", body });
-      $("#product-msg").textContent = "Saved.";
-      toast("Product saved.");
+      $("#product-msg").textContent = t("Saved.");
+      toast(t("Product saved."));
     } else {
       if (!shop) throw new Error("Create your shop first.");
       collectOptions();
@@ -215,7 +215,7 @@ $("#variant-form").addEventListener("submit", async (ev) => {
     for (const v of product.variants) if (!existing.has(v.id)) existing.set(v.id, modelOf(v));
     addModel = blank();
     renderExisting();
-    toast(`Variant ${body.sku} added.`);
+    toast(t("Variant {sku} added.", { sku: body.sku }));
   } catch (e) { showError($("#variant-error"), e); }
 });
 
@@ -223,7 +223,7 @@ $("#p-images").addEventListener("change", thumbs);
 
 async function loadEdit() {
   product = await api(`/products/${productId}`);
-  document.title = `${product.title} · Seller · Liveshop`;
+  document.title = t("{title} · Seller · Liveshop", { title: product.title });
   $("#p-title").value = product.title;
   $("#p-description").value = product.description;
   $("#p-status").value = product.status;
@@ -237,14 +237,14 @@ async function loadEdit() {
     box.parentElement.hidden = !options[i - 1];
   });
   $("#options-hint").textContent = options.length
-    ? "Options are fixed once the product exists; add variants for new combinations."
-    : "This product has no options.";
+    ? t("Options are fixed once the product exists; add variants for new combinations.")
+    : t("This product has no options.");
   for (const v of product.variants) existing.set(v.id, modelOf(v));
   addModel = blank();
   for (const v of product.variants) for (const p of v.prices) picked.add(p.market);
   $("#variants-panel").hidden = false;
   renderMarkets($("#variants-panel .market-picks"));
-  if (new URLSearchParams(location.search).has("created")) $("#product-msg").textContent = "Product created.";
+  if (new URLSearchParams(location.search).has("created")) $("#product-msg").textContent = t("Product created.");
 }
 
 async function loadNew() {

@@ -1,4 +1,4 @@
-import { $, api, el } from "./common.js";
+import { $, api, el, t, nt, label } from "./common.js";
 import { currentShop } from "./seller_common.js";
 
 const LIMIT = 50;
@@ -7,7 +7,7 @@ let offset = 0;
 
 function priceText(product) {
   const prices = product.variants.flatMap((v) => v.prices).filter((p) => p.market === shop.market_code);
-  if (!prices.length) return `No ${shop.market_code} price`;
+  if (!prices.length) return t("No {market_code} price", { market_code: shop.market_code });
   const low = prices.reduce((a, b) => (b.amount < a.amount ? b : a));
   const high = prices.reduce((a, b) => (b.amount > a.amount ? b : a));
   return low.amount === high.amount ? low.formatted : `${low.formatted} – ${high.formatted}`;
@@ -19,7 +19,7 @@ function row(p) {
     el("td", {},
       p.images[0] ? el("img", { class: "thumb", src: p.images[0], alt: "", loading: "lazy" }) : null, " ",
       el("a", { href: `/seller/products/${p.id}`, text: p.title })),
-    el("td", {}, el("span", { class: `badge ${p.status}`, text: p.status })),
+    el("td", {}, el("span", { class: `badge ${p.status}`, text: label(p.status) })),
     el("td", { class: "num opt", text: String(p.variants.length) }),
     el("td", { class: "num", text: String(stock) }),
     el("td", { text: priceText(p) }));
@@ -36,9 +36,9 @@ async function load(more = false) {
   if (more) $("#products").append(...rows); else $("#products").replaceChildren(...rows);
   if (!page.total) {
     $("#products").replaceChildren(el("tr", {}, el("td", { colspan: 5 },
-      status ? `No ${status} products.` : "No products yet. ", status ? null : el("a", { href: "/seller/products/new", text: "Add your first product" }))));
+      status ? t("No {status} products.", { status }) : t("No products yet. "), status ? null : el("a", { href: "/seller/products/new", text: t("Add your first product") }))));
   }
-  $("#products-count").textContent = `${page.total} product${page.total === 1 ? "" : "s"}${status ? ` (${status})` : ""}`;
+  $("#products-count").textContent = nt("{n} product", "{n} products", page.total) + (status ? ` (${status})` : "");
   $("#more").hidden = offset + LIMIT >= page.total;
 }
 

@@ -1,5 +1,5 @@
 // Returns inbox (approve / decline) and refunds on the shop's paid orders.
-import { $, api, el, toast, uid, when } from "./common.js";
+import { $, api, el, t, toast, uid, when } from "./common.js";
 import { currentShop, fromMinor, showError, toMinor } from "./seller_common.js";
 
 const REFUNDABLE = new Set(["paid", "shipped", "delivered", "completed", "partially_refunded"]);
@@ -12,23 +12,23 @@ function returnCard(r) {
     ev.target.disabled = true;
     try {
       await api(`/returns/${r.id}/${action}`, { method: "POST", body: { note: note.value.trim() || null } });
-      toast(action === "approve" ? `Return #${r.id} approved: ${r.amount.formatted} refunded.` : `Return #${r.id} declined.`);
+      toast(action === "approve" ? t("Return #{id} approved: {formatted} refunded.", { id: r.id, formatted: r.amount.formatted }) : t("Return #{id} declined.", { id: r.id }));
       await refresh();
     } catch (e) { showError(error, e); ev.target.disabled = false; }
   };
   const open = r.status === "requested";
   return el("li", { class: "return", "data-return": r.id },
-    el("h3", {}, `Return #${r.id} · Order #${r.order_id} `, el("span", { class: `badge ${r.status}`, text: r.status })),
+    el("h3", {}, t("Return #{id} · Order #{order_id} ", { id: r.id, order_id: r.order_id }), el("span", { class: `badge ${r.status}`, text: r.status })),
     el("p", {}, when(r.created_at), ` · ${r.buyer_name}`),
-    el("p", {}, el("strong", { text: "Reason: " }), r.reason),
+    el("p", {}, el("strong", { text: t("Reason: ") }), r.reason),
     el("ul", {}, ...r.items.map((i) => el("li", { text: `${i.quantity} × ${i.title} (${i.sku})` }))),
-    el("p", {}, `Refund due: ${r.amount.formatted} · order total ${r.order_total.formatted}, refunded so far ${r.refunded_total.formatted}`),
-    r.decision_note ? el("p", { class: "muted" }, `Note: ${r.decision_note}`) : null,
-    r.decided_at ? el("p", { class: "muted" }, `Decided `, when(r.decided_at)) : null,
+    el("p", {}, t("Refund due: {formatted} · order total {formatted2}, refunded so far {formatted3}", { formatted: r.amount.formatted, formatted2: r.order_total.formatted, formatted3: r.refunded_total.formatted })),
+    r.decision_note ? el("p", { class: "muted" }, t("Note: {decision_note}", { decision_note: r.decision_note })) : null,
+    r.decided_at ? el("p", { class: "muted" }, t("Decided "), when(r.decided_at)) : null,
     open ? el("div", { class: "actions" },
-      el("label", { for: `note-${r.id}` }, "Note to the buyer (optional)", note),
-      el("button", { type: "button", onclick: decide("approve"), text: `Approve and refund ${r.amount.formatted}` }),
-      el("button", { type: "button", class: "secondary", onclick: decide("decline"), text: "Decline" })) : null,
+      el("label", { for: `note-${r.id}` }, t("Note to the buyer (optional)"), note),
+      el("button", { type: "button", onclick: decide("approve"), text: t("Approve and refund {formatted}", { formatted: r.amount.formatted }) }),
+      el("button", { type: "button", class: "secondary", onclick: decide("decline"), text: t("Decline") })) : null,
     error);
 }
 
@@ -38,7 +38,7 @@ async function loadReturns() {
   if (status !== "all") q.set("status", status);
   const page = await api(`/shops/${shop.id}/returns?${q}`);
   $("#returns").replaceChildren(...page.items.map(returnCard));
-  if (!page.items.length) $("#returns").append(el("li", { text: status === "requested" ? "No open return requests." : "No return requests." }));
+  if (!page.items.length) $("#returns").append(el("li", { text: status === "requested" ? t("No open return requests.") : t("No return requests.") }));
 }
 
 function refundCard(o) {
@@ -50,10 +50,10 @@ function refundCard(o) {
   const reason = el("input", { id: reasonId, maxlength: 200, autocomplete: "off" });
   for (const box of [amount, reason]) box.addEventListener("input", () => { key = uid(); });
   const error = el("p", { class: "error", role: "alert" });
-  const form = el("form", { class: "actions", "aria-label": `Refund order ${o.id}` },
-    el("label", { for: amountId }, `Refund amount (${o.currency})`, amount),
-    el("label", { for: reasonId }, "Reason (optional)", reason),
-    el("button", { type: "submit", text: "Refund" }));
+  const form = el("form", { class: "actions", "aria-label": t("Refund order {id}", { id: o.id }) },
+    el("label", { for: amountId }, t("Refund amount ({currency})", { currency: o.currency }), amount),
+    el("label", { for: reasonId }, t("Reason (optional)"), reason),
+    el("button", { type: "submit", text: t("Refund") }));
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     showError(error);
@@ -63,14 +63,14 @@ function refundCard(o) {
       if (minor < 1 || minor > remaining) throw new Error(`Enter an amount between ${fromMinor(1, o.currency)} and ${fromMinor(remaining, o.currency)}.`);
       button.disabled = true;
       await api(`/orders/${o.id}/refunds`, { method: "POST", idem: key, body: { amount: minor, reason: reason.value.trim() } });
-      toast(`Refunded ${amount.value} ${o.currency} on order #${o.id}.`);
+      toast(t("Refunded {value} {currency} on order #{id}.", { value: amount.value, currency: o.currency, id: o.id }));
       await refresh();
     } catch (e) { showError(error, e); button.disabled = false; }
   });
   return el("li", { class: "refund", "data-order": o.id },
-    el("h3", {}, `Order #${o.id} `, el("span", { class: `badge ${o.status}`, text: o.status.replaceAll("_", " ") })),
+    el("h3", {}, t("Order #{id} ", { id: o.id }), el("span", { class: `badge ${o.status}`, text: o.status.replaceAll("_", " ") })),
     el("p", {}, when(o.created_at), ` · ${o.address.name} · ${o.lines.map((l) => `${l.quantity} × ${l.title}`).join(", ")}`),
-    el("p", {}, `Total ${o.total.formatted} · refunded ${o.refunded_total.formatted}`),
+    el("p", {}, t("Total {formatted} · refunded {formatted2}", { formatted: o.total.formatted, formatted2: o.refunded_total.formatted })),
     form, error);
 }
 
@@ -78,8 +78,8 @@ async function loadRefundable() {
   const page = await api(`/shops/${shop.id}/orders?limit=100`);
   const orders = page.items.filter((o) => REFUNDABLE.has(o.status) && o.total.amount > o.refunded_total.amount);
   $("#refundable").replaceChildren(...orders.map(refundCard));
-  if (!orders.length) $("#refundable").append(el("li", { text: "No paid orders to refund." }));
-  if (page.total > page.items.length) $("#refundable").append(el("li", { class: "muted", text: "Showing the latest 100 orders." }));
+  if (!orders.length) $("#refundable").append(el("li", { text: t("No paid orders to refund.") }));
+  if (page.total > page.items.length) $("#refundable").append(el("li", { class: "muted", text: t("Showing the latest 100 orders.") }));
 }
 
 async function refresh() {

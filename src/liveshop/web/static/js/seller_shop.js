@@ -1,17 +1,17 @@
-import { $, api, el, market, toast, when } from "./common.js";
+import { $, api, el, market, t, toast, when, label } from "./common.js";
 import { currentShop, markets, rememberShop, showError } from "./seller_common.js";
 
 const NOTES = {
-  pending: "An operator reviews new shops; verified shops show a badge to buyers.",
-  verified: "Buyers see your shop as verified.",
-  rejected: "An operator could not verify this shop. Update the profile and contact support.",
+  pending: t("An operator reviews new shops; verified shops show a badge to buyers."),
+  verified: t("Buyers see your shop as verified."),
+  rejected: t("An operator could not verify this shop. Update the profile and contact support."),
 };
 let shop = null;
 
 function showProfile(s) {
   shop = s;
   $("#profile").hidden = false;
-  $("#verification").textContent = s.verification;
+  $("#verification").textContent = label(s.verification);
   $("#verification").className = `badge ${s.verification}`;
   $("#verification-note").textContent = NOTES[s.verification] || "";
   $("#shop-slug").textContent = s.slug;
@@ -36,8 +36,8 @@ $("#profile-form").addEventListener("submit", async (ev) => {
       method: "PATCH", body: { name: $("#shop-name").value, description: $("#shop-description").value },
     });
     showProfile(saved);
-    $("#profile-msg").textContent = "Saved.";
-    toast("Shop profile saved.");
+    $("#profile-msg").textContent = t("Saved.");
+    toast(t("Shop profile saved."));
   } catch (e) { showError($("#profile-error"), e); } finally { button.disabled = false; }
 });
 
@@ -62,7 +62,7 @@ async function load() {
   $("#create").hidden = false;
   if (s) {
     showProfile(s);
-    $("#create-h").textContent = "Another shop?";
+    $("#create-h").textContent = t("Another shop?");
     $("#create-form").hidden = true;
     $("#create-toggle").hidden = false;
     $("#create-toggle").addEventListener("click", () => {
@@ -72,7 +72,7 @@ async function load() {
       $("#new-name").focus();
     });
   } else {
-    $("#shop-pick").replaceChildren(el("p", { class: "note", text: "You have no shop yet. Create one below to start selling." }));
+    $("#shop-pick").replaceChildren(el("p", { class: "note", text: t("You have no shop yet. Create one below to start selling.") }));
   }
 }
 load().catch((e) => { $("#loading").textContent = e.message; });

@@ -1,5 +1,5 @@
 // The studio for one show: stream settings, pins, deals, auctions, giveaways, chat, metrics.
-import { $, api, el, market, priceIn, stockText, toast, when } from "./common.js";
+import { $, api, el, market, priceIn, stockText, t, toast, when, label } from "./common.js";
 import { CURRENCY, toMinor } from "./room_money.js";
 import { initMetrics } from "./studio_metrics.js";
 import { initPromos } from "./studio_promos.js";
@@ -19,9 +19,9 @@ function renderProducts() {
     const isPinned = pinned.has(p.id);
     const price = priceIn(p.variants[0]?.prices || []);
     return el("li", { class: "row" },
-      el("span", { class: "grow", text: `${p.title} · ${price ? price.formatted : ""} · ${p.variants[0] ? stockText(p.variants[0]) : "0 left"}` }),
+      el("span", { class: "grow", text: `${p.title} · ${price ? price.formatted : ""} · ${p.variants[0] ? stockText(p.variants[0]) : t("{v1} left", { v1: 0 })}` }),
       el("button", { type: "button", class: isPinned ? "secondary" : "", "aria-pressed": String(isPinned),
-        text: isPinned ? `Unpin ${p.title}` : `Pin ${p.title}`,
+        text: isPinned ? t("Unpin {title}", { title: p.title }) : t("Pin {title}", { title: p.title }),
         onclick: async () => {
           try {
             if (isPinned) await api(`/shows/${showId}/pins/${p.id}`, { method: "DELETE" });
@@ -36,14 +36,14 @@ function renderProducts() {
 
 async function loadDeals() {
   const deals = await api(`/shows/${showId}/deals`);
-  $("#deals").replaceChildren(...deals.map((d) => el("li", {}, `${d.title}: ${d.status}, ${d.left}/${d.stock} left, opens `, when(d.opens_at))));
+  $("#deals").replaceChildren(...deals.map((d) => el("li", {}, t("{title}: {status}, {left}/{stock} left, opens ", { title: d.title, status: d.status, left: d.left, stock: d.stock }), when(d.opens_at))));
 }
 
 function chatLine(c) {
   return el("li", { "data-id": c.id }, el("strong", { text: `${c.user.name}: ` }), c.text, " ",
-    el("button", { type: "button", class: "small secondary", text: "Delete", "aria-label": `Delete message from ${c.user.name}`,
+    el("button", { type: "button", class: "small secondary", text: t("Delete"), "aria-label": t("Delete message from {name}", { name: c.user.name }),
       onclick: () => api(`/shows/${showId}/chat/${c.id}`, { method: "DELETE" }).catch((e) => toast(e.message)) }),
-    el("button", { type: "button", class: "small secondary", text: "Mute 10 min", "aria-label": `Mute ${c.user.name}`,
+    el("button", { type: "button", class: "small secondary", text: t("Mute 10 min"), "aria-label": t("Mute {name}", { name: c.user.name }),
       onclick: () => api(`/shows/${showId}/mutes`, { method: "POST", body: { user_id: c.user.id, minutes: 10 } })
         .then(() => toast(`${c.user.name} muted`), (e) => toast(e.message)) }));
 }
@@ -71,7 +71,7 @@ function connect() {
 
 document.querySelectorAll("[data-copy]").forEach((b) => b.addEventListener("click", async () => {
   const value = $(`#${b.dataset.copy}`).value;
-  try { await navigator.clipboard.writeText(value); toast("Copied"); } catch { toast("Copy failed: select the field and copy"); }
+  try { await navigator.clipboard.writeText(value); toast(t("Copied")); } catch { toast(t("Copy failed: select the field and copy")); }
 }));
 
 const dealCurrency = CURRENCY[market];
@@ -80,20 +80,20 @@ $("#deal-form").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const f = new FormData(ev.target);
   const price = toMinor(f.get("price"), dealCurrency);
-  if (price === null) { $("#deal-msg").textContent = "Enter the deal price, e.g. 9.99."; return; }
+  if (price === null) { $("#deal-msg").textContent = t("Enter the deal price, e.g. 9.99."); return; }
   try {
     const d = await api(`/shows/${showId}/deals`, { method: "POST", body: {
       variant_id: Number(f.get("variant_id")), prices: { [market]: price },
       stock: Number(f.get("stock")), per_buyer_limit: Number(f.get("limit")),
       countdown_seconds: Number(f.get("countdown")), duration_seconds: Number(f.get("duration")),
     } });
-    $("#deal-msg").textContent = `Deal #${d.id} launched: opens in ${f.get("countdown")} s.`;
+    $("#deal-msg").textContent = t("Deal #{id} launched: opens in {v2} s.", { id: d.id, v2: f.get("countdown") });
     loadDeals();
   } catch (e) { $("#deal-msg").textContent = e.message; }
 });
 
 function setStatus(status) {
-  $("#status").textContent = status;
+  $("#status").textContent = label(status);
   $("#status").classList.toggle("live", status === "live");
   $("#edit-panel").hidden = status !== "scheduled";
 }
@@ -104,7 +104,7 @@ function fillEdit(show) {
   $("#e-title").value = show.title;
   $("#e-starts").value = isoToZoned(show.starts_at, tz);
   $("#e-cover").value = show.cover_url || "";
-  $("#e-tz").textContent = `In your time zone, ${tz}.`;
+  $("#e-tz").textContent = t("In your time zone, {tz}.", { tz });
 }
 
 $("#edit-form").addEventListener("submit", async (ev) => {
@@ -118,9 +118,9 @@ $("#edit-form").addEventListener("submit", async (ev) => {
   if (cover) body.cover_url = cover;
   try {
     const show = await api(`/shows/${showId}`, { method: "PATCH", body });
-    $("#title").textContent = `Studio · ${show.title}`;
+    $("#title").textContent = t("Studio · {title}", { title: show.title });
     fillEdit(show);
-    $("#edit-msg").textContent = "Saved.";
+    $("#edit-msg").textContent = t("Saved.");
   } catch (e) {
     showProblem(form, $("#edit-error"), e);
   }
@@ -131,7 +131,7 @@ $("#cancel-confirm").addEventListener("click", async () => {
   try {
     const show = await api(`/shows/${showId}/cancel`, { method: "POST" });
     setStatus(show.status);
-    toast("Show cancelled. Everyone who RSVP'd has been told.");
+    toast(t("Show cancelled. Everyone who RSVP'd has been told."));
   } catch (e) {
     $("#edit-error").textContent = e.message;
   }
@@ -142,10 +142,10 @@ async function load() {
   const [show, media, pins, markets] = await Promise.all([
     api(`/shows/${showId}`), api("/media/status"), api(`/shows/${showId}/pins`), api("/markets"),
   ]);
-  $("#title").textContent = `Studio · ${show.title}`;
+  $("#title").textContent = t("Studio · {title}", { title: show.title });
   setStatus(show.status);
   fillEdit(show);
-  if (!media.available) { $("#media-note").hidden = false; $("#media-note").textContent = `Video unavailable: ${media.reason}`; }
+  if (!media.available) { $("#media-note").hidden = false; $("#media-note").textContent = t("Video unavailable: {reason}", { reason: media.reason }); }
   api(`/shows/${showId}/ingest`).then((i) => { $("#rtmp").value = i.rtmp_url; $("#key").value = i.stream_key; }, (e) => toast(e.message));
   for (const p of pins) pinned.add(p.product_id);
   products = await Promise.all(show.product_ids.map((id) => api(`/products/${id}`)));

@@ -1,5 +1,5 @@
 // The studio home: my shows by state, and the "Schedule a show" form.
-import { $, api, el, market, priceIn } from "./common.js";
+import { $, api, el, market, priceIn, t, nt, label } from "./common.js";
 import { clearProblems, creatorZone, fieldError, formatIn, showProblem, zonedToIso } from "./studio_util.js";
 
 const root = $("#studio-home");
@@ -13,9 +13,9 @@ function showRow(s) {
   const products = s.product_ids.length;
   return el("li", { class: "show-row" },
     el("a", { href: `/studio/shows/${s.id}`, class: "title", text: s.title }),
-    el("span", { class: `badge${s.status === "live" ? " live" : ""}`, text: s.status }),
-    el("span", { class: "muted" }, formatIn(s.starts_at, tz), ` · ${products} product${products === 1 ? "" : "s"}`),
-    s.status === "live" ? el("a", { href: `/shows/${s.id}`, text: "Open live room" }) : null);
+    el("span", { class: `badge${s.status === "live" ? " live" : ""}`, text: label(s.status) }),
+    el("span", { class: "muted" }, formatIn(s.starts_at, tz), " · " + nt("{n} product", "{n} products", products)),
+    s.status === "live" ? el("a", { href: `/shows/${s.id}`, text: t("Open live room") }) : null);
 }
 
 function fill(list, shows, empty) {
@@ -25,9 +25,9 @@ function fill(list, shows, empty) {
 async function loadShows() {
   const q = ["live", "scheduled", "ended", "cancelled"].map((s) => `status=${s}`).join("&");
   const shows = await api(`/shows?host_id=${me}&${q}&limit=100`);
-  fill($("#shows-live"), shows.filter((s) => s.status === "live"), "Nothing live right now.");
-  fill($("#shows-upcoming"), shows.filter((s) => s.status === "scheduled"), "No upcoming shows. Schedule one below.");
-  fill($("#shows-past"), shows.filter((s) => s.status === "ended" || s.status === "cancelled").reverse(), "No past shows yet.");
+  fill($("#shows-live"), shows.filter((s) => s.status === "live"), t("Nothing live right now."));
+  fill($("#shows-upcoming"), shows.filter((s) => s.status === "scheduled"), t("No upcoming shows. Schedule one below."));
+  fill($("#shows-past"), shows.filter((s) => s.status === "ended" || s.status === "cancelled").reverse(), t("No past shows yet."));
 }
 
 async function loadMarkets() {
@@ -45,20 +45,21 @@ async function loadShops() {
   for (const s of mine) ownShops.add(s.id);
   const option = (s) => el("option", { value: s.id, text: s.name });
   const select = $("#s-shop");
-  select.replaceChildren(
-    el("option", { value: "", text: shops.length ? "Choose a shop" : "No shop yet" }),
-    mine.length ? el("optgroup", { label: "Your shops" }, ...mine.map(option)) : null,
-    allowing.length ? el("optgroup", { label: "Shops that allow you" }, ...allowing.map(option)) : null);
+  select.replaceChildren(...[
+    el("option", { value: "", text: shops.length ? t("Choose a shop") : t("No shop yet") }),
+    mine.length ? el("optgroup", { label: t("Your shops") }, ...mine.map(option)) : null,
+    allowing.length ? el("optgroup", { label: t("Shops that allow you") }, ...allowing.map(option)) : null,
+  ].filter(Boolean));
   if (shops.length === 1) select.value = String(shops[0].id);
-  if (!shops.length) $("#shop-hint").textContent = "No shops yet: open your own, or ask a shop to add you as a creator.";
+  if (!shops.length) $("#shop-hint").textContent = t("No shops yet: open your own, or ask a shop to add you as a creator.");
   await loadProducts();
 }
 
 async function loadProducts() {
   const box = $("#product-boxes");
   const shopId = Number($("#s-shop").value);
-  if (!shopId) { box.replaceChildren(el("p", { class: "muted", text: "Choose a shop first." })); return; }
-  box.replaceChildren(el("p", { class: "muted", text: "Loading products…" }));
+  if (!shopId) { box.replaceChildren(el("p", { class: "muted", text: t("Choose a shop first.") })); return; }
+  box.replaceChildren(el("p", { class: "muted", text: t("Loading products…") }));
   try {
     const page = ownShops.has(shopId)
       ? await api(`/shops/${shopId}/products/manage?limit=100`)
@@ -69,8 +70,8 @@ async function loadProducts() {
       return el("label", { class: "check" },
         el("input", { type: "checkbox", name: "product_ids", value: p.id }),
         ` ${p.title}`, price ? el("span", { class: "muted", text: `· ${price.formatted}` }) : null,
-        p.status === "draft" ? el("span", { class: "badge", text: "draft" }) : null);
-    }) : [el("p", { class: "muted", text: "This shop has no products yet." })]));
+        p.status === "draft" ? el("span", { class: "badge", text: t("draft") }) : null);
+    }) : [el("p", { class: "muted", text: t("This shop has no products yet.") })]));
   } catch (e) {
     box.replaceChildren(el("p", { class: "error", text: e.message }));
   }
@@ -83,10 +84,10 @@ form.addEventListener("submit", async (ev) => {
   const title = String(f.get("title")).trim();
   const local = String(f.get("starts_at"));
   const markets = f.getAll("markets");
-  if (!title) return fieldError(form, alert, "title", "Give the show a title.");
+  if (!title) return fieldError(form, alert, "title", t("Give the show a title."));
   const startsAt = local ? zonedToIso(local, tz) : null;
-  if (!startsAt) return fieldError(form, alert, "starts_at", "Choose when the show starts.");
-  if (!markets.length) return fieldError(form, alert, "markets", "Choose at least one market.");
+  if (!startsAt) return fieldError(form, alert, "starts_at", t("Choose when the show starts."));
+  if (!markets.length) return fieldError(form, alert, "markets", t("Choose at least one market."));
   const shopId = Number(f.get("shop")) || null;
   const body = {
     title, starts_at: startsAt, markets,
@@ -107,5 +108,5 @@ form.addEventListener("submit", async (ev) => {
 });
 
 $("#s-shop").addEventListener("change", loadProducts);
-$("#tz-hint").textContent = `In your time zone, ${tz}.`;
+$("#tz-hint").textContent = t("In your time zone, {tz}.", { tz });
 Promise.all([loadShows(), loadMarkets(), loadShops()]).catch((e) => { alert.textContent = e.message; });

@@ -1,6 +1,6 @@
 // The studio's live metrics: room events for viewers and likes, a poll for orders and GMV,
 // and an inline-SVG sparkline of viewers over the last minutes.
-import { $, api } from "./common.js";
+import { $, api, t, nt } from "./common.js";
 
 const WINDOW_MS = 10 * 60 * 1000;
 const POLL_MS = 5000;
@@ -51,7 +51,7 @@ export function initMetrics(showId) {
       svg("polyline", { points: pts, fill: "none", stroke: "#1a4d8f", "stroke-width": "2", "vector-effect": "non-scaling-stroke" }));
     const minutes = Math.max(1, Math.round(Math.min(WINDOW_MS, now - samples[0][0]) / 60000));
     $("#m-spark-cap").textContent =
-      `Viewers over the last ${minutes} minute${minutes === 1 ? "" : "s"}: between ${low} and ${high}, ${samples[samples.length - 1][1]} now`;
+      nt("Viewers over the last minute: between {low} and {high}, {now} now", "Viewers over the last {n} minutes: between {low} and {high}, {now} now", minutes, { low, high, now: samples[samples.length - 1][1] });
   }
 
   function viewers(now, newPeak, unique) {
@@ -67,16 +67,16 @@ export function initMetrics(showId) {
   function render(m) {
     viewers(m.viewers.now, m.viewers.peak, m.viewers.unique);
     setLikes(m.likes);
-    $("#m-orders").textContent = m.orders === m.paid_orders ? String(m.orders) : `${m.orders} (${m.paid_orders} paid)`;
+    $("#m-orders").textContent = m.orders === m.paid_orders ? String(m.orders) : t("{orders} ({paid_orders} paid)", { orders: m.orders, paid_orders: m.paid_orders });
     $("#m-gmv").textContent = m.gmv.length ? m.gmv.map((g) => g.gmv.formatted).join(" · ") : "—";
-    $("#m-note").textContent = "Orders count every order placed from this show except cancelled ones; GMV is their totals.";
+    $("#m-note").textContent = t("Orders count every order placed from this show except cancelled ones; GMV is their totals.");
   }
 
   async function poll() {
     try {
       render(await api(`/shows/${showId}/metrics`));
     } catch (e) {
-      $("#m-note").textContent = `Metrics unavailable: ${e.message}`;
+      $("#m-note").textContent = t("Metrics unavailable: {message}", { message: e.message });
     }
   }
   let soon = null;

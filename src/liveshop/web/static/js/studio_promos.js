@@ -1,5 +1,5 @@
 // The studio's auction and giveaway controls, and what is running now.
-import { $, api, el, priceIn } from "./common.js";
+import { $, api, el, priceIn, t } from "./common.js";
 import { applyBid, auctionLine, fromPublic, merge } from "./room_auction.js";
 import { eligibilityText, fromPublic as giveawayFrom, merge as mergeGiveaway } from "./room_giveaway.js";
 import { money, toMinor } from "./room_money.js";
@@ -24,7 +24,7 @@ export function initPromos({ showId, show, products, markets }) {
     const symbol = money(0, currency(code), code).replace(/[\d.,\s\u00a0]/g, "") || currency(code);
     for (const s of document.querySelectorAll(".a-cur")) s.textContent = symbol;
     $("#a-regular").textContent = found
-      ? (price ? `Regular price ${price.formatted}; ${found.v.track_stock === false ? "stock not counted" : `${found.v.available} in stock`}.` : `Not sold in ${code}: pick another market.`)
+      ? (price ? (found.v.track_stock === false ? t("Regular price {formatted}; stock not counted.", { formatted: price.formatted }) : t("Regular price {formatted}; {available} in stock.", { formatted: price.formatted, available: found.v.available })) : t("Not sold in {code}: pick another market.", { code }))
       : "";
   }
   $("#a-variant").addEventListener("change", describeLot);
@@ -46,7 +46,7 @@ export function initPromos({ showId, show, products, markets }) {
     const start = toMinor(f.get("start"), cur);
     const step = toMinor(f.get("step"), cur);
     const msg = $("#auction-msg");
-    if (!start || !step) { msg.textContent = "Give a starting price and a bid step above zero."; msg.className = "error"; return; }
+    if (!start || !step) { msg.textContent = t("Give a starting price and a bid step above zero."); msg.className = "error"; return; }
     const button = $("#auction-submit");
     button.disabled = true;
     try {
@@ -57,7 +57,7 @@ export function initPromos({ showId, show, products, markets }) {
       } });
       const title = variants.find((x) => x.v.id === a.variant_id)?.p.title;
       auction = fromPublic(a, title);
-      msg.textContent = `Auction #${a.id} is live: bids from ${a.start_price.formatted}.`;
+      msg.textContent = t("Auction #{id} is live: bids from {formatted}.", { id: a.id, formatted: a.start_price.formatted });
       msg.className = "ok";
       renderAuction();
     } catch (e) {
@@ -80,7 +80,7 @@ export function initPromos({ showId, show, products, markets }) {
     $("#gl-count").textContent = giveaway.count;
     $("#giveaway-draw").hidden = giveaway.status !== "open";
     $("#gl-winner").textContent = giveaway.status === "open" ? ""
-      : giveaway.winner ? `Winner: @${giveaway.winner}${giveaway.status === "claimed" ? " (claimed)" : ""}` : "No eligible entrant was left: no winner.";
+      : giveaway.winner ? (giveaway.status === "claimed" ? t("Winner: @{winner} (claimed)", { winner: giveaway.winner }) : t("Winner: @{winner}", { winner: giveaway.winner })) : t("No eligible entrant was left: no winner.");
     $("#giveaway-form").hidden = giveaway.status === "open";
   }
 
@@ -95,8 +95,8 @@ export function initPromos({ showId, show, products, markets }) {
       const g = await api(`/shows/${showId}/giveaways`, { method: "POST", body: {
         variant_id: Number(f.get("variant_id")), eligibility, market: eligibility === "market" ? f.get("market") : null,
       } });
-      giveaway = giveawayFrom(g, variants.find((x) => x.v.id === g.variant_id)?.p.title || "Prize");
-      msg.textContent = `Giveaway #${g.id} is open.`;
+      giveaway = giveawayFrom(g, variants.find((x) => x.v.id === g.variant_id)?.p.title || t("Prize"));
+      msg.textContent = t("Giveaway #{id} is open.", { id: g.id });
       msg.className = "ok";
       renderGiveaway();
     } catch (e) {
@@ -132,7 +132,7 @@ export function initPromos({ showId, show, products, markets }) {
     }
     const g = giveaways[0];
     if (g && (g.status === "open" || g.status === "drawn" || giveaway?.id === g.id)) {
-      const next = giveawayFrom(g, products.find((p) => p.id === g.product_id)?.title || "Prize");
+      const next = giveawayFrom(g, products.find((p) => p.id === g.product_id)?.title || t("Prize"));
       giveaway = giveaway?.id === next.id ? mergeGiveaway(giveaway, next) : next;
     }
     renderAuction();

@@ -1,5 +1,5 @@
 // Studio helpers: wall-clock times in the creator's time zone, and inline form errors.
-import { $, el } from "./common.js";
+import { $, el, t } from "./common.js";
 
 // The creator's zone: their profile's, when the browser knows it, else the browser's own.
 export function creatorZone(preferred) {
@@ -38,7 +38,7 @@ export function isoToZoned(iso, tz) {
 }
 
 export function formatIn(iso, tz) {
-  const text = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZone: tz }).format(new Date(iso));
+  const text = new Intl.DateTimeFormat(document.documentElement.lang, { dateStyle: "medium", timeStyle: "short", timeZone: tz }).format(new Date(iso));
   return el("time", { datetime: iso, text });
 }
 
@@ -54,7 +54,7 @@ export function showProblem(form, alert, error) {
     input?.setAttribute("aria-invalid", "true");
     input?.focus();
   }
-  alert.textContent = slot ? "Please fix the highlighted field." : message;
+  alert.textContent = slot ? t("Please fix the highlighted field.") : message;
 }
 
 export function clearProblems(form, alert) {
@@ -67,6 +67,6 @@ export function fieldError(form, alert, field, message) {
   clearProblems(form, alert);
   const slot = $(`.field-error[data-field="${field}"]`, form);
   slot.textContent = message;
-  alert.textContent = "Please fix the highlighted field.";
+  alert.textContent = t("Please fix the highlighted field.");
   form.querySelector(`[aria-describedby~="${slot.id}"]`)?.focus();
 }
