@@ -102,6 +102,10 @@ async def create(*, uow: UnitOfWork, actor: User, show_id: int, data: DealCreate
                 "deal_price_above_regular",
                 f"The {market} deal price is above the regular price.",
             )
+        await shows.check_price_floor(
+            session=session, show=show, product_id=variant.product_id,
+            list_price=regular[market], price=amount,
+        )  # fmt: skip
     if not await variant_stock.reserve(session, variant_id=variant.id, quantity=data.stock):
         raise Problem(409, "out_of_stock", f"Fewer than {data.stock} units are free for this deal.")
     opens = utcnow() + timedelta(seconds=data.countdown_seconds)
@@ -234,7 +238,7 @@ async def _context(
             Variant,
             VariantPrice.amount,
             Show,
-            shows.buyable(shop_id=deal.shop_id, host_id=Show.host_id),
+            shows.buyable(shop_id=deal.shop_id, host_id=Show.host_id, product_id=deal.product_id),
             Market,
         )
         .join(Variant.product)
@@ -292,7 +296,10 @@ async def buy(
         regular = price if amount is None else int(amount)
     if not fine:
         # A deal opened before the shop revoked the host (or lost its verification) stops too.
-        await shows.check_shop_sells(session=session, actor=None, show=show, shop_id=deal.shop_id)
+        await shows.check_shop_sells(
+            session=session, actor=None, show=show, shop_id=deal.shop_id,
+            product_id=deal.product_id,
+        )  # fmt: skip
     await rollout.require(
         session, market=data.market, feature="live", shop_id=deal.shop_id, buyer_id=buyer.id
     )
