@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from liveshop.accounts.deps import CurrentUser, OptionalUser
-from liveshop.accounts.models import Role
+from liveshop.accounts.models import Role, User
 from liveshop.affiliates import service
 from liveshop.affiliates.models import Collaboration, Kind
 from liveshop.affiliates.schemas import (
@@ -22,6 +22,7 @@ from liveshop.catalog import service as catalog
 from liveshop.deps import IdPath, Uow
 from liveshop.errors import forbidden
 from liveshop.idempotency import idempotency_key, run_once
+from liveshop.uow import UnitOfWork
 
 router = APIRouter(tags=["affiliates"])
 IdemKey = Annotated[str | None, Depends(idempotency_key)]
@@ -185,11 +186,15 @@ async def remove_from_showcase(product_id: IdPath, user: CurrentUser, uow: Uow) 
 
 @router.get("/a/{creator_id}/{product_id}", include_in_schema=True)
 async def affiliate_link(
-    creator_id: IdPath, product_id: IdPath, user: OptionalUser, uow: Uow
+    creator_id: IdPath, product_id: IdPath, user: OptionalUser, request: Request
 ) -> RedirectResponse:
     """A creator's affiliate link: records the signed-in buyer's click, then shows the product."""
-    await service.click_link(
-        session=uow.session, buyer=user, creator_id=creator_id, product_id=product_id
-    )
-    await uow.commit()
+    if user is not None:  # a GET reads from a replica: the click is written on the primary
+        state = request.app.state
+        async with UnitOfWork(db=state.db, broker=state.broker, write=True) as uow:
+            buyer = await uow.session.get(User, user.id)
+            await service.click_link(
+                session=uow.session, buyer=buyer, creator_id=creator_id, product_id=product_id
+            )
+            await uow.commit()
     return RedirectResponse(f"/products/{product_id}", status_code=status.HTTP_303_SEE_OTHER)

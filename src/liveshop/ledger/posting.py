@@ -123,6 +123,37 @@ async def on_paid(session: AsyncSession, order_id: int, terms: Terms) -> None:
         )
     legs += await _new_seller(session, order, base, fee, common)
     await post(session, Chain(ccy, f"o{o}:paid", [lg for lg in legs if lg.amount > 0]))
+    await _commissions(session, order)
+
+
+def commission_base(order: Order, line: OrderLine) -> int:
+    """What the buyer paid for the line, net of every discount (platform- and seller-funded:
+    deal prices are in the line already, coupons are spread over the lines by value) and net
+    of VAT or sales tax."""
+    gross_all = sum(ln.gross for ln in order.lines)
+    if line.gross <= 0 or gross_all <= 0:
+        return 0
+    paid = line.gross - order.discount_total * line.gross // gross_all
+    return max(0, paid * line.net // line.gross)
+
+
+async def _commissions(session: AsyncSession, order: Order) -> None:
+    """Pend each attributed line's commission (the rate and the touch are on the line)."""
+    for line in order.lines:
+        if not line.attr_creator_id or not line.attr_rate_bp:
+            continue
+        base = commission_base(order, line)
+        amount = base * line.attr_rate_bp // 10_000
+        if amount > 0:
+            await post_commission(
+                session,
+                order_id=order.id,
+                line_id=line.id,
+                creator_id=line.attr_creator_id,
+                amount=amount,
+                reason=f"{line.attr_rate_bp / 100:g}% of {base} ({line.attr_kind}): "
+                f"{line.attr_why or ''}"[:200],
+            )
 
 
 async def _new_seller(

@@ -156,6 +156,13 @@ async def remove_cohost(show_id: IdPath, user_id: IdPath, user: CurrentUser, uow
     await uow.commit()
 
 
+@router.post("/shows/{show_id}/visits", status_code=status.HTTP_204_NO_CONTENT)
+async def record_visit(show_id: IdPath, user: CurrentUser, uow: Uow) -> None:
+    """The room or replay page says a signed-in viewer opened it (attribution's touch)."""
+    await service.record_visit(session=uow.session, viewer=user, show_id=show_id)
+    await uow.commit()
+
+
 @router.get("/me/allowed-shops")
 async def my_allowed_shops(user: CurrentUser, uow: Uow) -> list[AllowedShopPublic]:
     """Shops whose products I may sell in my shows: my own, then those that allow me."""

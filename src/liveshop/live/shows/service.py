@@ -12,6 +12,7 @@ from liveshop import bus
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import Role, User
 from liveshop.affiliates import service as affiliates
+from liveshop.affiliates.models import TouchKind
 from liveshop.catalog import service as catalog
 from liveshop.catalog.models import Product, ProductStatus, Shop, ShopMember, Variant
 from liveshop.db import utcnow
@@ -391,3 +392,21 @@ async def attribution(
     if (await session.execute(in_lineup)).scalar_one() != len(set(variant_ids)):
         return plain
     return {"channel": channel, "show_id": show.id, "host_id": show.host_id}
+
+
+async def record_visit(*, session: AsyncSession, viewer: User, show_id: int) -> str | None:
+    """A signed-in viewer opened the live room or the replay: a touch for attribution (the
+    kind it was), or None when the show is neither live nor replaying, or it is the host."""
+    show = await get(session=session, show_id=show_id)
+    if viewer.id == show.host_id:
+        return None
+    if show.status == ShowStatus.live:
+        kind = TouchKind.live
+    elif show.status == ShowStatus.ended and show.replay_path:
+        kind = TouchKind.replay
+    else:
+        return None
+    await affiliates.record_touch(
+        session=session, buyer_id=viewer.id, creator_id=show.host_id, kind=kind, show_id=show.id
+    )
+    return kind.value
