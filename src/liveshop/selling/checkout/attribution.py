@@ -46,10 +46,8 @@ async def _counts(
     if show is None or show.host_id != touch.creator_id:
         return False
     if touch.kind == TouchKind.live:  # the session: live then, and still live now
-        return (
-            show.status == ShowStatus.live
-            and show.went_live_at is not None
-            and show.went_live_at <= touch.at
+        return show.status == ShowStatus.live and (
+            show.went_live_at is None or show.went_live_at <= touch.at
         )
     return (  # replay: replaying then, within the window
         show.ended_at is not None
