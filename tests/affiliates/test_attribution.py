@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from liveshop.affiliates.models import RateChange, ShowcaseItem, Touch
+from liveshop.affiliates.tasks import remind_once
 from liveshop.db import utcnow
 from liveshop.ledger.models import LedgerTransfer
 from liveshop.orders.models import OrderLine
@@ -281,7 +282,7 @@ async def _commission(client: httpx.AsyncClient, order_id: int) -> list[tuple[st
 async def test_commission_on_paid_and_pro_rata_on_partial_refund(
     api: Api, client: httpx.AsyncClient, affiliate: tuple[LiveShow, Actor]
 ) -> None:
-    show, creator = affiliate
+    show, _ = affiliate
     admin = await api.user("admin")
     buyer = await api.user("buyer")
     order = await buy(client, buyer, show.variant_id, show.show_id)
@@ -329,7 +330,7 @@ async def test_authorization_matrix(
         await code(
             await client.post(f"{API}/collaborations", headers=stranger_seller.headers, json=offer)
         )
-    )[0] == 403  # noqa: E501
+    )[0] == 403
     for path, body in ((f"{cid}/rate", {"rate_bp": 2000}), (f"{cid}/revoke", None)):
         r = await client.post(f"{API}/collaborations/{path}", headers=stranger_seller.headers,
                               json=body)  # fmt: skip
@@ -342,10 +343,10 @@ async def test_authorization_matrix(
     # nor sell it, nor earn through a link to it.
     assert (
         await client.post(f"{API}/collaborations/{cid}/accept", headers=uninvited.headers)
-    ).status_code == 403  # noqa: E501
+    ).status_code == 403
     assert await code(
         await client.put(f"{API}/me/showcase/{show.product_id}", headers=uninvited.headers)
-    ) == (403, "no_collaboration")  # noqa: E501
+    ) == (403, "no_collaboration")
     r = await client.post(f"{API}/shows", headers=uninvited.headers,
                           json={"title": "x", "starts_at": "2030-01-01T18:00:00Z",
                                 "markets": ["UK"], "product_ids": [show.product_id]})  # fmt: skip
@@ -368,3 +369,34 @@ async def test_authorization_matrix(
     bad = {**offer, "rate_bp": 9000}
     r = await client.post(f"{API}/collaborations", headers=show.seller.headers, json=bad)
     assert r.status_code == 422
+
+
+async def test_holders_hear_again_two_days_before_a_cut(
+    api: Api, client: httpx.AsyncClient, affiliate: tuple[LiveShow, Actor], app: Any
+) -> None:
+    show, creator = affiliate
+    cid = show.collaborations[0]
+    r = await client.post(f"{API}/collaborations/{cid}/rate", headers=show.seller.headers,
+                          json={"rate_bp": 700})  # fmt: skip
+    assert r.status_code == 201, r.text
+
+    async def titles() -> list[str]:
+        inbox = (await client.get(f"{API}/me/notifications", headers=creator.headers)).json()
+        return [n["title"] for n in inbox["items"] if "falls to 7%" in n["title"]]
+
+    assert len(await titles()) == 1  # told at the change
+    assert await remind_once(app.state.db, app.state.broker) == 0  # 30 days to go: not yet
+    async with db_uow(client) as uow:  # 28 days later
+        await uow.session.execute(
+            update(RateChange)
+            .where(RateChange.collaboration_id == cid, RateChange.previous_bp.is_not(None))
+            .values(changed_at=utcnow() - timedelta(days=28, minutes=1),
+                    holders_from=utcnow() + timedelta(days=2) - timedelta(minutes=1))
+        )  # fmt: skip
+        await uow.session.execute(
+            update(ShowcaseItem).values(added_at=utcnow() - timedelta(days=40))
+        )
+        await uow.commit()
+    assert await remind_once(app.state.db, app.state.broker) == 1
+    assert await remind_once(app.state.db, app.state.broker) == 0  # once only
+    assert len(await titles()) == 2

@@ -67,7 +67,12 @@ async def shop_collaborations(
 ) -> list[CollaborationPublic]:
     """The shop's collaborations, newest first (at most 200)."""
     rows = await service.of_shop(session=uow.session, actor=user, shop_id=shop_id)
-    return [CollaborationPublic.model_validate(c) for c, _, _ in rows]
+    return [
+        CollaborationPublic.model_validate(c).model_copy(
+            update={"product_title": p.title, "creator_name": u and u.display_name}
+        )
+        for c, p, u in rows
+    ]
 
 
 @router.get("/collaborations/{collaboration_id}/rates")
@@ -140,7 +145,12 @@ async def decline(collaboration_id: IdPath, user: CurrentUser, uow: Uow) -> Coll
 async def my_offers(user: CurrentUser, uow: Uow) -> list[CollaborationPublic]:
     """Invitations to me and every open offer, newest first (at most 200)."""
     rows = await service.offers_for(session=uow.session, creator=user)
-    return [CollaborationPublic.model_validate(c) for c, _, _ in rows]
+    return [
+        CollaborationPublic.model_validate(c).model_copy(
+            update={"product_title": p.title, "shop_name": s.name}
+        )
+        for c, p, s in rows
+    ]
 
 
 async def _showcase(uow: Uow, user_id: int) -> list[ShowcaseItemPublic]:

@@ -51,6 +51,9 @@ class CollaborationPublic(BaseModel):
     floor_bp: int
     created_at: datetime
     decided_at: datetime | None
+    product_title: str | None = None
+    creator_name: str | None = None
+    shop_name: str | None = None
 
 
 class RateChangePublic(BaseModel):

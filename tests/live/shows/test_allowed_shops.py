@@ -51,7 +51,7 @@ async def test_allowed_shops_are_mine_and_those_collaborating_with_me(
     assert r.headers["content-type"] == "application/problem+json"
 
 
-async def test_a_creator_schedules_a_show_for_a_shop_that_allows_them(
+async def test_a_creator_schedules_a_show_for_a_shop_collaborating_with_them(
     client: httpx.AsyncClient, api: Api
 ) -> None:
     seller, creator, stranger = (
@@ -60,12 +60,7 @@ async def test_a_creator_schedules_a_show_for_a_shop_that_allows_them(
         await api.user("creator"),
     )
     shop = await api.shop(seller)
-    r = await client.post(
-        f"/api/v1/shops/{shop['id']}/creators",
-        headers=seller.headers,
-        json={"creator_id": creator.id},
-    )
-    assert r.status_code in (200, 201), r.text
+    await collaborate(client, seller, creator, [(await api.product(seller, shop["id"]))["id"]])
     body = {"title": "Guest night", "starts_at": "2030-01-01T18:00:00Z", "markets": ["UK"],
             "shop_id": shop["id"]}  # fmt: skip
     r = await client.post("/api/v1/shows", headers=creator.headers, json=body)
