@@ -49,8 +49,8 @@ function row(c) {
     el("td", { text: c.product_title }),
     el("td", { text: c.kind === "open" ? "Any creator (open)" : `${c.creator_name} · ID ${c.creator_id}` }),
     el("td", {}, el("span", { class: `badge ${c.status}`, text: c.status })),
-    el("td", { class: "num", text: pct(c.rate_bp) }),
-    el("td", { class: "num opt", text: c.floor_bp >= 10000 ? "no discount" : pct(c.floor_bp) }),
+    el("td", { class: "num", text: pct(c.rate_bp), title: "Commission" }),
+    el("td", { class: "num opt", text: c.floor_bp >= 10000 ? "floor: no discount" : `floor ${pct(c.floor_bp)}` }),
     actions);
 }
 
