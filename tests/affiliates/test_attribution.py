@@ -17,6 +17,7 @@ from liveshop.db import utcnow
 from liveshop.ledger.models import LedgerTransfer
 from liveshop.orders.models import OrderLine
 from tests.kits.affiliates import collaborate, revoke
+from tests.kits.deals import buy_body, open_now
 from tests.kits.factories import Actor, Api, address
 from tests.kits.promotions import db_uow
 from tests.kits.shows import LiveShow, live_show, set_show_status
@@ -400,3 +401,51 @@ async def test_holders_hear_again_two_days_before_a_cut(
     assert await remind_once(app.state.db, app.state.broker) == 1
     assert await remind_once(app.state.db, app.state.broker) == 0  # once only
     assert len(await titles()) == 2
+
+
+async def test_commission_base_is_net_of_a_coupon_and_vat(
+    api: Api, client: httpx.AsyncClient, affiliate: tuple[LiveShow, Actor]
+) -> None:
+    show, creator = affiliate
+    url, body = _action(show, "coupon", price=1500)  # £5.00 off, funded by the shop
+    r = await client.post(url, headers=creator.headers, json=body)
+    assert r.status_code == 201, r.text
+    buyer = await api.user("buyer")
+    claim = f"{API}/shows/{show.show_id}/coupons/{body['code']}/claim"
+    assert (await client.post(claim, headers=buyer.headers)).status_code == 201
+    r = await client.post(
+        f"{API}/orders/buy-now",
+        headers={**buyer.headers, "Idempotency-Key": uuid.uuid4().hex},
+        json={"market": "UK", "variant_id": show.variant_id, "quantity": 1,
+              "address": address("UK"), "show_id": show.show_id, "coupons": [body["code"]]},
+    )  # fmt: skip
+    assert r.status_code == 201, r.text
+    order = r.json()[0]
+    assert order["total"]["amount"] == 1500
+    assert (await api.pay(buyer, order["id"])).status_code == 201
+    # £15.00 paid incl. 20% VAT: 1250 net, 10% -> 125.
+    assert await _commission(client, order["id"]) == [("pending", 125)]
+
+
+async def test_a_flash_deal_bought_in_the_creators_room_is_credited(
+    api: Api, client: httpx.AsyncClient, affiliate: tuple[LiveShow, Actor], app: Any
+) -> None:
+    show, creator = affiliate
+    url, body = _action(show, "deal", price=1200)
+    r = await client.post(url, headers=creator.headers, json=body)
+    assert r.status_code == 201, r.text
+    await open_now(app.state.db, r.json()["id"])
+    buyer = await api.user("buyer")
+    r = await client.post(
+        f"{API}/deals/{r.json()['id']}/buy",
+        headers={**buyer.headers, "Idempotency-Key": uuid.uuid4().hex},
+        json=buy_body(),
+    )
+    assert r.status_code == 201, r.text
+    order_id = r.json()["id"] if isinstance(r.json(), dict) else r.json()[0]["id"]
+    line = await line_of(client, order_id)
+    assert (line.attr_kind, line.attr_creator_id, line.attr_show_id, line.attr_rate_bp) == (
+        "live", creator.id, show.show_id, 1000,
+    )  # fmt: skip
+    assert (await api.pay(buyer, order_id)).status_code == 201
+    assert await _commission(client, order_id) == [("pending", 100)]  # 10% of 1000 net

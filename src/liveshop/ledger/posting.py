@@ -126,15 +126,11 @@ async def on_paid(session: AsyncSession, order_id: int, terms: Terms) -> None:
     await _commissions(session, order)
 
 
-def commission_base(order: Order, line: OrderLine) -> int:
-    """What the buyer paid for the line, net of every discount (platform- and seller-funded:
-    deal prices are in the line already, coupons are spread over the lines by value) and net
-    of VAT or sales tax."""
-    gross_all = sum(ln.gross for ln in order.lines)
-    if line.gross <= 0 or gross_all <= 0:
-        return 0
-    paid = line.gross - order.discount_total * line.gross // gross_all
-    return max(0, paid * line.net // line.gross)
+def commission_base(line: OrderLine) -> int:
+    """What the buyer paid for the line net of VAT or sales tax: every discount, platform- or
+    seller-funded, is in the line already (a deal's price; coupons are spread over the lines
+    and each line's tax recomputed, `selling/pricing.py`), so that is the line's net."""
+    return max(0, line.net)
 
 
 async def _commissions(session: AsyncSession, order: Order) -> None:
@@ -142,7 +138,7 @@ async def _commissions(session: AsyncSession, order: Order) -> None:
     for line in order.lines:
         if not line.attr_creator_id or not line.attr_rate_bp:
             continue
-        base = commission_base(order, line)
+        base = commission_base(line)
         amount = base * line.attr_rate_bp // 10_000
         if amount > 0:
             await post_commission(

@@ -10,8 +10,7 @@ from liveshop.markets.rollout import service as rollout
 from liveshop.orders import service as orders
 from liveshop.orders.models import Order
 from liveshop.orders.schemas import BuyNowIn, CheckoutIn
-from liveshop.selling import pricing
-from liveshop.selling.checkout import attribution
+from liveshop.selling import attribution, pricing
 from liveshop.settings import Settings
 
 

@@ -31,6 +31,7 @@ from liveshop.markets.rollout import service as rollout
 from liveshop.markets.seed import MARKETS
 from liveshop.orders import service as orders
 from liveshop.orders.models import Hold, Order
+from liveshop.selling import attribution
 from liveshop.selling.deals import events as deal_events
 from liveshop.selling.deals import locks as deal_locks
 from liveshop.selling.deals.events import DealEndedEvent, DealOpenedEvent, DealScheduledEvent
@@ -303,7 +304,7 @@ async def buy(
     await rollout.require(
         session, market=data.market, feature="live", shop_id=deal.shop_id, buyer_id=buyer.id
     )
-    return await orders.place_reserved(
+    order = await orders.place_reserved(
         session=session,
         buyer=buyer,
         market_code=data.market,
@@ -324,6 +325,19 @@ async def buy(
         ],
         market=market,
     )
+    if not await catalog.is_member(
+        session=session, user=await _host(session, show), shop_id=deal.shop_id
+    ):  # a creator's deal of another shop's product: credit the creator (affiliates)
+        await attribution.credit_show(
+            session=session, buyer=buyer, order=order, show_id=show.id, host_id=show.host_id
+        )
+    return order
+
+
+async def _host(session: AsyncSession, show: Show) -> User:
+    host = await session.get(User, show.host_id)
+    assert host is not None  # a foreign key
+    return host
 
 
 async def take_units(*, session: AsyncSession, order: Order, quantity: int) -> None:

@@ -87,6 +87,26 @@ async def attribute(
                     break
 
 
+async def credit_show(
+    *, session: AsyncSession, buyer: User, order: Order, show_id: int, host_id: int
+) -> None:
+    """A purchase made in the room itself (a flash deal): the room is the last touch."""
+    if host_id == buyer.id:
+        return
+    touch = await affiliates.record_touch(
+        session=session,
+        buyer_id=buyer.id,
+        creator_id=host_id,
+        kind=TouchKind.live,
+        show_id=show_id,
+    )
+    lines = (
+        await session.execute(select(OrderLine).where(OrderLine.order_id == order.id))
+    ).scalars()
+    for line in lines:
+        await _credit(session, order, line, touch)
+
+
 async def _credit(session: AsyncSession, order: Order, line: OrderLine, touch: Touch) -> None:
     line.attr_kind = touch.kind
     line.attr_touch_id = touch.id
