@@ -59,7 +59,7 @@ async def test_offer_accept_showcase_and_cut_on_a_phone(settings: Settings, tmp_
         rate = page.get_by_label("New rate for Cloud hoodie (%)")
         await rate.fill("5")
         await rate.press("Enter")
-        await row.get_by_text("5%").first.wait_for()
+        await row.get_by_text("5%", exact=True).wait_for()  # not "15%": the new rate
         await page.get_by_role("button", name="Rate history of Cloud hoodie").click()
         await page.locator("#history-list li", has_text="was 15%").wait_for()
         await cpage.reload()
