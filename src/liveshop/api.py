@@ -5,6 +5,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import compile_path
 
 from liveshop.accounts.api import router as accounts
+from liveshop.affiliates.api import router as affiliates
 from liveshop.analytics.api import router as analytics
 from liveshop.analytics.live.api import router as metrics
 from liveshop.catalog.api import router as catalog
@@ -56,6 +57,7 @@ for router in (
     addresses,
     payments,
     shows,
+    affiliates,
     campaigns,
     room,
     media,

@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import User
+from liveshop.affiliates.models import Collaboration, RateChange, ShowcaseItem
 from liveshop.catalog.models import Product
 from liveshop.db import utcnow
 from liveshop.live.shows import service as live
-from liveshop.live.shows.models import ShopCreator
 from liveshop.live.shows.schemas import ShowCreate
 from liveshop.uow import UnitOfWork
 
@@ -43,8 +43,18 @@ async def add_shows(uow: UnitOfWork) -> dict[str, Any]:
     live_shows = []
     for email, title, shop_id, market in LIVE_SHOWS:
         host = (await s.execute(select(User).where(User.email == email))).scalar_one()
-        # The shop lets its creator sell its products (the demo skips the seller's click).
-        s.add(ShopCreator(shop_id=shop_id, creator_id=host.id))
+        # The shop invites its creator at 10%, up to half off; she accepted and showcased
+        # them all (the demo skips the clicks).
+        for product_id in await _products(uow, shop_id):
+            collab = Collaboration(
+                shop_id=shop_id, product_id=product_id, kind="targeted", creator_id=host.id,
+                status="accepted", rate_bp=1000, floor_bp=5000,
+            )  # fmt: skip
+            s.add(collab)
+            await s.flush()
+            s.add(RateChange(collaboration_id=collab.id, rate_bp=1000, previous_bp=None))
+            s.add(ShowcaseItem(creator_id=host.id, product_id=product_id))
+        await s.flush()
         show = await live.create(
             session=s,
             host=host,

@@ -1,6 +1,7 @@
 """Imports every ORM model so that Base.metadata is complete (Alembic, tests)."""
 
 from liveshop.accounts import models as accounts
+from liveshop.affiliates import models as affiliates
 from liveshop.analytics import models as analytics
 from liveshop.catalog import models as catalog
 from liveshop.discovery import models as discovery
@@ -27,6 +28,7 @@ __all__ = [
     "IdempotencyRecord",
     "JobLease",
     "accounts",
+    "affiliates",
     "analytics",
     "api_tokens",
     "auctions",

@@ -19,6 +19,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from liveshop import leases
+from liveshop.affiliates.tasks import run_affiliate_tasks
 from liveshop.analytics.rollup import run_rollups
 from liveshop.broker import Broker
 from liveshop.db import Database
@@ -53,6 +54,7 @@ def _jobs(db: Database, broker: Broker, settings: Settings) -> list[Coroutine[An
         ),
         run_rollout_schedule(db, broker, settings.sweep_interval_seconds),
         run_ledger_tasks(db, broker, settings),
+        run_affiliate_tasks(db, broker, settings),
         run_webhook_delivery(db, broker, settings),
     ]
 

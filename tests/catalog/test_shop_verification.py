@@ -11,6 +11,7 @@ import pytest
 
 from liveshop.live.media import nginx as media
 from liveshop.settings import Settings
+from tests.kits.affiliates import collaborate
 from tests.kits.factories import Actor, Api
 
 API = "/api/v1"
@@ -87,9 +88,7 @@ async def test_a_creator_cannot_go_live_with_an_unverified_shops_products(
     seller, creator = await api.user("seller"), await api.user("creator")
     shop = await api.shop(seller)
     product = await api.product(seller, shop["id"])
-    r = await client.post(f"{API}/shops/{shop['id']}/creators", headers=seller.headers,
-                          json={"creator_id": creator.id})  # fmt: skip
-    assert r.status_code == 201, r.text
+    await collaborate(client, seller, creator, [product["id"]])
     body = {"title": "Haul", "starts_at": "2030-01-01T18:00:00Z", "markets": ["UK"],
             "product_ids": [product["id"]]}  # fmt: skip
     show = (await client.post(f"{API}/shows", headers=creator.headers, json=body)).json()

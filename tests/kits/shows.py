@@ -13,6 +13,7 @@ from liveshop.live.media import nginx as media
 from liveshop.live.shows import service as shows
 from liveshop.live.shows.models import Show
 from liveshop.uow import UnitOfWork
+from tests.kits.affiliates import collaborate
 from tests.kits.factories import Actor, Api
 
 API = "/api/v1"
@@ -28,6 +29,7 @@ class LiveShow:
     shop: dict[str, Any] = field(default_factory=dict)
     show: dict[str, Any] = field(default_factory=dict)
     products: list[dict[str, Any]] = field(default_factory=list)
+    collaborations: list[int] = field(default_factory=list)  # the host's, if not the seller
 
 
 async def live_show(
@@ -49,7 +51,8 @@ async def live_show(
     """A seller's show selling its products.
 
     `products`: how many (`stock` each, priced `prices`), or the product bodies to create.
-    `host`: a creator the shop allows, who then hosts the show instead of the seller.
+    `host`: a creator the shop collaborates with on every product (accepted, showcased, any
+    price), who then hosts the show instead of the seller.
     `pins`: how many of the products the show pins, in order.
     `live`: "status" switches it live in the database only (the promotion tests need no room),
     "room" through the service as the media hook does (the room hears it), None leaves it
@@ -71,13 +74,9 @@ async def live_show(
             )
             assert r.status_code == 201, r.text
             items.append(r.json())
-    if host is not None:
-        r = await client.post(
-            f"{API}/shops/{shop['id']}/creators",
-            headers=seller.headers,
-            json={"creator_id": host.id},
-        )
-        assert r.status_code == 201, r.text
+    collabs: list[int] = []
+    if host is not None:  # the shop invites the creator for every product, any price allowed
+        collabs = await collaborate(client, seller, host, [p["id"] for p in items])
     owner = host or seller
     body: dict[str, Any] = {
         "title": title,
@@ -108,6 +107,7 @@ async def live_show(
         shop,
         show,
         items,
+        collabs,
     )
 
 

@@ -393,11 +393,13 @@ async def test_affiliate_collaborations_switch(api: Api, client: httpx.AsyncClie
         "/admin/markets/UK/switches",
         {"feature": "affiliates", "on": False, "reason": "Commission terms pending"},
     )
+    product = await api.product(seller, shop["id"])
     r = await client.post(
-        f"{API}/shops/{shop['id']}/creators",
+        f"{API}/collaborations",
         headers=seller.headers,
-        json={"creator_id": creator.id},
-    )
+        json={"product_id": product["id"], "kind": "targeted", "creator_id": creator.id,
+              "rate_bp": 1000},
+    )  # fmt: skip
     assert (
         refused(r, 409, "feature_off")["detail"]
         == "Affiliate collaborations aren't open in the UK yet."

@@ -262,24 +262,27 @@ async def test_seller_center_pages(settings: Settings, tmp_path: Path) -> None:
         assert order["refunded_total"]["amount"] == 1999 + 500
         assert order["status"] == "partially_refunded"
 
-        # Allow a creator by id, then remove them.
+        # Invite a creator by id to a targeted collaboration, then revoke it.
         await page.goto("/seller/creators")
-        await page.locator("#creators", has_text="No creators yet").wait_for()
+        await page.locator("#collabs-empty", has_text="No collaborations yet").wait_for()
+        await page.get_by_label("One creator (targeted)").check()
         await page.get_by_label("Creator ID").fill(str(creator["id"]))
-        await page.locator("#creator-preview", has_text="Casey Creator").wait_for()
-        await page.get_by_role("button", name="Allow creator").click()
-        await page.locator("li.creator", has_text="Casey Creator").wait_for()
+        await page.get_by_label("Commission (%)").fill("12.5")
+        await page.get_by_role("button", name="Offer").click()
+        await page.locator("tr.collab", has_text="Casey Creator").wait_for()
         async with httpx.AsyncClient(base_url=server.url, timeout=10) as api:
-            allowed = (
-                await api.get(f"{API}/shops/{shop_id}/creators", headers=seller.headers)
+            listed = (
+                await api.get(f"{API}/shops/{shop_id}/collaborations", headers=seller.headers)
             ).json()
-            assert [c["id"] for c in allowed] == [creator["id"]]
-            await page.get_by_role("button", name="Remove Casey Creator").click()
-            await page.locator("#creators", has_text="No creators yet").wait_for()
-            allowed = (
-                await api.get(f"{API}/shops/{shop_id}/creators", headers=seller.headers)
+            assert [(c["creator_id"], c["rate_bp"], c["status"]) for c in listed] == [
+                (creator["id"], 1250, "invited")
+            ]
+            await page.get_by_role("button", name="Revoke").first.click()
+            await page.locator("tr.collab", has_text="revoked").wait_for()
+            listed = (
+                await api.get(f"{API}/shops/{shop_id}/collaborations", headers=seller.headers)
             ).json()
-            assert allowed == []
+            assert [c["status"] for c in listed] == ["revoked"]
 
         # With a second shop the pages get a picker, and the choice is remembered across pages.
         async with httpx.AsyncClient(base_url=server.url, timeout=10) as api:
@@ -311,7 +314,7 @@ async def test_seller_center_pages(settings: Settings, tmp_path: Path) -> None:
                     f"/seller/products/{product_id}",
                     "#variants-table tbody tr",
                 ),
-                ("seller-creators", "/seller/creators", "#creators li"),
+                ("seller-creators", "/seller/creators", "#collabs-empty, tr.collab"),
             ],
         )
 

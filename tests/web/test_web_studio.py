@@ -18,6 +18,8 @@ import pytest
 
 from liveshop.live.media.nginx import HOOK_HEADER, hook_secret
 from liveshop.settings import Settings
+from tests.kits.affiliates import collaborate
+from tests.kits.factories import Actor
 from tests.kits.web import (
     DESKTOP,
     PASSWORD,
@@ -82,13 +84,18 @@ async def test_studio_schedule_auction_giveaway_and_metrics(
         for name in ("Friendly Fabrics", "Aloof Atelier"):
             r = await api.post(f"{API}/shops", headers=fab, json={"name": name, "market": "UK"})
             assert r.status_code == 201, r.text
-            if name == "Friendly Fabrics":
+            if name == "Friendly Fabrics":  # a collaboration, accepted and showcased
+                shop_id = r.json()["id"]
                 r = await api.post(
-                    f"{API}/shops/{r.json()['id']}/creators",
+                    f"{API}/shops/{shop_id}/products",
                     headers=fab,
-                    json={"creator_id": seller.show["host_id"]},
-                )
+                    json={"title": "Fabric", "status": "active", "variants": [
+                        {"sku": "FAB-1", "stock": 3,
+                         "prices": [{"market": "UK", "currency": "GBP", "amount": 900}]}]},
+                )  # fmt: skip
                 assert r.status_code == 201, r.text
+                creator = Actor(seller.show["host_id"], "", "", "UK", seller.headers)
+                await collaborate(api, Actor(0, "", "", "UK", fab), creator, [r.json()["id"]])
 
         # --- the studio home: my shows, and scheduling one through the form --------------
         studio = await creator_ctx.new_page()

@@ -182,13 +182,13 @@ async def _followed(
         market=market,
         n=PER_SIGNAL,
     )
-    # Creators sell products of the shops that allow them: their new products follow too.
+    # Creators sell the products in their showcase (affiliates/): new ones follow too.
     creator_products = await _rows(
         session,
         "SELECT d.product_id, d.shop_id, u.display_name FROM follows f"
-        " JOIN shop_creators sc ON sc.creator_id = f.target_id"
+        " JOIN showcase_items si ON si.creator_id = f.target_id"
         " JOIN users u ON u.id = f.target_id"
-        " JOIN search_docs d ON d.shop_id = sc.shop_id"
+        " JOIN search_docs d ON d.product_id = si.product_id"
         f" WHERE f.user_id = :u AND f.target_kind = 'creator' AND d.created_at >= :since"
         f" AND {_product_ok(session)} ORDER BY d.product_id DESC LIMIT :n",
         u=user.id,

@@ -137,6 +137,33 @@ async def on_paid(
         )
     legs += await _new_seller(session, order, base, fee, common)
     await post(session, Chain(ccy, f"o{o}:paid", [lg for lg in legs if lg.amount > 0]))
+    await _commissions(session, order)
+
+
+def commission_base(line: OrderLine) -> int:
+    """What the buyer paid for the line net of VAT or sales tax: every discount, platform- or
+    seller-funded, is in the line already (a deal's price; coupons are spread over the lines
+    and each line's tax recomputed, `selling/pricing.py`), so that is the line's net."""
+    return max(0, line.net)
+
+
+async def _commissions(session: AsyncSession, order: Order) -> None:
+    """Pend each attributed line's commission (the rate and the touch are on the line)."""
+    for line in order.lines:
+        if not line.attr_creator_id or not line.attr_rate_bp:
+            continue
+        base = commission_base(line)
+        amount = base * line.attr_rate_bp // 10_000
+        if amount > 0:
+            await post_commission(
+                session,
+                order_id=order.id,
+                line_id=line.id,
+                creator_id=line.attr_creator_id,
+                amount=amount,
+                reason=f"{line.attr_rate_bp / 100:g}% of {base} ({line.attr_kind}): "
+                f"{line.attr_why or ''}"[:200],
+            )
 
 
 async def _fee_lines(

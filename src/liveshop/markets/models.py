@@ -51,6 +51,8 @@ class Market(Base):
     language: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
     # Every zone the market spans; `timezone` is its own (the first).
     timezones: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # How long an affiliate link click can still win an order (the live room: the session).
+    link_window_days: Mapped[int] = mapped_column(default=7, server_default="7")
 
     def is_on(self, feature: str) -> bool:
         return feature not in self.switches_off

@@ -108,6 +108,13 @@ class OrderLine(Base):
     tax: Mapped[int] = mapped_column(BigInt)
     gross: Mapped[int] = mapped_column(BigInt)
     refunded_quantity: Mapped[int] = mapped_column(default=0)
+    # Attribution (affiliates): the touch that won this line, its creator and their rate.
+    attr_kind: Mapped[str | None] = mapped_column(String(10))  # live | replay | link
+    attr_touch_id: Mapped[int | None]
+    attr_show_id: Mapped[int | None]
+    attr_creator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    attr_rate_bp: Mapped[int | None]
+    attr_why: Mapped[str | None] = mapped_column(String(300))
 
     order: Mapped[Order] = relationship(back_populates="lines")
 

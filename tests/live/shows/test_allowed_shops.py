@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import httpx
 
+from tests.kits.affiliates import collaborate, revoke
 from tests.kits.factories import Actor, Api
 
 API = "/api/v1"
 
 
-async def test_allowed_shops_are_mine_and_those_that_allow_me(
+async def test_allowed_shops_are_mine_and_those_collaborating_with_me(
     api: Api, client: httpx.AsyncClient
 ) -> None:
     seller, other_seller, creator = (
@@ -18,6 +19,7 @@ async def test_allowed_shops_are_mine_and_those_that_allow_me(
         await api.user("creator"),
     )
     shop = await api.shop(seller, name="Cosy Knits")
+    product = await api.product(seller, shop["id"])
     aloof = await api.shop(other_seller, name="Aloof Atelier")
 
     async def allowed(who: Actor) -> list[tuple[str, str]]:
@@ -28,12 +30,7 @@ async def test_allowed_shops_are_mine_and_those_that_allow_me(
     assert await allowed(seller) == [("Cosy Knits", "owner")]
     assert await allowed(creator) == []
 
-    r = await client.post(
-        f"{API}/shops/{shop['id']}/creators",
-        headers=seller.headers,
-        json={"creator_id": creator.id},
-    )
-    assert r.status_code == 201, r.text
+    collabs = await collaborate(client, seller, creator, [product["id"]])
     assert await allowed(creator) == [("Cosy Knits", "allowed")]  # not Aloof Atelier
     body = (await client.get(f"{API}/me/allowed-shops", headers=creator.headers)).json()
     assert body[0]["id"] == shop["id"] and body[0]["market_code"] == "UK"
@@ -45,10 +42,7 @@ async def test_allowed_shops_are_mine_and_those_that_allow_me(
     assert await allowed(other_seller) == [("Aloof Atelier", "owner")]
     assert aloof["id"] not in [s["id"] for s in body]
 
-    r = await client.delete(
-        f"{API}/shops/{shop['id']}/creators/{creator.id}", headers=seller.headers
-    )
-    assert r.status_code == 204
+    await revoke(client, seller, collabs)
     assert await allowed(creator) == [("Creator Corner", "owner")]
     assert own["id"] != shop["id"]
 
@@ -57,7 +51,7 @@ async def test_allowed_shops_are_mine_and_those_that_allow_me(
     assert r.headers["content-type"] == "application/problem+json"
 
 
-async def test_a_creator_schedules_a_show_for_a_shop_that_allows_them(
+async def test_a_creator_schedules_a_show_for_a_shop_collaborating_with_them(
     client: httpx.AsyncClient, api: Api
 ) -> None:
     seller, creator, stranger = (
@@ -66,12 +60,7 @@ async def test_a_creator_schedules_a_show_for_a_shop_that_allows_them(
         await api.user("creator"),
     )
     shop = await api.shop(seller)
-    r = await client.post(
-        f"/api/v1/shops/{shop['id']}/creators",
-        headers=seller.headers,
-        json={"creator_id": creator.id},
-    )
-    assert r.status_code in (200, 201), r.text
+    await collaborate(client, seller, creator, [(await api.product(seller, shop["id"]))["id"]])
     body = {"title": "Guest night", "starts_at": "2030-01-01T18:00:00Z", "markets": ["UK"],
             "shop_id": shop["id"]}  # fmt: skip
     r = await client.post("/api/v1/shows", headers=creator.headers, json=body)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from tests.kits.affiliates import collaborate
 from tests.kits.factories import Api
 
 
@@ -88,23 +89,17 @@ async def test_creator_sells_only_products_of_shops_that_allow_them(
     refused = await client.post("/api/v1/shows", headers=creator.headers, json=body)
     assert refused.status_code == 403
     assert refused.json()["code"] == "product_not_allowed"
-    r = await client.post(
-        f"/api/v1/shops/{shop['id']}/creators",
-        headers=seller.headers,
-        json={"creator_id": creator.id},
-    )
-    assert r.status_code == 201
-    listed = await client.get(f"/api/v1/shops/{shop['id']}/creators", headers=seller.headers)
-    assert [c["id"] for c in listed.json()] == [creator.id]
+    await collaborate(client, seller, creator, [product["id"]])
     ok = await client.post("/api/v1/shows", headers=creator.headers, json=body)
     assert ok.status_code == 201
     assert ok.json()["product_ids"] == [product["id"]]
     stranger = await api.user("seller")
     r = await client.post(
-        f"/api/v1/shops/{shop['id']}/creators",
+        "/api/v1/collaborations",
         headers=stranger.headers,
-        json={"creator_id": creator.id},
-    )
+        json={"product_id": product["id"], "kind": "targeted", "creator_id": creator.id,
+              "rate_bp": 1000},
+    )  # fmt: skip
     assert r.status_code == 403
 
 

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from liveshop.accounts.deps import CurrentUser
 from liveshop.accounts.models import User
-from liveshop.accounts.schemas import UserPublic
 from liveshop.catalog.schemas import ShopPublic
 from liveshop.deps import IdPath, PageDep, Uow
 from liveshop.live.shows import audience, service
@@ -19,7 +18,6 @@ from liveshop.live.shows.schemas import (
     AllowedShopPublic,
     CohostInvite,
     CohostPublic,
-    ShopCreatorIn,
     ShowCreate,
     ShowPublic,
     ShowUpdate,
@@ -158,11 +156,11 @@ async def remove_cohost(show_id: IdPath, user_id: IdPath, user: CurrentUser, uow
     await uow.commit()
 
 
-@router.get("/shops/{shop_id}/creators")
-async def shop_creators(shop_id: IdPath, user: CurrentUser, uow: Uow) -> list[UserPublic]:
-    """Creators this shop lets sell its products in their shows."""
-    rows = await audience.allowed_creators(session=uow.session, actor=user, shop_id=shop_id)
-    return [UserPublic.model_validate(u) for u in rows]
+@router.post("/shows/{show_id}/visits", status_code=status.HTTP_204_NO_CONTENT)
+async def record_visit(show_id: IdPath, user: CurrentUser, uow: Uow) -> None:
+    """The room or replay page says a signed-in viewer opened it (attribution's touch)."""
+    await service.record_visit(session=uow.session, viewer=user, show_id=show_id)
+    await uow.commit()
 
 
 @router.get("/me/allowed-shops")
@@ -173,25 +171,3 @@ async def my_allowed_shops(user: CurrentUser, uow: Uow) -> list[AllowedShopPubli
         AllowedShopPublic(**ShopPublic.model_validate(shop).model_dump(), via=via)
         for shop, via in rows
     ]
-
-
-@router.post("/shops/{shop_id}/creators", status_code=status.HTTP_201_CREATED)
-async def allow_creator(
-    shop_id: IdPath, data: ShopCreatorIn, user: CurrentUser, uow: Uow
-) -> UserPublic:
-    await audience.allow_creator(
-        session=uow.session, actor=user, shop_id=shop_id, creator_id=data.creator_id
-    )
-    creator = await uow.session.get(User, data.creator_id)
-    await uow.commit()
-    return UserPublic.model_validate(creator)
-
-
-@router.delete("/shops/{shop_id}/creators/{creator_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def disallow_creator(
-    shop_id: IdPath, creator_id: IdPath, user: CurrentUser, uow: Uow
-) -> None:
-    await audience.disallow_creator(
-        session=uow.session, actor=user, shop_id=shop_id, creator_id=creator_id
-    )
-    await uow.commit()

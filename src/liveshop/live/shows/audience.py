@@ -1,20 +1,19 @@
-"""Who gathers around a show: RSVPs, co-hosts, and the creators a shop lets sell its products."""
+"""Who gathers around a show: RSVPs, co-hosts, and the shops a creator sells for."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import and_, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import Role, User
-from liveshop.catalog import service as catalog
+from liveshop.affiliates import service as affiliates
 from liveshop.catalog.models import Shop, ShopMember
 from liveshop.errors import Problem, not_found
 from liveshop.live.shows import service as shows
-from liveshop.live.shows.models import ShopCreator, ShowCohost, ShowRsvp, ShowStatus
+from liveshop.live.shows.models import ShowCohost, ShowRsvp, ShowStatus
 from liveshop.live.shows.schemas import ShopLink
-from liveshop.markets.rollout import service as rollout
 from liveshop.uow import UnitOfWork
 
 
@@ -91,68 +90,24 @@ async def remove_cohost(*, session: AsyncSession, actor: User, show_id: int, use
     )
 
 
-async def allow_creator(
-    *, session: AsyncSession, actor: User, shop_id: int, creator_id: int
-) -> ShopCreator:
-    shop = await catalog.check_member(session=session, user=actor, shop_id=shop_id)
-    creator = await session.get(User, creator_id)
-    if creator is None or not creator.has_role(Role.creator):
-        raise not_found("creator", creator_id)
-    await rollout.require(
-        session, market=shop.market_code, feature="affiliates", shop_id=shop.id,
-        creator_id=creator.id,
-    )  # fmt: skip
-    stmt = select(ShopCreator).where(
-        ShopCreator.shop_id == shop_id, ShopCreator.creator_id == creator_id
-    )
-    row = (await session.execute(stmt)).scalar_one_or_none()
-    if row is None:
-        row = ShopCreator(shop_id=shop_id, creator_id=creator_id)
-        session.add(row)
-        await session.flush()
-    return row
-
-
-async def disallow_creator(
-    *, session: AsyncSession, actor: User, shop_id: int, creator_id: int
-) -> None:
-    await catalog.check_member(session=session, user=actor, shop_id=shop_id)
-    await session.execute(
-        delete(ShopCreator).where(
-            ShopCreator.shop_id == shop_id, ShopCreator.creator_id == creator_id
-        )
-    )
-
-
-async def allowed_creators(*, session: AsyncSession, actor: User, shop_id: int) -> list[User]:
-    await catalog.check_member(session=session, user=actor, shop_id=shop_id)
-    stmt = (
-        select(User)
-        .join(ShopCreator, ShopCreator.creator_id == User.id)
-        .where(ShopCreator.shop_id == shop_id)
-        .order_by(User.id)
-    )
-    return list((await session.execute(stmt)).scalars())
-
-
 async def allowed_shops(*, session: AsyncSession, user: User) -> list[tuple[Shop, ShopLink]]:
-    """Shops whose products this user may sell, each marked owner, member or allowed."""
-    # Only the caller's own links are read: no one learns which shops allow someone else.
+    """Shops whose products this user may sell: own first, then those collaborating with them
+    (an active collaboration with a product in the user's showcase)."""
+    # Only the caller's own links are read: no one learns who collaborates with someone else.
     stmt = (
-        select(Shop, ShopMember.role, ShopCreator.id)
-        .outerjoin(ShopMember, and_(ShopMember.shop_id == Shop.id, ShopMember.user_id == user.id))
-        .outerjoin(
-            ShopCreator, and_(ShopCreator.shop_id == Shop.id, ShopCreator.creator_id == user.id)
-        )
-        .where(or_(ShopMember.id.is_not(None), ShopCreator.id.is_not(None)))
+        select(Shop, ShopMember.role)
+        .join(ShopMember, and_(ShopMember.shop_id == Shop.id, ShopMember.user_id == user.id))
         .order_by(Shop.id)
     )
-    out: list[tuple[Shop, ShopLink]] = []
-    for shop, member_role, _ in (await session.execute(stmt)).all():
-        # Selling for a shop outranks being allowed by it: the member may also pick its drafts.
-        via: ShopLink = (
-            "allowed" if member_role is None else "owner" if member_role == "owner" else "member"
+    out: list[tuple[Shop, ShopLink]] = [
+        (shop, "owner" if role == "owner" else "member")
+        for shop, role in (await session.execute(stmt)).all()
+    ]
+    own = {shop.id for shop, _ in out}
+    others = await affiliates.sellable_shop_ids(session=session, creator_id=user.id)
+    if others - own:
+        rows = await session.execute(
+            select(Shop).where(Shop.id.in_(others - own)).order_by(Shop.id)
         )
-        out.append((shop, via))
-    own = [row for row in out if row[1] != "allowed"]
-    return own + [row for row in out if row[1] == "allowed"]
+        out += [(shop, "allowed") for shop in rows.scalars()]
+    return out

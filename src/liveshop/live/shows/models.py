@@ -1,4 +1,4 @@
-"""Shows, their products, RSVPs, co-hosts and the creators a shop allows."""
+"""Shows, their products, RSVPs and co-hosts (what creators may sell: affiliates/)."""
 
 from __future__ import annotations
 
@@ -76,16 +76,4 @@ class ShowCohost(Base):
     show_id: Mapped[int] = mapped_column(ForeignKey("shows.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(10), default="invited")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class ShopCreator(Base):
-    """A shop allows a creator to sell its products in shows (commissions come later)."""
-
-    __tablename__ = "shop_creators"
-    __table_args__ = (UniqueConstraint("shop_id", "creator_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id", ondelete="CASCADE"))
-    creator_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

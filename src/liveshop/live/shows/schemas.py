@@ -75,7 +75,3 @@ class AllowedShopPublic(ShopPublic):
     """A shop whose products the caller may sell, and why: own, staff, or allowed by it."""
 
     via: ShopLink
-
-
-class ShopCreatorIn(Input):
-    creator_id: int = Field(ge=1, le=2**31 - 1)

@@ -11,13 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from liveshop import bus
 from liveshop.accounts import service as accounts
 from liveshop.accounts.models import Role, User
+from liveshop.affiliates import service as affiliates
+from liveshop.affiliates.models import TouchKind
 from liveshop.catalog import service as catalog
 from liveshop.catalog.models import Product, ProductStatus, Shop, ShopMember, Variant
 from liveshop.db import utcnow
 from liveshop.errors import Problem, forbidden, not_found
 from liveshop.live.shows.messages import ShowStateChanged
 from liveshop.live.shows.models import (
-    ShopCreator,
     Show,
     ShowCohost,
     ShowProduct,
@@ -32,64 +33,101 @@ ACTIVE = [ShowStatus.live.value, ShowStatus.scheduled.value]
 
 
 async def sellable_shop_ids(*, session: AsyncSession, host: User) -> set[int]:
-    """Shops whose products this host may sell: its own, plus those that allow the creator."""
+    """Shops whose products this host may sell: its own, plus those it collaborates with."""
     own = set(await catalog.shop_ids_of(session=session, user=host))
-    stmt = select(ShopCreator.shop_id).where(ShopCreator.creator_id == host.id)
-    return own | set((await session.execute(stmt)).scalars())
+    return own | await affiliates.sellable_shop_ids(session=session, creator_id=host.id)
+
+
+def _not_allowed(shop: Shop, product_id: int | None = None) -> Problem:
+    detail = (
+        "{name} has no active collaboration letting this show's host sell this product."
+        if product_id is not None
+        else "{name} has no active collaboration letting this show's host sell its products."
+    )
+    return Problem(
+        403,
+        "product_not_allowed",
+        detail,
+        values={"name": shop.name},
+        shop_id=shop.id,
+        product_id=product_id,
+    )
+
+
+async def _host_is_trusted(session: AsyncSession, actor: User | None, show: Show) -> User | None:
+    """None when the room is run by an admin (trusted with any goods), else the host."""
+    if actor is not None and actor.has_role(Role.admin):
+        return None
+    host = await session.get(User, show.host_id)
+    if host is None or host.has_role(Role.admin):
+        return None
+    return host
 
 
 async def check_shop_sells(
-    *, session: AsyncSession, actor: User | None, show: Show, shop_id: int
+    *,
+    session: AsyncSession,
+    actor: User | None,
+    show: Show,
+    shop_id: int,
+    product_id: int | None = None,
 ) -> Shop:
-    """May this show sell this shop's goods right now: the host's allowance, and verification.
+    """May this show sell this shop's goods (this product of it) right now, and is the shop
+    verified. The host sells their own shop's goods; another shop's only through an active
+    collaboration with the product in their showcase (affiliates/), and for a whole-shop
+    action (a coupon) at least one such product.
 
-    Read afresh on every call, so a revoked allowance or a withdrawn verification stops the
-    next selling action at once. An admin running the room is trusted with any shop's goods;
-    buyers' actions (claims, bids, entries) pass no actor.
+    Read afresh on every call, so a revoked collaboration or a withdrawn verification stops
+    the next selling action at once. An admin running the room is trusted with any shop's
+    goods; buyers' actions (claims, bids, entries) pass no actor.
     """
     shop = await catalog.get_shop(session=session, shop_id=shop_id)
-    if actor is None or not actor.has_role(Role.admin):
-        host = await session.get(User, show.host_id)
-        allowed = host is not None and (
-            host.has_role(Role.admin)
-            or shop_id in await sellable_shop_ids(session=session, host=host)
+    host = await _host_is_trusted(session, actor, show)
+    if host is not None and not await catalog.is_member(
+        session=session, user=host, shop_id=shop_id
+    ):
+        fine = await session.scalar(
+            select(affiliates.allows(host_id=host.id, shop_id=shop_id, product_id=product_id))
         )
-        if not allowed:
-            raise Problem(
-                403,
-                "product_not_allowed",
-                "{name} has not allowed this show's host to sell its products.",
-                values={"name": shop.name},
-                shop_id=shop_id,
-            )
+        if not fine:
+            raise _not_allowed(shop, product_id)
     await catalog.check_verified(session=session, shop=shop)
     return shop
 
 
-def buyable(*, shop_id: int, host_id: Any) -> Exists:
+def buyable(*, shop_id: int, host_id: Any, product_id: Any = None) -> Exists:
     """The common case of `check_shop_sells` for a buyer, as SQL: a verified shop whose seller
-    is the host, or that allows the host. `host_id` may be a value or a column (so a caller
-    can fold it into a query it makes anyway); when it is false, `check_shop_sells` says why."""
+    is the host, or that collaborates with the host (on this product, if given). `host_id`
+    and `product_id` may be values or columns (so a caller can fold it into a query it makes
+    anyway); when it is false, `check_shop_sells` says why."""
     member = exists().where(ShopMember.shop_id == shop_id, ShopMember.user_id == host_id)
-    allowed = exists().where(ShopCreator.shop_id == shop_id, ShopCreator.creator_id == host_id)
+    allowed = affiliates.allows(host_id=host_id, shop_id=shop_id, product_id=product_id)
     return exists().where(Shop.id == shop_id, Shop.verification == "verified", or_(member, allowed))
 
 
-async def check_buyable(*, session: AsyncSession, show: Show, shop_id: int) -> None:
+async def check_buyable(
+    *, session: AsyncSession, show: Show, shop_id: int, product_id: int | None = None
+) -> None:
     """`check_shop_sells` for a buyer's purchase, the common case in one round trip."""
-    fine = await session.scalar(select(buyable(shop_id=shop_id, host_id=show.host_id)))
+    fine = await session.scalar(
+        select(buyable(shop_id=shop_id, host_id=show.host_id, product_id=product_id))
+    )
     if not fine:
-        await check_shop_sells(session=session, actor=None, show=show, shop_id=shop_id)
+        await check_shop_sells(
+            session=session, actor=None, show=show, shop_id=shop_id, product_id=product_id
+        )
 
 
 async def check_sellable(
     *, session: AsyncSession, actor: User, show: Show, product: Product
 ) -> None:
     """The one check of every selling action on a product: putting it in a show, pinning it,
-    a flash deal, an auction or a giveaway of it. Only active products of a shop that allows
-    the host (and is verified) can be shown or sold.
+    a flash deal, an auction or a giveaway of it. Only active products the host may sell
+    (their shop's, or through a collaboration and their showcase) of a verified shop.
     """
-    await check_shop_sells(session=session, actor=actor, show=show, shop_id=product.shop_id)
+    await check_shop_sells(
+        session=session, actor=actor, show=show, shop_id=product.shop_id, product_id=product.id
+    )
     if product.status != ProductStatus.active:
         raise Problem(
             409,
@@ -97,6 +135,24 @@ async def check_sellable(
             "Product {id} is {status}: only active products can be shown or sold.",
             values={"id": product.id, "status": product.status},
             product_id=product.id,
+        )
+
+
+async def check_price_floor(
+    *, session: AsyncSession, show: Show, product_id: int, list_price: int, price: int
+) -> None:
+    """A creator's deal or coupon price on another shop's product keeps to the floor the shop
+    set on the collaboration (by default: no discount without the shop's approval)."""
+    product = await session.get(Product, product_id)
+    host = await session.get(User, show.host_id)
+    if product is None or host is None or host.has_role(Role.admin):
+        return
+    if await catalog.is_member(session=session, user=host, shop_id=product.shop_id):
+        return  # the shop's own seller prices its goods
+    floor = await affiliates.floor_bp(session=session, creator_id=host.id, product_id=product_id)
+    if floor is not None:
+        affiliates.check_floor(
+            floor=floor, list_price=list_price, price=price, product_id=product_id
         )
 
 
@@ -352,3 +408,21 @@ async def attribution(
     if (await session.execute(in_lineup)).scalar_one() != len(set(variant_ids)):
         return plain
     return {"channel": channel, "show_id": show.id, "host_id": show.host_id}
+
+
+async def record_visit(*, session: AsyncSession, viewer: User, show_id: int) -> str | None:
+    """A signed-in viewer opened the live room or the replay: a touch for attribution (the
+    kind it was), or None when the show is neither live nor replaying, or it is the host."""
+    show = await get(session=session, show_id=show_id)
+    if viewer.id == show.host_id:
+        return None
+    if show.status == ShowStatus.live:
+        kind = TouchKind.live
+    elif show.status == ShowStatus.ended and show.replay_path:
+        kind = TouchKind.replay
+    else:
+        return None
+    await affiliates.record_touch(
+        session=session, buyer_id=viewer.id, creator_id=show.host_id, kind=kind, show_id=show.id
+    )
+    return kind.value

@@ -204,8 +204,9 @@ async def check_bid(
         return "show_staff"
     try:  # the shop may have revoked the host's allowance since the auction opened
         await shows.check_shop_sells(
-            session=session, actor=None, show=show, shop_id=auction.shop_id
-        )
+            session=session, actor=None, show=show, shop_id=auction.shop_id,
+            product_id=auction.product_id,
+        )  # fmt: skip
     except Problem as exc:
         return exc.code
     if bidder.banned_at is not None or await _banned(session, show.id, bidder.id, now):

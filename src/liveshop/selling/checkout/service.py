@@ -10,7 +10,7 @@ from liveshop.markets.rollout import service as rollout
 from liveshop.orders import service as orders
 from liveshop.orders.models import Order
 from liveshop.orders.schemas import BuyNowIn, CheckoutIn
-from liveshop.selling import pricing
+from liveshop.selling import attribution, pricing
 from liveshop.settings import Settings
 
 
@@ -35,6 +35,7 @@ async def checkout(
     await pricing.apply_coupons(
         session=session, buyer=buyer, orders=placed, codes=data.coupons, show_id=data.show_id
     )
+    await attribution.attribute(session=session, buyer=buyer, placed=placed, source=source)
     return placed
 
 
@@ -71,4 +72,5 @@ async def buy_now(
     await pricing.apply_coupons(
         session=session, buyer=buyer, orders=placed, codes=data.coupons, show_id=data.show_id
     )
+    await attribution.attribute(session=session, buyer=buyer, placed=placed, source=source)
     return placed

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from liveshop import uow as unit_of_work
 from liveshop.accounts.models import Follow, Role, User
 from liveshop.catalog import service as catalog
-from liveshop.catalog.models import Product
+from liveshop.catalog.models import Product, Variant, VariantPrice
 from liveshop.errors import Problem, forbidden, not_found
 from liveshop.live.room.events import send_room_event
 from liveshop.live.shows import service as shows
@@ -42,6 +42,34 @@ async def _shop_sells_in_show(session: AsyncSession, show: Show, shop_id: int) -
     return (await session.execute(stmt)).first() is not None
 
 
+async def _check_floors(
+    session: AsyncSession, show: Show, shop_id: int, data: CouponCreate
+) -> None:
+    """A creator's coupon must keep every product of the shop in the show above its floor."""
+    stmt = (
+        select(Variant.product_id, func.min(VariantPrice.amount))
+        .join(VariantPrice, VariantPrice.variant_id == Variant.id)
+        .join(ShowProduct, ShowProduct.product_id == Variant.product_id)
+        .join(Product, Product.id == Variant.product_id)
+        .where(
+            ShowProduct.show_id == show.id,
+            Product.shop_id == shop_id,
+            VariantPrice.market_code == data.market,
+        )
+        .group_by(Variant.product_id)
+        .limit(500)
+    )
+    for product_id, list_price in (await session.execute(stmt)).all():
+        if data.kind == "percent":
+            price = int(list_price) * (10_000 - data.value) // 10_000
+        else:
+            price = max(0, int(list_price) - data.value)
+        await shows.check_price_floor(
+            session=session, show=show, product_id=product_id, list_price=int(list_price),
+            price=price,
+        )  # fmt: skip
+
+
 async def create(*, session: AsyncSession, actor: User, show_id: int, data: CouponCreate) -> Coupon:
     """Admins fund platform coupons; the host or a shop's seller funds a seller coupon."""
     show = await live_show(session=session, show_id=show_id)
@@ -60,6 +88,8 @@ async def create(*, session: AsyncSession, actor: User, show_id: int, data: Coup
         await shows.check_shop_sells(session=session, actor=actor, show=show, shop_id=shop_id)
         if not await _shop_sells_in_show(session, show, shop_id):
             raise Problem(409, "shop_not_in_show", "That shop sells nothing in this show.")
+        if funded_by == "seller":
+            await _check_floors(session, show, shop_id, data)
     if show.markets and data.market not in show.markets:
         raise Problem(
             409,

@@ -31,6 +31,7 @@ from liveshop.markets.rollout import service as rollout
 from liveshop.markets.seed import MARKETS
 from liveshop.orders import service as orders
 from liveshop.orders.models import Hold, Order
+from liveshop.selling import attribution
 from liveshop.selling.deals import events as deal_events
 from liveshop.selling.deals import locks as deal_locks
 from liveshop.selling.deals.events import DealEndedEvent, DealOpenedEvent, DealScheduledEvent
@@ -113,6 +114,10 @@ async def create(*, uow: UnitOfWork, actor: User, show_id: int, data: DealCreate
                 "The {market} deal price is above the regular price.",
                 values={"market": market},
             )
+        await shows.check_price_floor(
+            session=session, show=show, product_id=variant.product_id,
+            list_price=regular[market], price=amount,
+        )  # fmt: skip
     if not await variant_stock.reserve(session, variant_id=variant.id, quantity=data.stock):
         raise Problem(
             409,
@@ -261,7 +266,7 @@ async def _context(
             Variant,
             VariantPrice.amount,
             Show,
-            shows.buyable(shop_id=deal.shop_id, host_id=Show.host_id),
+            shows.buyable(shop_id=deal.shop_id, host_id=Show.host_id, product_id=deal.product_id),
             Market,
         )
         .join(Variant.product)
@@ -324,11 +329,14 @@ async def buy(
         regular = price if amount is None else int(amount)
     if not fine:
         # A deal opened before the shop revoked the host (or lost its verification) stops too.
-        await shows.check_shop_sells(session=session, actor=None, show=show, shop_id=deal.shop_id)
+        await shows.check_shop_sells(
+            session=session, actor=None, show=show, shop_id=deal.shop_id,
+            product_id=deal.product_id,
+        )  # fmt: skip
     await rollout.require(
         session, market=data.market, feature="live", shop_id=deal.shop_id, buyer_id=buyer.id
     )
-    return await orders.place_reserved(
+    order = await orders.place_reserved(
         session=session,
         buyer=buyer,
         market_code=data.market,
@@ -349,6 +357,19 @@ async def buy(
         ],
         market=market,
     )
+    if not await catalog.is_member(
+        session=session, user=await _host(session, show), shop_id=deal.shop_id
+    ):  # a creator's deal of another shop's product: credit the creator (affiliates)
+        await attribution.credit_show(
+            session=session, buyer=buyer, order=order, show_id=show.id, host_id=show.host_id
+        )
+    return order
+
+
+async def _host(session: AsyncSession, show: Show) -> User:
+    host = await session.get(User, show.host_id)
+    assert host is not None  # a foreign key
+    return host
 
 
 async def take_units(*, session: AsyncSession, order: Order, quantity: int) -> None:

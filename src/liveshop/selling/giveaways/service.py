@@ -171,7 +171,10 @@ async def check_eligible(*, session: AsyncSession, giveaway: Giveaway, user: Use
             403, "show_staff", "Co-hosts and moderators of the show cannot enter its giveaway."
         )
     # The shop may have revoked the host's allowance since the giveaway opened.
-    await shows.check_shop_sells(session=session, actor=None, show=show, shop_id=giveaway.shop_id)
+    await shows.check_shop_sells(
+        session=session, actor=None, show=show, shop_id=giveaway.shop_id,
+        product_id=giveaway.product_id,
+    )  # fmt: skip
     if giveaway.eligibility == "followers":
         stmt = select(Follow.id).where(
             Follow.user_id == user.id,

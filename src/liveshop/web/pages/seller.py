@@ -1,4 +1,4 @@
-"""Seller center pages: shop, products, CSV upload, refunds and returns, allowed creators.
+"""Seller center pages: shop, products, CSV upload, refunds and returns, creator collaborations.
 
 Every one needs a login; the page itself finds the caller's shops from the API.
 """
@@ -63,4 +63,5 @@ async def returns_page(request: Request, caller: LoggedIn) -> Response:
 
 @router.get("/seller/creators", response_class=HTMLResponse)
 async def creators_page(request: Request, caller: LoggedIn) -> Response:
-    return _page(request, caller, "seller_creators.html", "Creators", "creators")
+    """The collaboration manager: open and targeted offers, rates and their history."""
+    return _page(request, caller, "seller_creators.html", "Collaborations", "creators")

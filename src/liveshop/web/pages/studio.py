@@ -20,3 +20,9 @@ async def studio_home(request: Request, caller: LoggedIn) -> Response:
 @router.get("/studio/shows/{show_id}", response_class=HTMLResponse)
 async def studio(request: Request, show_id: IdPath, caller: LoggedIn) -> Response:
     return render(request, caller, "studio.html", "Creator studio", show_id=show_id)
+
+
+@router.get("/studio/collaborations", response_class=HTMLResponse)
+async def collaborations(request: Request, caller: LoggedIn) -> Response:
+    """A creator's offers (accept or decline), showcase, rates and affiliate links."""
+    return render(request, caller, "studio_collaborations.html", "Collaborations")

@@ -137,3 +137,6 @@ async function load() {
   }) : [el("li", { class: "muted", text: t("No products were pinned in this show.") })]));
 }
 load().catch((e) => { $("#r-error").textContent = e.message; });
+
+// A signed-in viewer's visit credits the host with what they buy (affiliates).
+if (document.body.dataset.user) api(`/shows/${showId}/visits`, { method: "POST" }).catch(() => {});

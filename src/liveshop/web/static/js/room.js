@@ -224,3 +224,6 @@ document.addEventListener("bought", (ev) => {
   $("#bought").hidden = false;
 });
 load().finally(() => loadMe().finally(meLoaded));
+
+// A signed-in viewer's visit credits the host with what they buy (affiliates).
+if (document.body.dataset.user) api(`/shows/${showId}/visits`, { method: "POST" }).catch(() => {});

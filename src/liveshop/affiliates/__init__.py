@@ -1,0 +1,1 @@
+"""Affiliate collaborations: shops offer products to creators for a commission."""
