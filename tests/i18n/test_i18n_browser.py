@@ -113,6 +113,22 @@ async def _shop(url: str, markets: list[str], prices: dict[str, int]) -> dict[st
             live=None,
         )
         products = [(await c.get(f"/api/v1/products/{p['id']}")).json() for p in made.products]
+        # Collaborations for both sides of the affiliates pages: an open offer the seller (a
+        # creator too) showcases, and an invitation to themselves still to be answered.
+        first, second = (p["id"] for p in made.products)
+        for key, body in [
+            ("i18n-open", {"product_id": first, "kind": "open", "rate_bp": 1000, "floor_bp": 9000}),
+            ("i18n-invite", {"product_id": second, "kind": "targeted", "creator_id": seller.id,
+                             "rate_bp": 1500, "floor_bp": 10000}),
+        ]:  # fmt: skip
+            r = await c.post(
+                "/api/v1/collaborations",
+                headers={**seller.headers, "Idempotency-Key": key},
+                json=body,
+            )
+            assert r.status_code == 201, r.text
+        r = await c.put(f"/api/v1/me/showcase/{first}", headers=seller.headers)
+        assert r.status_code == 200, r.text
     return {
         "email": email,
         "show": made.show,
@@ -206,7 +222,8 @@ async def test_every_page_text_goes_through_the_catalogue(
                 (f"/seller/products/{product}", "main"),
                 ("/seller/import", "main"),
                 ("/seller/returns", "main"),
-                ("/seller/creators", "main"),
+                ("/seller/creators", "#collabs tbody tr"),
+                ("/studio/collaborations", "#showcase .showcase-item"),
                 ("/seller/webhooks", "main"),
                 ("/seller/tokens", "main"),
                 ("/seller/finance", "main"),
@@ -320,6 +337,13 @@ async def test_the_pages_in_each_language(settings: Settings, tmp_path: Path, la
         await page.screenshot(path=str(shots / f"{lang}-studio.png"), full_page=True)
         body = await page.locator("main").inner_text()
         assert day in body, f"{lang}: the show's date {day!r} is not on the studio page"
+        for name, path, ready in (
+            ("collaborations", "/seller/creators", "#collabs tbody tr"),
+            ("showcase", "/studio/collaborations", "#showcase .showcase-item"),
+        ):
+            texts = await _texts(page, path, ready)
+            misses += [f"{path} {m}" for m in untranslated(texts, lang)]
+            await page.screenshot(path=str(shots / f"{lang}-{name}.png"), full_page=True)
         assert misses == [], f"{lang}: untranslated:\n" + "\n".join(dict.fromkeys(misses))
 
 

@@ -166,7 +166,7 @@ async def _showcase(uow: Uow, user_id: int) -> list[ShowcaseItemPublic]:
                 added_at=item.added_at,
                 collaboration_id=None if terms is None else terms.id,
                 rate_bp=None if rate is None else rate.bp,
-                why=None if rate is None else rate.why,
+                why=None if rate is None else rate.explained(),
             )
         )
     return out

@@ -35,7 +35,7 @@ from liveshop.catalog import service as catalog
 from liveshop.catalog.models import Product, ProductStatus, Shop
 from liveshop.db import utcnow
 from liveshop.errors import Problem, forbidden, not_found
-from liveshop.i18n import Msg
+from liveshop.i18n import N_, Msg, gettext
 from liveshop.markets.models import Market
 from liveshop.markets.rollout import service as rollout
 
@@ -353,12 +353,22 @@ async def floor_bp(*, session: AsyncSession, creator_id: int, product_id: int) -
 def check_floor(*, floor: int, list_price: int, price: int, product_id: int) -> None:
     lowest = -(-list_price * floor // NO_DISCOUNT_BP)  # rounded up: never below the floor
     if price < lowest:
-        detail = (
-            "The shop allows no discount on this product without its approval."
-            if floor >= NO_DISCOUNT_BP
-            else f"The shop's floor for this product is {_pct(floor)} of its list price."
+        if floor >= NO_DISCOUNT_BP:
+            raise Problem(
+                422,
+                "below_price_floor",
+                "The shop allows no discount on this product without its approval.",
+                product_id=product_id,
+                lowest=lowest,
+            )
+        raise Problem(
+            422,
+            "below_price_floor",
+            "The shop's floor for this product is {floor} of its list price.",
+            values={"floor": _pct(floor)},
+            product_id=product_id,
+            lowest=lowest,
         )
-        raise Problem(422, "below_price_floor", detail, product_id=product_id, lowest=lowest)
 
 
 # --- showcase ------------------------------------------------------------------------------
@@ -411,11 +421,34 @@ async def showcase(*, session: AsyncSession, creator_id: int, limit: int = 200) 
 # --- rates over time -------------------------------------------------------------------------
 
 
+# Why a creator earns a rate: shown on their showcase in their language, kept in English with
+# the order line it was applied to.
+SINCE = N_("{rate} since {changed}")
+HELD = N_("{rate} held: the cut to {cut} of {changed} reaches your showcase on {holders}")
+TERMS = {
+    Kind.targeted.value: N_("targeted collaboration {id}: {why}"),
+    Kind.open.value: N_("open collaboration {id}: {why}"),
+}
+
+
 @dataclass(frozen=True)
 class Rate:
     bp: int
-    why: str
     collaboration_id: int
+    terms: str  # a msgid of TERMS
+    reason: str  # SINCE, HELD or "" (no rate yet)
+    values: dict[str, str]
+
+    @property
+    def why(self) -> str:
+        """In English, as the order line keeps it."""
+        why = self.reason.format(**self.values) if self.reason else ""
+        return self.terms.format(id=self.collaboration_id, why=why)
+
+    def explained(self) -> str:
+        """In the current language (`liveshop.i18n.activate`)."""
+        why = gettext(self.reason).format(**self.values) if self.reason else ""
+        return gettext(self.terms).format(id=self.collaboration_id, why=why)
 
 
 async def history(*, session: AsyncSession, collaboration_id: int) -> list[RateChange]:
@@ -441,22 +474,25 @@ async def rate_for(
             ShowcaseItem.creator_id == creator_id, ShowcaseItem.product_id == product_id
         )
     )
-    rate, why = 0, ""
+    rate, reason, values = 0, "", {}
     for change in await history(session=session, collaboration_id=terms.id):
         if change.changed_at > at:
             break
         cut = change.previous_bp is not None and change.rate_bp < rate
         if cut and held is not None and held <= change.changed_at and at < change.holders_from:
-            why = (
-                f"{_pct(rate)} held: the cut to {_pct(change.rate_bp)} of "
-                f"{change.changed_at:%Y-%m-%d} reaches your showcase on "
-                f"{change.holders_from:%Y-%m-%d}"
+            reason, values = (
+                HELD,
+                {
+                    "rate": _pct(rate),
+                    "cut": _pct(change.rate_bp),
+                    "changed": f"{change.changed_at:%Y-%m-%d}",
+                    "holders": f"{change.holders_from:%Y-%m-%d}",
+                },
             )
             continue
         rate = change.rate_bp
-        why = f"{_pct(rate)} since {change.changed_at:%Y-%m-%d}"
-    label = "targeted" if terms.kind == Kind.targeted else "open"
-    return Rate(rate, f"{label} collaboration {terms.id}: {why}", terms.id)
+        reason, values = SINCE, {"rate": _pct(rate), "changed": f"{change.changed_at:%Y-%m-%d}"}
+    return Rate(rate, terms.id, TERMS[terms.kind], reason, values)
 
 
 # --- touches and attribution -----------------------------------------------------------------
