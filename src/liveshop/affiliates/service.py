@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from babel.dates import format_date
+from babel.numbers import format_percent
 from sqlalchemy import Exists, delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,7 +37,7 @@ from liveshop.catalog import service as catalog
 from liveshop.catalog.models import Product, ProductStatus, Shop
 from liveshop.db import utcnow
 from liveshop.errors import Problem, forbidden, not_found
-from liveshop.i18n import N_, Msg, gettext
+from liveshop.i18n import N_, Msg, babel_locale, gettext
 from liveshop.markets.models import Market
 from liveshop.markets.rollout import service as rollout
 
@@ -437,17 +439,27 @@ class Rate:
     collaboration_id: int
     terms: str  # a msgid of TERMS
     reason: str  # SINCE, HELD or "" (no rate yet)
-    values: dict[str, str]
+    values: dict[str, int | datetime]  # rates in basis points, days as UTC datetimes
 
     @property
     def why(self) -> str:
         """In English, as the order line keeps it."""
-        why = self.reason.format(**self.values) if self.reason else ""
+        values = {
+            k: _pct(v) if isinstance(v, int) else f"{v:%Y-%m-%d}" for k, v in self.values.items()
+        }
+        why = self.reason.format(**values) if self.reason else ""
         return self.terms.format(id=self.collaboration_id, why=why)
 
     def explained(self) -> str:
-        """In the current language (`liveshop.i18n.activate`)."""
-        why = gettext(self.reason).format(**self.values) if self.reason else ""
+        """In the current language (`liveshop.i18n.activate`), with its numbers and days."""
+        locale = babel_locale()
+        values = {
+            k: format_percent(v / 10_000, locale=locale, decimal_quantization=False)
+            if isinstance(v, int)
+            else format_date(v, "medium", locale=locale)
+            for k, v in self.values.items()
+        }
+        why = gettext(self.reason).format(**values) if self.reason else ""
         return gettext(self.terms).format(id=self.collaboration_id, why=why)
 
 
@@ -474,7 +486,8 @@ async def rate_for(
             ShowcaseItem.creator_id == creator_id, ShowcaseItem.product_id == product_id
         )
     )
-    rate, reason, values = 0, "", {}
+    rate, reason = 0, ""
+    values: dict[str, int | datetime] = {}
     for change in await history(session=session, collaboration_id=terms.id):
         if change.changed_at > at:
             break
@@ -483,15 +496,15 @@ async def rate_for(
             reason, values = (
                 HELD,
                 {
-                    "rate": _pct(rate),
-                    "cut": _pct(change.rate_bp),
-                    "changed": f"{change.changed_at:%Y-%m-%d}",
-                    "holders": f"{change.holders_from:%Y-%m-%d}",
+                    "rate": rate,
+                    "cut": change.rate_bp,
+                    "changed": change.changed_at,
+                    "holders": change.holders_from,
                 },
             )
             continue
         rate = change.rate_bp
-        reason, values = SINCE, {"rate": _pct(rate), "changed": f"{change.changed_at:%Y-%m-%d}"}
+        reason, values = SINCE, {"rate": rate, "changed": change.changed_at}
     return Rate(rate, terms.id, TERMS[terms.kind], reason, values)
 
 
