@@ -194,7 +194,9 @@ async def remove_from_showcase(product_id: IdPath, user: CurrentUser, uow: Uow) 
     await uow.commit()
 
 
-@router.get("/a/{creator_id}/{product_id}", include_in_schema=True)
+# A link people click in a browser (it answers with the product page), not a JSON endpoint for
+# integrators, so it stays out of the API reference like the pages do.
+@router.get("/a/{creator_id}/{product_id}", include_in_schema=False)
 async def affiliate_link(
     creator_id: IdPath, product_id: IdPath, user: OptionalUser, request: Request
 ) -> RedirectResponse:
