@@ -214,7 +214,13 @@ async def _upsert(
         c: (greatest(table.c[c], stmt.excluded[c]) if c in peaks else table.c[c] + stmt.excluded[c])
         for c in columns
     }
-    await session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=set_), values)
+    # Events that only open a row (a kind that counts nothing here) leave nothing to add.
+    upsert = (
+        stmt.on_conflict_do_update(index_elements=list(keys), set_=set_)
+        if set_
+        else stmt.on_conflict_do_nothing(index_elements=list(keys))
+    )
+    await session.execute(upsert, values)
 
 
 async def fold_into_rollups(session: AsyncSession, events: list[Row]) -> None:
