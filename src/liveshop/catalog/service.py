@@ -136,16 +136,18 @@ async def check_verified(*, session: AsyncSession, shop: Shop) -> None:
     market = await session.get(Market, shop.market_code)
     if market is not None and not market.requires_verified_shops:
         return
-    why = (
-        "was refused verification"
+    detail = (
+        "{name} was refused verification; until the platform verifies it, it cannot go live"
+        " or sell."
         if shop.verification == Verification.rejected
-        else "is waiting for verification"
+        else "{name} is waiting for verification; until the platform verifies it, it cannot go"
+        " live or sell."
     )
     raise Problem(
         403,
         "shop_not_verified",
-        "{name} {why}; until the platform verifies it, it cannot go live or sell.",
-        values={"name": shop.name, "why": why},
+        detail,
+        values={"name": shop.name},
         shop_id=shop.id,
         verification=shop.verification,
     )

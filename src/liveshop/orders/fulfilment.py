@@ -10,6 +10,7 @@ from liveshop.accounts.models import User
 from liveshop.catalog import locks as stock
 from liveshop.db import utcnow
 from liveshop.errors import Problem
+from liveshop.i18n import N_, Msg
 from liveshop.orders.messages import DealHoldSettled, OrderPaid
 from liveshop.orders.models import Hold, HoldStatus, Order, OrderStatus
 from liveshop.orders.schemas import ShipIn
@@ -19,13 +20,33 @@ S = OrderStatus
 REFUNDABLE = frozenset({S.paid, S.shipped, S.delivered, S.completed, S.partially_refunded})
 
 
+# Whole sentences, so that each language can build its own; the status is a word of its own.
+_REFUSALS = {
+    "pay": N_("This order cannot be paid: it is {status}."),
+    "cancel": N_("This order cannot be cancelled: it is {status}."),
+    "ship": N_("This order cannot be shipped: it is {status}."),
+    "mark delivered": N_("This order cannot be marked delivered: it is {status}."),
+    "complete": N_("This order cannot be completed: it is {status}."),
+}
+STATUS_WORDS = {
+    S.pending_payment: N_("awaiting payment"),
+    S.paid: N_("paid"),
+    S.shipped: N_("shipped"),
+    S.delivered: N_("delivered"),
+    S.completed: N_("completed"),
+    S.cancelled: N_("cancelled"),
+    S.refunded: N_("refunded"),
+    S.partially_refunded: N_("partly refunded"),
+}
+
+
 def _require(order: Order, *allowed: OrderStatus, action: str) -> None:
     if order.status not in allowed:
         raise Problem(
             409,
             "invalid_transition",
-            "Cannot {action} an order that is {status}.",
-            values={"action": action, "status": order.status},
+            _REFUSALS[action],
+            values={"status": STATUS_WORDS.get(OrderStatus(order.status), Msg(order.status))},
             order_status=order.status,
         )
 

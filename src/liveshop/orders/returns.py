@@ -13,6 +13,7 @@ from liveshop.catalog import locks as stock
 from liveshop.catalog import service as catalog
 from liveshop.db import utcnow
 from liveshop.errors import Problem, not_found
+from liveshop.i18n import Msg
 from liveshop.markets import service as markets
 from liveshop.orders import service as orders
 from liveshop.orders.models import Order, OrderStatus, ReturnRequest
@@ -86,7 +87,7 @@ async def _open_return(
             409,
             "return_already_decided",
             "This return was already {status}.",
-            values={"status": ret.status},
+            values={"status": Msg(ret.status)},  # approved, declined: words in the catalogue
         )
     return ret, order
 

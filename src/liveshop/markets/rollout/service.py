@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from liveshop.accounts.models import Role, User
 from liveshop.db import utcnow
 from liveshop.errors import Problem, forbidden, not_found
-from liveshop.i18n import N_
+from liveshop.i18n import N_, Msg
 from liveshop.markets.models import (
     AllowKind,
     ChangeStatus,
@@ -54,6 +54,13 @@ FEATURES: dict[str, tuple[str, str]] = {
     ),
 }
 MAX_LISTED = 500
+
+# A scheduled change's state, as a word in the page's language.
+_CHANGE_WORDS = {
+    "applied": N_("applied"),
+    "cancelled": N_("cancelled"),
+    "failed": N_("failed"),
+}
 
 
 def place(market: Market) -> str:
@@ -455,7 +462,7 @@ async def cancel_scheduled(
             409,
             "change_not_pending",
             "That change is {status} already.",
-            values={"status": change.status},
+            values={"status": _CHANGE_WORDS.get(change.status, Msg(change.status))},
         )
     await session.refresh(change)
     audit(session, market, actor_id=actor.id, action="cancel", reason=reason, change_id=change_id)

@@ -10,7 +10,7 @@ async function load() {
     box.addEventListener("change", async () => {
       try {
         await api(`/admin/markets/${m.code}`, { method: "PATCH", body: { enabled: box.checked } });
-        $("#admin-msg").textContent = t("{name} is now {v2}.", { name: m.name, v2: box.checked ? "on" : "off" });
+        $("#admin-msg").textContent = t("{name} is now {v2}.", { name: m.name, v2: box.checked ? t("on") : t("off") });
       } catch (e) { box.checked = !box.checked; $("#admin-msg").textContent = e.message; }
     });
     const tax = m.prices_include_tax ? t("incl. {tax}", { tax: m.tax_name }) : t("plus {tax}", { tax: m.tax_name });

@@ -63,6 +63,8 @@ const LABELS = {
   buyer: t("buyer"), creator: t("creator"), seller: t("seller"), moderator: t("moderator"), admin: t("admin"),
   paid: t("paid"), shipped: t("shipped"), delivered: t("delivered"), refunded: t("refunded"),
   requested: t("requested"), approved: t("approved"), declined: t("declined"),
+  pending_payment: t("awaiting payment"), completed: t("completed"), partially_refunded: t("partly refunded"),
+  sold_out: t("sold out"), applied: t("applied"), failed: t("failed"),
 };
 export const label = (code) => LABELS[code] || code;
 

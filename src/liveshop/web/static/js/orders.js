@@ -1,6 +1,6 @@
 // The buyer's orders, with tracking, and returns: a request form on delivered orders while the
 // market's return window is open, and the status of each return once asked for.
-import { $, api, el, t, toast, when } from "./common.js";
+import { $, api, el, label, t, toast, when } from "./common.js";
 
 const RETURNABLE = new Set(["delivered", "completed", "partially_refunded"]);
 const WITH_RETURNS = new Set([...RETURNABLE, "refunded"]);
@@ -17,9 +17,9 @@ function returnStatus(r) {
     requested: `Return requested: ${r.amount.formatted} to refund once the seller accepts it.`,
     approved: `Return approved: ${r.amount.formatted} refunded.`,
     declined: "Return declined by the seller.",
-  }[r.status] || t("Return {status}.", { status: r.status });
+  }[r.status] || t("Return {status}.", { status: label(r.status) });
   return el("li", { class: `return-status ${r.status}`, "data-return": r.id },
-    el("span", { class: `badge return-${r.status}`, text: t("Return {status}", { status: r.status }) }), " ",
+    el("span", { class: `badge return-${r.status}`, text: t("Return {status}", { status: label(r.status) }) }), " ",
     el("span", { text: what }),
     el("span", { class: "muted" }, t(" Asked "), when(r.created_at), `. Reason: ${r.reason}`),
     r.decision_note ? el("span", { class: "muted", text: t(" Seller's note: {decision_note}", { decision_note: r.decision_note }) }) : null);

@@ -36,9 +36,9 @@ async function load(more = false) {
   if (more) $("#products").append(...rows); else $("#products").replaceChildren(...rows);
   if (!page.total) {
     $("#products").replaceChildren(el("tr", {}, el("td", { colspan: 5 },
-      status ? t("No {status} products.", { status }) : t("No products yet. "), status ? null : el("a", { href: "/seller/products/new", text: t("Add your first product") }))));
+      status ? t("No {status} products.", { status: label(status) }) : t("No products yet. "), status ? null : el("a", { href: "/seller/products/new", text: t("Add your first product") }))));
   }
-  $("#products-count").textContent = nt("{n} product", "{n} products", page.total) + (status ? ` (${status})` : "");
+  $("#products-count").textContent = nt("{n} product", "{n} products", page.total) + (status ? ` (${label(status)})` : "");
   $("#more").hidden = offset + LIMIT >= page.total;
 }
 

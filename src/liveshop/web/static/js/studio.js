@@ -36,7 +36,7 @@ function renderProducts() {
 
 async function loadDeals() {
   const deals = await api(`/shows/${showId}/deals`);
-  $("#deals").replaceChildren(...deals.map((d) => el("li", {}, t("{title}: {status}, {left}/{stock} left, opens ", { title: d.title, status: d.status, left: d.left, stock: d.stock }), when(d.opens_at))));
+  $("#deals").replaceChildren(...deals.map((d) => el("li", {}, t("{title}: {status}, {left}/{stock} left, opens ", { title: d.title, status: label(d.status), left: d.left, stock: d.stock }), when(d.opens_at))));
 }
 
 function chatLine(c) {
