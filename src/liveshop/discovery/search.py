@@ -72,6 +72,9 @@ class Plan:
     exact: list[Group]
     fuzzy: list[Group] | None
     corrected: dict[str, list[str]]
+    typed: list[str] = field(default_factory=list)
+    langs: list[str] = field(default_factory=list)
+    prefix_last: bool = False
 
 
 def _langs(market: str | None) -> list[str]:
@@ -98,6 +101,14 @@ async def plan(
     session: AsyncSession, engine: Engine, q: str, market: str | None, *, fuzzy: bool = True
 ) -> Plan | None:
     """The query's word groups; the last word is a prefix unless the query ends in a space."""
+    the_plan = await exact_plan(session, q, market)
+    if the_plan is not None and fuzzy:
+        await correct(session, engine, the_plan)
+    return the_plan
+
+
+async def exact_plan(session: AsyncSession, q: str, market: str | None) -> Plan | None:
+    """The word groups as typed (with synonyms and stems), no typo corrections yet."""
     typed = words(q)[:MAX_QUERY_WORDS]
     if not typed:
         return None
@@ -106,17 +117,26 @@ async def plan(
     # query on a common word ("black*") makes the engines merge every word it begins, which
     # on a large catalogue costs a hundred times the word itself.
     prefix_last = not q.endswith(" ") and not await _known(session, typed[-1])
-    exact: list[Group] = []
+    exact = [
+        _group(word, langs, prefix_last and i == len(typed) - 1) for i, word in enumerate(typed)
+    ]
+    return Plan(exact, None, {}, typed, langs, prefix_last)
+
+
+async def correct(session: AsyncSession, engine: Engine, the_plan: Plan) -> None:
+    """Adds the typo corrections of each word (a vocabulary lookup per word of five letters
+    or more) and, when there are any, the corrected word groups."""
     fuzzy_groups: list[Group] = []
     corrected: dict[str, list[str]] = {}
+    typed = the_plan.typed
     for i, word in enumerate(typed):
-        is_prefix = prefix_last and i == len(typed) - 1
-        exact.append(_group(word, langs, is_prefix))
-        fixes = await corrections(engine, session, word, max_edits(word)) if fuzzy else []
+        is_prefix = the_plan.prefix_last and i == len(typed) - 1
+        fixes = await corrections(engine, session, word, max_edits(word))
         if fixes:
             corrected[word] = fixes
-        fuzzy_groups.append(_group(word, langs, is_prefix, fixes))
-    return Plan(exact, fuzzy_groups if corrected else None, corrected)
+        fuzzy_groups.append(_group(word, the_plan.langs, is_prefix, fixes))
+    the_plan.corrected = corrected
+    the_plan.fuzzy = fuzzy_groups if corrected else None
 
 
 async def _known(session: AsyncSession, word: str) -> bool:
@@ -125,21 +145,26 @@ async def _known(session: AsyncSession, word: str) -> bool:
 
 
 def _filter_sql(f: Filters, dialect: str) -> tuple[list[str], dict[str, Any]]:
+    """The filters as conditions on `d`; with a market, that market was checked enabled once
+    (`search`), so each candidate costs only a primary-key probe of its price there."""
     true = "true" if dialect == "postgresql" else "1"
     cond = [f"d.listed = {true}"]
     params: dict[str, Any] = {}
-    price = [f"m.enabled = {true}"]
+    price = []
     if f.market:
         price.append("p.market_code = :f_market")
         params["f_market"] = f.market
+    else:
+        price.append(f"m.enabled = {true}")
     if f.min_price is not None:
         price.append("p.amount >= :f_min")
         params["f_min"] = f.min_price
     if f.max_price is not None:
         price.append("p.amount <= :f_max")
         params["f_max"] = f.max_price
+    markets = "" if f.market else " JOIN markets m ON m.code = p.market_code"
     cond.append(
-        "EXISTS (SELECT 1 FROM search_prices p JOIN markets m ON m.code = p.market_code"
+        f"EXISTS (SELECT 1 FROM search_prices p{markets}"
         f" WHERE p.product_id = d.product_id AND {' AND '.join(price)})"
     )
     if f.in_stock:
@@ -168,6 +193,33 @@ _LIVE_PRODUCTS = (
 _COLS = "d.product_id, d.in_stock, d.sales, d.shop_id, d.category"
 
 
+async def _market_enabled(session: AsyncSession, market: str) -> bool:
+    found = await session.execute(
+        text("SELECT enabled FROM markets WHERE code = :m"), {"m": market}
+    )
+    row = found.first()
+    return row is not None and bool(row[0])
+
+
+def _tier_sql(
+    engine: Engine,
+    tiers: list[tuple[int, list[Group], bool]],
+    cond: list[str],
+    params: dict[str, Any],
+) -> str:
+    parts = []
+    for tier, groups, title_only in tiers:
+        key = f"m{tier}"
+        source, where, order = engine.match_sql(groups, title_only=title_only, key=key)
+        params.update(engine.match_params(groups, title_only=title_only, key=key))
+        parts.append(
+            f"SELECT * FROM (SELECT {_COLS}, {tier} AS tier FROM {source}"
+            f" WHERE {where} AND {' AND '.join(cond)}"
+            f" ORDER BY {order} DESC LIMIT {CANDIDATE_CAP}) c{tier}"
+        )
+    return " UNION ALL ".join(parts)
+
+
 async def search(
     *,
     session: AsyncSession,
@@ -180,46 +232,50 @@ async def search(
 ) -> Result:
     engine = engine_for(session)
     dialect = engine.name
+    if filters.market and not await _market_enabled(session, filters.market):
+        empty = Result(hits=[], total=0, capped=False)
+        if with_facets:
+            empty.facets = await _facets(session, [], filters)
+        return empty
     cond, params = _filter_sql(filters, dialect)
-    the_plan = await plan(session, engine, q, filters.market, fuzzy=fuzzy) if q else None
+    the_plan = await exact_plan(session, q, filters.market) if q else None
+    rows: list[Any] = []
+    skipped_fuzzy = False
     if the_plan is None:
         sql = (
             f"SELECT {_COLS}, 0 AS tier FROM search_docs d WHERE {' AND '.join(cond)}"
             " ORDER BY d.in_stock DESC, d.sales DESC, d.product_id DESC LIMIT :cap"
         )
         params["cap"] = CANDIDATE_CAP * 4
+        rows = list((await session.execute(text(sql), params)).all())
     else:
-        tiers: list[tuple[int, list[Group], bool]] = [
-            (3, the_plan.exact, True),
-            (2, the_plan.exact, False),
-        ]
-        if the_plan.fuzzy is not None:
-            tiers += [(1, the_plan.fuzzy, True), (0, the_plan.fuzzy, False)]
-        parts = []
-        for tier, groups, title_only in tiers:
-            key = f"m{tier}"
-            source, where, order = engine.match_sql(groups, title_only=title_only, key=key)
-            params.update(engine.match_params(groups, title_only=title_only, key=key))
-            parts.append(
-                f"SELECT * FROM (SELECT {_COLS}, {tier} AS tier FROM {source}"
-                f" WHERE {where} AND {' AND '.join(cond)}"
-                f" ORDER BY {order} DESC LIMIT {CANDIDATE_CAP}) c{tier}"
-            )
-        sql = " UNION ALL ".join(parts)
-    rows = (await session.execute(text(sql), params)).all()
+        exact = [(3, the_plan.exact, True), (2, the_plan.exact, False)]
+        rows = list(await session.execute(text(_tier_sql(engine, exact, cond, params)), params))
+        # Products in stock rank first, and among them exact words before corrected ones: when
+        # the exact words already fill this page with products in stock, no correction could
+        # reach it, and the vocabulary lookups are skipped (the total is then a lower bound).
+        in_stock = len({r[0] for r in rows if r[1]})
+        if fuzzy and in_stock < offset + limit:
+            await correct(session, engine, the_plan)
+            if the_plan.fuzzy is not None:
+                more = [(1, the_plan.fuzzy, True), (0, the_plan.fuzzy, False)]
+                sql = _tier_sql(engine, more, cond, params)
+                rows += list(await session.execute(text(sql), params))
+        elif fuzzy:
+            skipped_fuzzy = True
     best: dict[int, Hit] = {}
     per_tier: dict[int, int] = {}
-    for pid, in_stock, sales, shop_id, category, tier in rows:
+    for pid, in_stock_, sales, shop_id, category, tier in rows:
         per_tier[tier] = per_tier.get(tier, 0) + 1
         seen = best.get(pid)
         if seen is None or tier > seen.tier:
-            best[pid] = Hit(pid, tier, bool(in_stock), sales, shop_id, category)
+            best[pid] = Hit(pid, tier, bool(in_stock_), sales, shop_id, category)
     hits = sorted(best.values(), key=lambda h: (not h.in_stock, -h.tier, -h.sales, -h.product_id))
     cap = CANDIDATE_CAP * 4 if the_plan is None else CANDIDATE_CAP
     result = Result(
         hits=hits[offset : offset + limit],
         total=len(hits),
-        capped=any(n >= cap for n in per_tier.values()),
+        capped=skipped_fuzzy or any(n >= cap for n in per_tier.values()),
         corrected=the_plan.corrected if the_plan else {},
     )
     if with_facets:
