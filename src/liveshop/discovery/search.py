@@ -201,23 +201,68 @@ async def _market_enabled(session: AsyncSession, market: str) -> bool:
     return row is not None and bool(row[0])
 
 
+_RANK_ORDER = "d.in_stock DESC, d.sales DESC, d.product_id DESC"
+
+
 def _tier_sql(
     engine: Engine,
     tiers: list[tuple[int, list[Group], bool]],
     cond: list[str],
     params: dict[str, Any],
+    take: int,
 ) -> str:
     parts = []
     for tier, groups, title_only in tiers:
         key = f"m{tier}"
         source, where, order = engine.match_sql(groups, title_only=title_only, key=key)
         params.update(engine.match_params(groups, title_only=title_only, key=key))
+        order_by = _RANK_ORDER if engine.rank_walk else f"{order} DESC"
         parts.append(
             f"SELECT * FROM (SELECT {_COLS}, {tier} AS tier FROM {source}"
             f" WHERE {where} AND {' AND '.join(cond)}"
-            f" ORDER BY {order} DESC LIMIT {CANDIDATE_CAP}) c{tier}"
+            f" ORDER BY {order_by} LIMIT {int(take)}) c{tier}"
         )
     return " UNION ALL ".join(parts)
+
+
+async def _tiers(
+    session: AsyncSession,
+    engine: Engine,
+    the_plan: Plan,
+    cond: list[str],
+    params: dict[str, Any],
+    *,
+    need: int,
+    take: int,
+    all_exact: bool,
+) -> tuple[list[Any], bool, bool]:
+    """The exact tiers' candidate rows; whether they fill the page with products in stock;
+    whether the text tier was skipped.
+
+    Products in stock rank first, and among them title matches before text matches before
+    corrected words: once the candidates hold `need` products in stock, no lower tier could
+    reach the page, so it is not asked for (and the total becomes a lower bound). Facets need
+    every exact tier (`all_exact`); a page without them usually stops after the title tier.
+    """
+    if all_exact:
+        exact = [(3, the_plan.exact, True), (2, the_plan.exact, False)]
+        rows = list(
+            await session.execute(text(_tier_sql(engine, exact, cond, params, take)), params)
+        )
+        return rows, len({r[0] for r in rows if r[1]}) >= need, False
+    rows = list(
+        await session.execute(
+            text(_tier_sql(engine, [(3, the_plan.exact, True)], cond, params, take)), params
+        )
+    )
+    if len({r[0] for r in rows if r[1]}) >= need:
+        return rows, True, True
+    rows += list(
+        await session.execute(
+            text(_tier_sql(engine, [(2, the_plan.exact, False)], cond, params, take)), params
+        )
+    )
+    return rows, len({r[0] for r in rows if r[1]}) >= need, False
 
 
 async def search(
@@ -240,7 +285,8 @@ async def search(
     cond, params = _filter_sql(filters, dialect)
     the_plan = await exact_plan(session, q, filters.market) if q else None
     rows: list[Any] = []
-    skipped_fuzzy = False
+    skipped = False
+    take = CANDIDATE_CAP
     if the_plan is None:
         sql = (
             f"SELECT {_COLS}, 0 AS tier FROM search_docs d WHERE {' AND '.join(cond)}"
@@ -249,20 +295,27 @@ async def search(
         params["cap"] = CANDIDATE_CAP * 4
         rows = list((await session.execute(text(sql), params)).all())
     else:
-        exact = [(3, the_plan.exact, True), (2, the_plan.exact, False)]
-        rows = list(await session.execute(text(_tier_sql(engine, exact, cond, params)), params))
-        # Products in stock rank first, and among them exact words before corrected ones: when
-        # the exact words already fill this page with products in stock, no correction could
-        # reach it, and the vocabulary lookups are skipped (the total is then a lower bound).
-        in_stock = len({r[0] for r in rows if r[1]})
-        if fuzzy and in_stock < offset + limit:
+        # Best-first candidates: a page needs only its own and those before it; facets
+        # count over CANDIDATE_CAP of them. Newest-first ones: the ranking needs them all.
+        if engine.rank_walk and not with_facets:
+            take = min(offset + limit, CANDIDATE_CAP)
+        rows, enough, partial = await _tiers(
+            session,
+            engine,
+            the_plan,
+            cond,
+            params,
+            need=offset + limit,
+            take=take,
+            all_exact=with_facets,
+        )
+        skipped = partial or (enough and fuzzy)
+        if fuzzy and not enough:
             await correct(session, engine, the_plan)
             if the_plan.fuzzy is not None:
                 more = [(1, the_plan.fuzzy, True), (0, the_plan.fuzzy, False)]
-                sql = _tier_sql(engine, more, cond, params)
+                sql = _tier_sql(engine, more, cond, params, take)
                 rows += list(await session.execute(text(sql), params))
-        elif fuzzy:
-            skipped_fuzzy = True
     best: dict[int, Hit] = {}
     per_tier: dict[int, int] = {}
     for pid, in_stock_, sales, shop_id, category, tier in rows:
@@ -271,11 +324,11 @@ async def search(
         if seen is None or tier > seen.tier:
             best[pid] = Hit(pid, tier, bool(in_stock_), sales, shop_id, category)
     hits = sorted(best.values(), key=lambda h: (not h.in_stock, -h.tier, -h.sales, -h.product_id))
-    cap = CANDIDATE_CAP * 4 if the_plan is None else CANDIDATE_CAP
+    cap = CANDIDATE_CAP * 4 if the_plan is None else take
     result = Result(
         hits=hits[offset : offset + limit],
         total=len(hits),
-        capped=skipped_fuzzy or any(n >= cap for n in per_tier.values()),
+        capped=skipped or any(n >= cap for n in per_tier.values()),
         corrected=the_plan.corrected if the_plan else {},
     )
     if with_facets:
