@@ -202,6 +202,11 @@ async def _market_enabled(session: AsyncSession, market: str) -> bool:
 
 
 _RANK_ORDER = "d.in_stock DESC, d.sales DESC, d.product_id DESC"
+# PostgreSQL: a word group the planner expects in at most this many documents is taken whole
+# from the GIN index and ranked; a commoner one by walking the ranking index backwards until the
+# page is full. The planner would otherwise walk for any word missing from its statistics too
+# (it guesses a thousand matches spread evenly), and for a rare one that is the whole index.
+RARE = 5000
 
 
 def _tier_sql(
@@ -225,6 +230,39 @@ def _tier_sql(
     return " UNION ALL ".join(parts)
 
 
+async def _candidates(
+    session: AsyncSession,
+    engine: Engine,
+    tiers: list[tuple[int, list[Group], bool]],
+    cond: list[str],
+    params: dict[str, Any],
+    take: int,
+) -> list[Any]:
+    if not engine.rank_walk:
+        return list(
+            await session.execute(text(_tier_sql(engine, tiers, cond, params, take)), params)
+        )
+    rows: list[Any] = []
+    for tier, groups, title_only in tiers:
+        key = f"m{tier}"
+        source, where, _order = engine.match_sql(groups, title_only=title_only, key=key)
+        params.update(engine.match_params(groups, title_only=title_only, key=key))
+        plan = await session.execute(
+            text(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {source} WHERE {where}"), params
+        )
+        expected = plan.scalar_one()[0]["Plan"]["Plan Rows"]
+        if expected <= RARE:
+            sql = (
+                f"WITH m AS MATERIALIZED (SELECT {_COLS}, {tier} AS tier FROM {source}"
+                f" WHERE {where} AND {' AND '.join(cond)}) SELECT * FROM m"
+                f" ORDER BY in_stock DESC, sales DESC, product_id DESC LIMIT {int(take)}"
+            )
+        else:
+            sql = _tier_sql(engine, [(tier, groups, title_only)], cond, params, take)
+        rows += list(await session.execute(text(sql), params))
+    return rows
+
+
 async def _tiers(
     session: AsyncSession,
     engine: Engine,
@@ -246,22 +284,12 @@ async def _tiers(
     """
     if all_exact:
         exact = [(3, the_plan.exact, True), (2, the_plan.exact, False)]
-        rows = list(
-            await session.execute(text(_tier_sql(engine, exact, cond, params, take)), params)
-        )
+        rows = await _candidates(session, engine, exact, cond, params, take)
         return rows, len({r[0] for r in rows if r[1]}) >= need, False
-    rows = list(
-        await session.execute(
-            text(_tier_sql(engine, [(3, the_plan.exact, True)], cond, params, take)), params
-        )
-    )
+    rows = await _candidates(session, engine, [(3, the_plan.exact, True)], cond, params, take)
     if len({r[0] for r in rows if r[1]}) >= need:
         return rows, True, True
-    rows += list(
-        await session.execute(
-            text(_tier_sql(engine, [(2, the_plan.exact, False)], cond, params, take)), params
-        )
-    )
+    rows += await _candidates(session, engine, [(2, the_plan.exact, False)], cond, params, take)
     return rows, len({r[0] for r in rows if r[1]}) >= need, False
 
 
@@ -314,8 +342,7 @@ async def search(
             await correct(session, engine, the_plan)
             if the_plan.fuzzy is not None:
                 more = [(1, the_plan.fuzzy, True), (0, the_plan.fuzzy, False)]
-                sql = _tier_sql(engine, more, cond, params, take)
-                rows += list(await session.execute(text(sql), params))
+                rows += await _candidates(session, engine, more, cond, params, take)
     best: dict[int, Hit] = {}
     per_tier: dict[int, int] = {}
     for pid, in_stock_, sales, shop_id, category, tier in rows:
