@@ -221,12 +221,22 @@ def _tier_sql(
         key = f"m{tier}"
         source, where, order = engine.match_sql(groups, title_only=title_only, key=key)
         params.update(engine.match_params(groups, title_only=title_only, key=key))
-        order_by = _RANK_ORDER if engine.rank_walk else f"{order} DESC"
-        parts.append(
-            f"SELECT * FROM (SELECT {_COLS}, {tier} AS tier FROM {source}"
-            f" WHERE {where} AND {' AND '.join(cond)}"
-            f" ORDER BY {order_by} LIMIT {int(take)}) c{tier}"
-        )
+        if engine.rank_walk:
+            parts.append(
+                f"SELECT * FROM (SELECT {_COLS}, {tier} AS tier, 0 AS n FROM {source}"
+                f" WHERE {where} AND {' AND '.join(cond)}"
+                f" ORDER BY {_RANK_ORDER} LIMIT {int(take)}) c{tier}"
+            )
+        else:
+            # The newest CANDIDATE_CAP matches, of which only the best `take` leave the
+            # database, with how many there were.
+            parts.append(
+                f"SELECT * FROM (SELECT w.*, count(*) OVER () AS n FROM (SELECT {_COLS},"
+                f" {tier} AS tier FROM {source} WHERE {where} AND {' AND '.join(cond)}"
+                f" ORDER BY {order} DESC LIMIT {CANDIDATE_CAP}) w"
+                f" ORDER BY w.in_stock DESC, w.sales DESC, w.product_id DESC"
+                f" LIMIT {int(take)}) c{tier}"
+            )
     return " UNION ALL ".join(parts)
 
 
@@ -254,7 +264,7 @@ async def _candidates(
         if expected <= RARE:
             sql = (
                 f"WITH m AS MATERIALIZED (SELECT {_COLS}, {tier} AS tier FROM {source}"
-                f" WHERE {where} AND {' AND '.join(cond)}) SELECT * FROM m"
+                f" WHERE {where} AND {' AND '.join(cond)}) SELECT *, 0 AS n FROM m"
                 f" ORDER BY in_stock DESC, sales DESC, product_id DESC LIMIT {int(take)}"
             )
         else:
@@ -323,9 +333,9 @@ async def search(
         params["cap"] = CANDIDATE_CAP * 4
         rows = list((await session.execute(text(sql), params)).all())
     else:
-        # Best-first candidates: a page needs only its own and those before it; facets
-        # count over CANDIDATE_CAP of them. Newest-first ones: the ranking needs them all.
-        if engine.rank_walk and not with_facets:
+        # A page needs only its own candidates and those before it (the best of each tier:
+        # any other ranks below them); facets count over CANDIDATE_CAP of them.
+        if not with_facets:
             take = min(offset + limit, CANDIDATE_CAP)
         rows, enough, partial = await _tiers(
             session,
@@ -345,17 +355,25 @@ async def search(
                 rows += await _candidates(session, engine, more, cond, params, take)
     best: dict[int, Hit] = {}
     per_tier: dict[int, int] = {}
-    for pid, in_stock_, sales, shop_id, category, tier in rows:
-        per_tier[tier] = per_tier.get(tier, 0) + 1
+    returned: dict[int, int] = {}
+    for pid, in_stock_, sales, shop_id, category, tier, *n in rows:
+        returned[tier] = returned.get(tier, 0) + 1
+        per_tier[tier] = max(per_tier.get(tier, 0), n[0] if n else 0)
         seen = best.get(pid)
         if seen is None or tier > seen.tier:
             best[pid] = Hit(pid, tier, bool(in_stock_), sales, shop_id, category)
     hits = sorted(best.values(), key=lambda h: (not h.in_stock, -h.tier, -h.sales, -h.product_id))
-    cap = CANDIDATE_CAP * 4 if the_plan is None else take
+    # How many candidates each tier had: counted in the database (newest-first walks) or,
+    # for best-first walks, only what came back, which is all of them unless it filled `take`.
+    found = {t: max(per_tier[t], returned[t]) for t in returned}
+    cap = CANDIDATE_CAP * 4 if the_plan is None else CANDIDATE_CAP
+    truncated = [t for t in found if returned[t] >= take and (engine.rank_walk or found[t] > take)]
     result = Result(
         hits=hits[offset : offset + limit],
-        total=len(hits),
-        capped=skipped or any(n >= cap for n in per_tier.values()),
+        total=max([len(hits), *found.values()]),
+        capped=skipped
+        or any(n >= cap for n in found.values())
+        or (bool(truncated) and (engine.rank_walk or len(found) > 1)),
         corrected=the_plan.corrected if the_plan else {},
     )
     if with_facets:
