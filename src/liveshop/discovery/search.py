@@ -264,7 +264,8 @@ async def _candidates(
         if expected <= RARE:
             sql = (
                 f"WITH m AS MATERIALIZED (SELECT {_COLS}, {tier} AS tier FROM {source}"
-                f" WHERE {where} AND {' AND '.join(cond)}) SELECT *, 0 AS n FROM m"
+                f" WHERE {where} AND {' AND '.join(cond)})"
+                " SELECT *, (SELECT count(*) FROM m) AS n FROM m"
                 f" ORDER BY in_stock DESC, sales DESC, product_id DESC LIMIT {int(take)}"
             )
         else:
@@ -330,12 +331,13 @@ async def search(
             f"SELECT {_COLS}, 0 AS tier FROM search_docs d WHERE {' AND '.join(cond)}"
             " ORDER BY d.in_stock DESC, d.sales DESC, d.product_id DESC LIMIT :cap"
         )
-        params["cap"] = CANDIDATE_CAP * 4
+        params["cap"] = take = CANDIDATE_CAP * 4
         rows = list((await session.execute(text(sql), params)).all())
     else:
         # A page needs only its own candidates and those before it (the best of each tier:
-        # any other ranks below them); facets count over CANDIDATE_CAP of them.
-        if not with_facets:
+        # any other ranks below them). Facets count over CANDIDATE_CAP candidates: on SQLite
+        # the newest-first walk's; on PostgreSQL a sample taken apart (`_facet_sample`).
+        if not with_facets or engine.rank_walk:
             take = min(offset + limit, CANDIDATE_CAP)
         rows, enough, partial = await _tiers(
             session,
@@ -363,22 +365,47 @@ async def search(
         if seen is None or tier > seen.tier:
             best[pid] = Hit(pid, tier, bool(in_stock_), sales, shop_id, category)
     hits = sorted(best.values(), key=lambda h: (not h.in_stock, -h.tier, -h.sales, -h.product_id))
-    # How many candidates each tier had: counted in the database (newest-first walks) or,
-    # for best-first walks, only what came back, which is all of them unless it filled `take`.
+    # How many candidates each tier had: counted in the database (newest-first walks, rare
+    # words) or, for best-first walks, only what came back: all of them unless it filled `take`.
     found = {t: max(per_tier[t], returned[t]) for t in returned}
     cap = CANDIDATE_CAP * 4 if the_plan is None else CANDIDATE_CAP
-    truncated = [t for t in found if returned[t] >= take and (engine.rank_walk or found[t] > take)]
+    truncated = [t for t in found if returned[t] >= take and found[t] >= take]
     result = Result(
         hits=hits[offset : offset + limit],
         total=max([len(hits), *found.values()]),
         capped=skipped
         or any(n >= cap for n in found.values())
-        or (bool(truncated) and (engine.rank_walk or len(found) > 1)),
+        or any(per_tier[t] == 0 for t in truncated)
+        or (bool(truncated) and len(found) > 1),
         corrected=the_plan.corrected if the_plan else {},
     )
     if with_facets:
-        result.facets = await _facets(session, hits, filters)
+        counted = hits
+        if engine.rank_walk and the_plan is not None:
+            sample = await _facet_sample(session, engine, the_plan.exact, cond, params)
+            counted = list({**{h.product_id: h for h in sample}, **best}.values())
+            result.total = max(result.total, len(counted))
+            result.capped = result.capped or len(sample) >= CANDIDATE_CAP
+        result.facets = await _facets(session, counted, filters)
     return result
+
+
+async def _facet_sample(
+    session: AsyncSession, engine: Engine, groups: list[Group], cond: list[str], params: Any
+) -> list[Hit]:
+    """Up to CANDIDATE_CAP exact matches in no particular order, for the facet counts: the
+    first ones the engine finds, not the best, which would mean walking far for a common
+    word."""
+    source, where, _order = engine.match_sql(groups, title_only=False, key="m2")
+    params.update(engine.match_params(groups, title_only=False, key="m2"))
+    rows = await session.execute(
+        text(
+            f"SELECT {_COLS} FROM {source} WHERE {where} AND {' AND '.join(cond)}"
+            f" LIMIT {CANDIDATE_CAP}"
+        ),
+        params,
+    )
+    return [Hit(p, 2, bool(i), sl, sh, c) for p, i, sl, sh, c in rows]
 
 
 async def _facets(session: AsyncSession, hits: list[Hit], f: Filters) -> dict[str, Any]:
