@@ -8,8 +8,13 @@ expression, how a title-only match is asked for, and how typo candidates are fou
 - PostgreSQL: a generated `tsvector` (title weight A, the rest B) with a GIN index, and
   `pg_trgm` similarity over the vocabulary.
 
-A search asks the engine for candidate rows in id order (newest first) up to a cap, so even a
-word in half the catalogue costs a bounded walk; the ranking happens over those candidates.
+A search asks the engine for candidate rows up to a cap, so even a word in half the catalogue
+costs a bounded walk. FTS5 walks a word's matches newest first (its rowid order) and stops at
+the cap; the ranking happens over those candidates. A GIN index has no order: asking it for
+the newest matches of a common word fetches every match. So on PostgreSQL candidates come in
+the ranking order itself, best first, and only as many as the page needs: the planner either
+walks `ix_search_docs_rank` backwards testing each row's `tsv` (a common word: a short walk)
+or takes the GIN matches and sorts them (a rare word: few matches).
 """
 
 from __future__ import annotations
@@ -33,6 +38,9 @@ class Group:
 
 class Engine(Protocol):
     name: str
+    # Whether candidates come best first (walking the ranking index, `ix_search_docs_rank`)
+    # rather than newest first (the engine's own match order).
+    rank_walk: bool
 
     def match_sql(self, groups: list[Group], *, title_only: bool, key: str) -> tuple[str, str, str]:
         """(FROM clause naming the documents `d`, WHERE condition, newest-first ORDER BY column)
@@ -56,6 +64,7 @@ def _fts5_expr(groups: list[Group]) -> str:
 
 class SqliteEngine:
     name = "sqlite"
+    rank_walk = False
 
     def match_sql(self, groups: list[Group], *, title_only: bool, key: str) -> tuple[str, str, str]:
         # FROM the FTS table and ORDER BY its rowid: FTS5 then yields matches newest first and
@@ -96,6 +105,7 @@ def _tsquery(groups: list[Group], weight: str) -> str:
 
 class PostgresEngine:
     name = "postgresql"
+    rank_walk = True
 
     def match_sql(self, groups: list[Group], *, title_only: bool, key: str) -> tuple[str, str, str]:
         return "search_docs d", f"d.tsv @@ to_tsquery('simple', :{key})", "d.product_id"

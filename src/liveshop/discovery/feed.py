@@ -74,38 +74,34 @@ async def feed(
     if not enabled or not enabled[0][0]:
         return []
     now = utcnow()
-    signals: list[Callable[[AsyncSession], Awaitable[list[FeedItem]]]] = []
-    if user is not None:
-        signals += [
-            lambda s: _followed(s, user, market, now),
-            lambda s: _bought_with(s, user, market),
-            lambda s: _viewers_bought(s, user, market),
-            lambda s: _recently_viewed(s, user, market),
-        ]
-    signals += [
-        lambda s: _trending(s, market, now, trending_ttl),
-        lambda s: _new_arrivals(s, market, now),
-    ]
-    # In turn on one connection: running them at once on several would hold up to seven
-    # pooled connections per request, and a crowd of feed requests could starve the pool.
     items: list[FeedItem] = []
-    for signal in signals:
-        items += await signal(session)
+    bought: set[int] = set()
+    if user is not None:
+        # What this buyer bought, most recent first: both the products to leave out and the
+        # seeds of "bought with" (one index-only range scan).
+        mine = [
+            int(r[0])
+            for r in await _rows(
+                session,
+                "SELECT product_id, max(at) AS last FROM discovery_purchases WHERE buyer_id = :u"
+                " GROUP BY product_id ORDER BY last DESC",
+                u=user.id,
+            )
+        ]
+        bought = set(mine)
+        items += await _followed(session, user, market, now)
+        items += await _co_purchase(session, user, market, mine[:10])
+        items += await _recently_viewed(session, user, market)
+    # In turn on one connection: running them at once on several would hold several pooled
+    # connections per request, and a crowd of feed requests could starve the pool.
+    items += await _trending(session, market, now, trending_ttl)
+    items += await _new_arrivals(session, market, now, trending_ttl)
     best: dict[tuple[str, int], FeedItem] = {}
     for item in items:
         key = (item.kind, item.id)
         if key not in best or item.score > best[key].score:
             best[key] = item
-    if user is not None:
-        bought = {
-            r[0]
-            for r in await _rows(
-                session,
-                "SELECT DISTINCT product_id FROM discovery_purchases WHERE buyer_id = :u",
-                u=user.id,
-            )
-        }
-        best = {k: v for k, v in best.items() if not (k[0] == "product" and k[1] in bought)}
+    best = {k: v for k, v in best.items() if not (k[0] == "product" and k[1] in bought)}
     ranked = sorted(best.values(), key=lambda i: (-i.score, i.kind, -i.id))
     return diversify(ranked, MAX_RUN)[:limit]
 
@@ -129,22 +125,31 @@ def diversify(items: list[FeedItem], max_run: int) -> list[FeedItem]:
     return out
 
 
+def _ids(values: object) -> str:
+    return ", ".join(str(int(v)) for v in values)  # type: ignore[attr-defined]
+
+
 async def _followed(
     session: AsyncSession, user: User, market: str, now: datetime
 ) -> list[FeedItem]:
-    t = _true(session)
-    out: list[FeedItem] = []
-    shows = await _rows(
-        session,
-        "SELECT s.id, s.status, s.shop_id, u.display_name, s.starts_at FROM shows s"
-        " JOIN follows f ON f.target_kind = 'creator' AND f.target_id = s.host_id"
-        " JOIN users u ON u.id = s.host_id"
-        " WHERE f.user_id = :u AND (s.status = 'live' OR (s.status = 'scheduled'"
-        " AND s.starts_at >= :soon)) ORDER BY s.status, s.starts_at LIMIT :n",
-        u=user.id,
-        soon=now - timedelta(hours=1),
-        n=PER_SIGNAL,
+    follows = await _rows(
+        session, "SELECT f.target_kind, f.target_id FROM follows f WHERE f.user_id = :u", u=user.id
     )
+    creators = sorted({int(t) for k, t in follows if k == "creator"})
+    shops = sorted({int(t) for k, t in follows if k == "shop"})
+    out: list[FeedItem] = []
+    shows = []
+    if creators:
+        shows = await _rows(
+            session,
+            "SELECT s.id, s.status, s.shop_id, u.display_name, s.starts_at FROM shows s"
+            " JOIN users u ON u.id = s.host_id"
+            f" WHERE s.host_id IN ({_ids(creators)}) AND (s.status = 'live'"
+            " OR (s.status = 'scheduled' AND s.starts_at >= :soon))"
+            " ORDER BY s.status, s.starts_at LIMIT :n",
+            soon=now - timedelta(hours=1),
+            n=PER_SIGNAL,
+        )
     for sid, status, shop_id, name, _starts in shows:
         if status == "live":
             out.append(
@@ -170,33 +175,32 @@ async def _followed(
                     "upcoming",
                 )
             )
-    products = await _rows(
-        session,
-        "SELECT d.product_id, d.shop_id, sh.name FROM search_docs d"
-        " JOIN shops sh ON sh.id = d.shop_id"
-        " JOIN follows f ON f.target_kind = 'shop' AND f.target_id = d.shop_id"
-        f" WHERE f.user_id = :u AND d.created_at >= :since AND {_product_ok(session)}"
-        " ORDER BY d.product_id DESC LIMIT :n",
-        u=user.id,
-        since=now - timedelta(days=NEW_DAYS),
-        market=market,
-        n=PER_SIGNAL,
-    )
-    # Creators sell the products in their showcase (affiliates/): new ones follow too.
-    creator_products = await _rows(
-        session,
-        "SELECT d.product_id, d.shop_id, u.display_name FROM follows f"
-        " JOIN showcase_items si ON si.creator_id = f.target_id"
-        " JOIN users u ON u.id = f.target_id"
-        " JOIN search_docs d ON d.product_id = si.product_id"
-        f" WHERE f.user_id = :u AND f.target_kind = 'creator' AND d.created_at >= :since"
-        f" AND {_product_ok(session)} ORDER BY d.product_id DESC LIMIT :n",
-        u=user.id,
-        since=now - timedelta(days=NEW_DAYS),
-        market=market,
-        n=PER_SIGNAL,
-    )
-    del t
+    since = now - timedelta(days=NEW_DAYS)
+    products = []
+    if shops:
+        products = await _rows(
+            session,
+            "SELECT d.product_id, d.shop_id, sh.name FROM search_docs d"
+            " JOIN shops sh ON sh.id = d.shop_id"
+            f" WHERE d.shop_id IN ({_ids(shops)}) AND d.created_at >= :since"
+            f" AND {_product_ok(session)} ORDER BY d.product_id DESC LIMIT :n",
+            since=since,
+            market=market,
+            n=PER_SIGNAL,
+        )
+    creator_products = []
+    if creators:  # creators sell the products in their showcase (affiliates/): new ones follow
+        creator_products = await _rows(
+            session,
+            "SELECT d.product_id, d.shop_id, u.display_name FROM showcase_items si"
+            " JOIN users u ON u.id = si.creator_id"
+            " JOIN search_docs d ON d.product_id = si.product_id"
+            f" WHERE si.creator_id IN ({_ids(creators)}) AND d.created_at >= :since"
+            f" AND {_product_ok(session)} ORDER BY d.product_id DESC LIMIT :n",
+            since=since,
+            market=market,
+            n=PER_SIGNAL,
+        )
     for i, (pid, shop_id, name) in enumerate([*products, *creator_products]):
         out.append(
             FeedItem(
@@ -212,33 +216,21 @@ async def _followed(
     return out
 
 
-async def _co_bought(
-    session: AsyncSession, buyer_id: int, seeds: dict[int, int], market: str
-) -> list[tuple[int, int, int, int | None]]:
+def _co_counts(
+    their: list[Any], buyer_id: int, seeds: dict[int, int], skip: set[int]
+) -> list[tuple[int, int, int]]:
     """What the other buyers in `seeds` (buyer -> the seed item they share) bought:
-    (product, buyers, the seed most of them share, shop), most shared first."""
-    if not seeds:
-        return []
-    their = await _rows(
-        session,
-        "SELECT buyer_id, product_id FROM discovery_purchases"
-        f" WHERE buyer_id IN ({', '.join(str(int(b)) for b in seeds)})",
-    )
+    (product, buyers, the seed most of them share), most shared first."""
     counts: dict[int, set[int]] = {}
     via: dict[int, dict[int, int]] = {}
     for other, pid in their:
-        if other == buyer_id:
+        if other == buyer_id or other not in seeds or pid in skip:
             continue
         counts.setdefault(pid, set()).add(other)
         seed = seeds[other]
         via.setdefault(pid, {})[seed] = via.get(pid, {}).get(seed, 0) + 1
     ranked = sorted(counts, key=lambda p: (-len(counts[p]), -p))[: PER_SIGNAL * 3]
-    shops = await _sellable(session, ranked, market)
-    return [
-        (p, len(counts[p]), max(via[p], key=lambda s: via[p][s]), shops[p])
-        for p in ranked
-        if p in shops
-    ][:PER_SIGNAL]
+    return [(p, len(counts[p]), max(via[p], key=lambda s: via[p][s])) for p in ranked]
 
 
 async def _sellable(session: AsyncSession, ids: list[int], market: str) -> dict[int, int | None]:
@@ -247,67 +239,34 @@ async def _sellable(session: AsyncSession, ids: list[int], market: str) -> dict[
         return {}
     rows = await _rows(
         session,
-        "SELECT d.product_id, d.shop_id FROM search_docs d"
-        f" WHERE d.product_id IN ({', '.join(str(int(i)) for i in ids)})"
+        f"SELECT d.product_id, d.shop_id FROM search_docs d WHERE d.product_id IN ({_ids(ids)})"
         f" AND {_product_ok(session)}",
         market=market,
     )
     return {int(p): s for p, s in rows}
 
 
-async def _bought_with(session: AsyncSession, user: User, market: str) -> list[FeedItem]:
-    # The buyers who most recently bought what this buyer bought recently, and what else they
-    # bought: two index range scans, bounded, instead of a join over every co-purchase.
-    mine = [
-        r[0]
-        for r in await _rows(
-            session,
-            "SELECT product_id FROM discovery_purchases WHERE buyer_id = :u"
-            " ORDER BY at DESC LIMIT 10",
-            u=user.id,
-        )
-    ]
-    if not mine:
-        return []
-    others = await _rows(
-        session,
-        "SELECT buyer_id, product_id FROM discovery_purchases WHERE product_id IN"
-        f" ({', '.join(str(int(p)) for p in set(mine))}) AND buyer_id <> :u LIMIT :n",
-        u=user.id,
-        n=CO_BUYERS,
-    )
-    seeds = {int(b): int(p) for b, p in others}
-    found = await _co_bought(session, user.id, seeds, market)
-    mine_set = set(mine)
-    found = [f for f in found if f[0] not in mine_set]
-    titles = await _titles(session, {f[2] for f in found})
-    return [
-        FeedItem(
-            "product",
-            pid,
-            600 + min(n, 50),
-            N_("Bought with {title}"),
-            {"title": titles.get(seed, "")},
-            shop_id,
-            "bought_with",
-        )
-        for pid, n, seed, shop_id in found
-    ]
-
-
-async def _titles(session: AsyncSession, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = await _rows(
-        session,
-        f"SELECT id, title FROM products WHERE id IN ({', '.join(str(int(i)) for i in ids)})",
-    )
-    return {int(i): str(t) for i, t in rows}
-
-
-async def _viewers_bought(session: AsyncSession, user: User, market: str) -> list[FeedItem]:
+async def _co_purchase(
+    session: AsyncSession, user: User, market: str, mine: list[int]
+) -> list[FeedItem]:
+    """ "Bought with" and "viewers of this show also bought": the buyers who most recently
+    bought what this buyer bought recently (or watched the shows they watched), and what else
+    those buyers bought. Bounded index range scans, one read of the others' purchases for
+    both signals, instead of a join over every co-purchase."""
+    buyers: dict[int, int] = {}  # other buyer -> the product of mine they bought
+    if mine:
+        buyers = {
+            int(b): int(p)
+            for b, p in await _rows(
+                session,
+                "SELECT buyer_id, product_id FROM discovery_purchases WHERE product_id IN"
+                f" ({_ids(set(mine))}) AND buyer_id <> :u LIMIT :n",
+                u=user.id,
+                n=CO_BUYERS,
+            )
+        }
     shows = [
-        r[0]
+        int(r[0])
         for r in await _rows(
             session,
             "SELECT show_id FROM discovery_interactions WHERE user_id = :u"
@@ -315,37 +274,68 @@ async def _viewers_bought(session: AsyncSession, user: User, market: str) -> lis
             u=user.id,
         )
     ]
-    if not shows:
+    viewers: dict[int, int] = {}  # other viewer -> the show they watched
+    if shows:
+        viewers = {
+            int(v): int(s)
+            for v, s in await _rows(
+                session,
+                "SELECT user_id, show_id FROM discovery_interactions WHERE show_id IN"
+                f" ({_ids(set(shows))}) AND user_id <> :u LIMIT :n",
+                u=user.id,
+                n=CO_BUYERS,
+            )
+        }
+    if not buyers and not viewers:
         return []
-    viewers = await _rows(
+    their = await _rows(
         session,
-        "SELECT user_id, show_id FROM discovery_interactions WHERE show_id IN"
-        f" ({', '.join(str(int(s)) for s in set(shows))}) AND user_id <> :u LIMIT :n",
-        u=user.id,
-        n=CO_BUYERS,
+        "SELECT buyer_id, product_id FROM discovery_purchases"
+        f" WHERE buyer_id IN ({_ids(set(buyers) | set(viewers))})",
     )
-    seeds = {int(v): int(s) for v, s in viewers}
-    found = await _co_bought(session, user.id, seeds, market)
-    names = {
-        int(i): str(t)
-        for i, t in await _rows(
-            session,
-            "SELECT id, title FROM shows WHERE id IN"
-            f" ({', '.join(str(int(s)) for s in set(shows))})",
-        )
-    }
+    with_mine = _co_counts(their, user.id, buyers, set(mine)) if buyers else []
+    with_shows = _co_counts(their, user.id, viewers, set()) if viewers else []
+    shops = await _sellable(session, sorted({p for p, _n, _s in with_mine + with_shows}), market)
+    with_mine = [f for f in with_mine if f[0] in shops][:PER_SIGNAL]
+    with_shows = [f for f in with_shows if f[0] in shops][:PER_SIGNAL]
+    titles = await _titles(session, {seed for _p, _n, seed in with_mine})
+    names: dict[int, str] = {}
+    if with_shows:
+        watched = _ids({s for _p, _n, s in with_shows})
+        names = {
+            int(i): str(t)
+            for i, t in await _rows(session, f"SELECT id, title FROM shows WHERE id IN ({watched})")
+        }
     return [
+        FeedItem(
+            "product",
+            pid,
+            600 + min(n, 50),
+            N_("Bought with {title}"),
+            {"title": titles.get(seed, "")},
+            shops[pid],
+            "bought_with",
+        )
+        for pid, n, seed in with_mine
+    ] + [
         FeedItem(
             "product",
             pid,
             500 + min(n, 50),
             N_("Viewers of {show} also bought this"),
             {"show": names.get(show, "")},
-            shop_id,
+            shops[pid],
             "viewers_bought",
         )
-        for pid, n, show, shop_id in found
+        for pid, n, show in with_shows
     ]
+
+
+async def _titles(session: AsyncSession, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = await _rows(session, f"SELECT id, title FROM products WHERE id IN ({_ids(ids)})")
+    return {int(i): str(t) for i, t in rows}
 
 
 async def _recently_viewed(session: AsyncSession, user: User, market: str) -> list[FeedItem]:
@@ -373,26 +363,44 @@ async def _recently_viewed(session: AsyncSession, user: User, market: str) -> li
     ]
 
 
-# Trending is the same for every buyer of a market: kept `trending_ttl` seconds per process
-# (LIVESHOP_DISCOVERY_TRENDING_SECONDS), and dropped at once when this process records a sale.
-_trending_cache: dict[tuple[str, str], tuple[float, list[FeedItem]]] = {}
+# Trending and new arrivals are the same for every buyer of a market: kept `ttl` seconds per
+# process (LIVESHOP_DISCOVERY_TRENDING_SECONDS); this process drops them at once when it records
+# a sale or reindexes products (another process's changes show within the TTL).
+_market_cache: dict[tuple[str, str, str], tuple[float, list[FeedItem]]] = {}
 
 
 def forget_trending() -> None:
-    _trending_cache.clear()
+    _market_cache.clear()
+
+
+async def _cached(
+    session: AsyncSession,
+    kind: str,
+    market: str,
+    ttl: float,
+    compute: Callable[[], Awaitable[list[FeedItem]]],
+) -> list[FeedItem]:
+    key = (str(getattr(session.get_bind(), "url", "")), kind, market)
+    hit = _market_cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < ttl:
+        return hit[1]
+    items = await compute()
+    _market_cache[key] = (time.monotonic(), items)
+    return items
 
 
 async def _trending(
     session: AsyncSession, market: str, now: datetime, ttl: float
 ) -> list[FeedItem]:
-    bind = session.get_bind()
-    key = (str(getattr(bind, "url", "")), market)
-    hit = _trending_cache.get(key)
-    if hit is not None and time.monotonic() - hit[0] < ttl:
-        return hit[1]
-    items = await _trending_now(session, market, now)
-    _trending_cache[key] = (time.monotonic(), items)
-    return items
+    return await _cached(
+        session, "trending", market, ttl, lambda: _trending_now(session, market, now)
+    )
+
+
+async def _new_arrivals(
+    session: AsyncSession, market: str, now: datetime, ttl: float
+) -> list[FeedItem]:
+    return await _cached(session, "new", market, ttl, lambda: _new_now(session, market, now))
 
 
 async def _trending_now(session: AsyncSession, market: str, now: datetime) -> list[FeedItem]:
@@ -429,7 +437,7 @@ async def _trending_now(session: AsyncSession, market: str, now: datetime) -> li
     ]
 
 
-async def _new_arrivals(session: AsyncSession, market: str, now: datetime) -> list[FeedItem]:
+async def _new_now(session: AsyncSession, market: str, now: datetime) -> list[FeedItem]:
     rows = await _rows(
         session,
         "SELECT d.product_id, d.shop_id FROM search_docs d"

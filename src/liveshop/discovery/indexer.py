@@ -94,6 +94,8 @@ async def reindex(*, session: AsyncSession, product_ids: Iterable[int]) -> None:
     ids = list(product_ids)
     for start in range(0, len(ids), 500):
         await _reindex_chunk(session, ids[start : start + 500])
+    if ids:
+        feed.forget_trending()  # the cached new arrivals and trending lists may change
 
 
 async def _reindex_chunk(session: AsyncSession, ids: list[int]) -> None:

@@ -29,7 +29,11 @@ ENGINE_OWNED = (
 
 class SearchDoc(Base):
     __tablename__ = "search_docs"
-    __table_args__ = (Index("ix_search_docs_shop", "shop_id"),)
+    __table_args__ = (
+        Index("ix_search_docs_shop", "shop_id"),
+        # The ranking order, walked backwards (0113_search_speed).
+        Index("ix_search_docs_rank", "in_stock", "sales", "product_id"),
+    )
 
     product_id: Mapped[int] = mapped_column(
         ForeignKey("products.id", ondelete="CASCADE"), primary_key=True, autoincrement=False

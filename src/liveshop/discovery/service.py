@@ -264,10 +264,16 @@ async def feed_page(
     shows = {
         s.id: _show_hit(s, u)
         for s, u in (
-            await session.execute(
-                select(Show, User).join(User, User.id == Show.host_id).where(Show.id.in_(show_ids))
-            )
-        ).all()
+            (
+                await session.execute(
+                    select(Show, User)
+                    .join(User, User.id == Show.host_id)
+                    .where(Show.id.in_(show_ids))
+                )
+            ).all()
+            if show_ids
+            else []
+        )
     }
     out = [
         FeedItemPublic(
