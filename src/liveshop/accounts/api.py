@@ -234,7 +234,7 @@ async def notifications(
     rows, total = await service.list_notifications(
         session=uow.session, user=user, unread_only=unread, limit=page.limit, offset=page.offset
     )
-    items = [NotificationPublic.model_validate(r) for r in rows]
+    items = [NotificationPublic.of(r) for r in rows]
     return Paginated[NotificationPublic](**paginated(items, total, page))
 
 

@@ -5,6 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
+from liveshop.accounts.models import Notification
+from liveshop.i18n import fill
 from liveshop.inputs import Input
 
 SelfServiceRole = Literal["buyer", "creator", "seller"]
@@ -141,6 +143,15 @@ class NotificationPublic(BaseModel):
     url: str | None
     created_at: datetime
     read_at: datetime | None
+
+    @classmethod
+    def of(cls, row: Notification) -> NotificationPublic:
+        """The inbox entry in the reader's language (the request's): stored as msgids."""
+        out = cls.model_validate(row)
+        if row.params is not None:
+            out.title = fill(row.title, row.params)
+            out.body = fill(row.body, row.params) if row.body else ""
+        return out
 
 
 class NotificationEvent(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import timedelta
 
 from sqlalchemy import String, cast, delete, func, or_, select
@@ -302,16 +302,21 @@ async def notify(
     title: str,
     body: str = "",
     url: str | None = None,
+    params: Mapping[str, str] | None = None,
 ) -> list[Notification]:
-    """Store an inbox entry per user and push it to their open pages after commit."""
+    """Store an inbox entry per user and push it to their open pages after commit.
+
+    `title` and `body` are English msgids (mark them `N_`) with `{name}` placeholders filled
+    from `params`: each reader sees them in their own language, not the sender's."""
+    values = dict(params or {})
     rows = [
-        Notification(user_id=uid, kind=kind, title=title, body=body, url=url)
+        Notification(user_id=uid, kind=kind, title=title, body=body, url=url, params=values)
         for uid in dict.fromkeys(user_ids)
     ]
     uow.session.add_all(rows)
     await uow.session.flush()
     for row in rows:
-        event = NotificationEvent(notification=NotificationPublic.model_validate(row))
+        event = NotificationEvent(notification=NotificationPublic.of(row))
         uow.send_event_on_commit(user_channel(row.user_id), event)
     return rows
 

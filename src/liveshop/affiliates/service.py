@@ -148,7 +148,8 @@ async def invite(
         uow=unit_of_work.of(session),
         user_ids=[creator_id],
         kind="collaboration_invited",
-        title=f"{shop.name} invites you to sell {product.title} at {_pct(rate_bp)}",
+        title=N_("{shop} invites you to sell {product} at {rate}"),
+        params={"shop": shop.name, "product": product.title, "rate": _pct(rate_bp)},
         url="/studio/collaborations",
     )
     return row
@@ -247,9 +248,16 @@ async def change_rate(
             uow=unit_of_work.of(session),
             user_ids=[h.creator_id for h in holders],
             kind="commission_cut",
-            title=f"Commission on {product.title} falls to {_pct(rate_bp)}",
-            body=f"Your rate stays {_pct(change.previous_bp or 0)} until "
-            f"{change.holders_from:%Y-%m-%d} while the product stays in your showcase.",
+            title=N_("Commission on {product} falls to {rate}"),
+            body=N_(
+                "Your rate stays {previous} until {date} while the product stays in your showcase."
+            ),
+            params={
+                "product": product.title,
+                "rate": _pct(rate_bp),
+                "previous": _pct(change.previous_bp or 0),
+                "date": f"{change.holders_from:%Y-%m-%d}",
+            },
             url="/studio/collaborations",
         )
     return change
@@ -283,7 +291,8 @@ async def remind_cuts(*, session: AsyncSession, now: datetime | None = None) -> 
             uow=unit_of_work.of(session),
             user_ids=[h.creator_id for h in held],
             kind="commission_cut_soon",
-            title=f"In 2 days commission on {product.title} falls to {_pct(change.rate_bp)}",
+            title=N_("In 2 days commission on {product} falls to {rate}"),
+            params={"product": product.title, "rate": _pct(change.rate_bp)},
             url="/studio/collaborations",
         )
         n += 1

@@ -9,6 +9,7 @@ from the `.po` files (`static/i18n/<lang>.json`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
@@ -113,6 +114,17 @@ def _(message: str, **values: object) -> str:
     """A message in the current language, `{name}` placeholders filled from `values`."""
     text = gettext(message)
     return text.format(**values) if values else text
+
+
+def fill(message: str, values: Mapping[str, object]) -> str:
+    """`_` for stored messages: a text that no longer fits its values stays English, filled."""
+    try:
+        return _(message, **values)
+    except (KeyError, IndexError, ValueError):
+        try:
+            return message.format(**values)
+        except (KeyError, IndexError, ValueError):
+            return message
 
 
 class Msg(str):

@@ -27,6 +27,7 @@ from liveshop.accounts.models import User
 from liveshop.broker import Broker
 from liveshop.catalog.models import ShopMember
 from liveshop.db import Database, sessionmaker_for, utcnow
+from liveshop.i18n import N_
 from liveshop.integrations.webhooks import signing
 from liveshop.integrations.webhooks.models import (
     DeliveryStatus,
@@ -280,7 +281,12 @@ async def tell_disabled(uow: UnitOfWork, settings: Settings, endpoint: WebhookEn
         f"{settings.base_url}{page}; undelivered events can be redelivered from its log."
     )
     await accounts.notify(
-        uow=uow, user_ids=[u.id for u in users], kind="webhook_disabled", title=title, url=page
+        uow=uow,
+        user_ids=[u.id for u in users],
+        kind="webhook_disabled",
+        title=N_("Webhook endpoint disabled: {url}"),
+        params={"url": endpoint.url[:120]},
+        url=page,
     )
     mailer = Mailer(settings)
     for user in users:

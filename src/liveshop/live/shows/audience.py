@@ -11,6 +11,7 @@ from liveshop.accounts.models import Role, User
 from liveshop.affiliates import service as affiliates
 from liveshop.catalog.models import Shop, ShopMember
 from liveshop.errors import Problem, not_found
+from liveshop.i18n import N_
 from liveshop.live.shows import service as shows
 from liveshop.live.shows.models import ShowCohost, ShowRsvp, ShowStatus
 from liveshop.live.shows.schemas import ShopLink
@@ -65,7 +66,8 @@ async def invite_cohost(*, uow: UnitOfWork, host: User, show_id: int, user_id: i
             uow=uow,
             user_ids=[user_id],
             kind="cohost_invite",
-            title=f"{host.display_name} invited you to co-host {show.title}",
+            title=N_("{host} invited you to co-host {title}"),
+            params={"host": host.display_name, "title": show.title},
             url=f"/studio/shows/{show.id}",
         )
     return row

@@ -17,6 +17,7 @@ from liveshop.catalog import service as catalog
 from liveshop.catalog.models import Product, ProductStatus, Shop, ShopMember, Variant
 from liveshop.db import utcnow
 from liveshop.errors import Problem, forbidden, not_found
+from liveshop.i18n import N_, Msg
 from liveshop.live.shows.messages import ShowStateChanged
 from liveshop.live.shows.models import (
     Show,
@@ -318,7 +319,7 @@ async def cancel(*, uow: UnitOfWork, host: User, show_id: int) -> Show:
             409,
             "show_not_cancellable",
             "A {status} show cannot be cancelled.",
-            values={"status": show.status},
+            values={"status": Msg(show.status)},
         )
     show.status = ShowStatus.cancelled.value
     rsvps = await rsvp_user_ids(session=uow.session, show_id=show.id)
@@ -326,7 +327,8 @@ async def cancel(*, uow: UnitOfWork, host: User, show_id: int) -> Show:
         uow=uow,
         user_ids=rsvps,
         kind="show_cancelled",
-        title=f"Cancelled: {show.title}",
+        title=N_("Cancelled: {title}"),
+        params={"title": show.title},
         url=f"/shows/{show.id}",
     )
     return show
@@ -362,7 +364,8 @@ async def go_live(*, uow: UnitOfWork, show: Show, hls_url: str | None) -> None:
         uow=uow,
         user_ids=[u for u in [*rsvps, *followers] if u != show.host_id],
         kind="show_live",
-        title=f"{host.display_name if host else 'A host'} is live: {show.title}",
+        title=N_("{host} is live: {title}") if host else N_("A host is live: {title}"),
+        params={"host": host.display_name if host else "", "title": show.title},
         url=f"/shows/{show.id}",
     )
 
